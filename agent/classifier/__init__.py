@@ -1,0 +1,5 @@
+"""Recruiter-email understanding: the only package that imports spaCy."""
+
+from agent.classifier.model import Classifier, load_pipeline
+
+__all__ = ["Classifier", "load_pipeline"]

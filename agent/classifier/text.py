@@ -1,0 +1,52 @@
+"""What the classifier reads: the subject and the part of the body that carries the message.
+
+Quoted history and footers carry no signal (or the wrong one: a quoted interview invitation under
+a rejection), and cutting them is most of what makes classification fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Past this many characters a recruiter email has said what it came to say.
+MAX_BODY_CHARS = 2500
+
+_QUOTE_HEADERS = [
+    re.compile(r"^\s*On .{4,200}(wrote|schrieb|a écrit|schreef|escribió)\s*:\s*$", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^\s*Am .{4,200} schrieb .{0,200}:\s*$", re.MULTILINE),
+    re.compile(r"^\s*Le .{4,200} a écrit\s*:\s*$", re.MULTILINE),
+    re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^\s*From:\s.+\n\s*(Sent|Date):\s", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^_{8,}\s*$", re.MULTILINE),
+]
+_FOOTERS = [
+    re.compile(r"^\s*(CONFIDENTIALITY|DISCLAIMER|This (e-?mail|message) (and any attachments )?(is|may be) confidential)", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^.{0,40}\bunsubscribe\b", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^\s*(You are receiving this|You received this (e-?mail|message)|To stop receiving)", re.IGNORECASE | re.MULTILINE),
+]
+_QUOTED_LINE = re.compile(r"^\s*>.*$\n?", re.MULTILINE)
+_BLANKS = re.compile(r"\n\s*\n\s*\n+")
+
+
+def strip_history(body: str) -> str:
+    """The new part of a message: quoted replies, forwarded history and footers removed."""
+    cut = len(body)
+    for pattern in _QUOTE_HEADERS:
+        m = pattern.search(body)
+        # A "quote header" in the first lines is more likely the message itself (a forward).
+        if m and m.start() > 40:
+            cut = min(cut, m.start())
+    body = body[:cut]
+    for pattern in _FOOTERS:
+        m = pattern.search(body)
+        if m and m.start() > 200:
+            body = body[: m.start()]
+    body = _QUOTED_LINE.sub("", body)
+    return _BLANKS.sub("\n\n", body).strip()
+
+
+def compose(subject: str, body: str) -> str:
+    """The text the pipeline sees: subject line, blank line, the trimmed body."""
+    body = strip_history(body.replace("\r\n", "\n"))[:MAX_BODY_CHARS]
+    subject = " ".join(subject.split())
+    return f"{subject}\n\n{body}" if subject else body

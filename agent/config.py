@@ -1,0 +1,240 @@
+"""TOML configuration → frozen, validated settings; one clear line per mistake."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import shlex
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from agent.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "rebound"
+ENV_CONFIG = "REBOUND_CONFIG"
+
+Security = Literal["ssl", "starttls", "none"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Credentials(_Section):
+    """A password given directly, through an environment variable, or by a command."""
+
+    password: SecretStr | None = None
+    password_env: str | None = None
+    password_command: str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_password_source(self) -> _Credentials:
+        given = [k for k in ("password", "password_env", "password_command") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(f"give only one of password, password_env, password_command (got {', '.join(given)})")
+        return self
+
+    def resolve_password(self, section: str) -> str:
+        """The password itself, read from wherever the config says it lives."""
+        if self.password is not None:
+            return self.password.get_secret_value()
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise ConfigError(f"[{section}] password_env: environment variable {self.password_env} is not set")
+            return value
+        if self.password_command:
+            cmd = self.password_command
+            argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
+            try:
+                # No shell: the command is a list of arguments, so nothing in it is interpreted.
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ConfigError(f"[{section}] password_command {argv[0]!r} failed: {type(exc).__name__}") from exc
+            return out.stdout.rstrip("\n")
+        raise ConfigError(f"[{section}] password: missing (set password, password_env or password_command)")
+
+
+class ImapSettings(_Credentials):
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Security = "ssl"
+    username: str
+    folders: tuple[str, ...] = ("INBOX",)
+    drafts_folder: str | None = None
+    tls_ca_file: Path | None = None
+    tls_verify: bool = True
+    since_days: int = Field(default=30, ge=0)
+    poll_seconds: int = Field(default=300, ge=10)
+    idle: bool = True
+    max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _plaintext_only_on_loopback(self) -> ImapSettings:
+        if self.security == "none" and not _is_loopback(self.host):
+            raise ValueError(f'security = "none" sends the password in clear text; only allowed for loopback, not {self.host}')
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, or the standard one for the security mode."""
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
+class ProfileSettings(_Section):
+    name: str
+    email: str
+
+    @model_validator(mode="after")
+    def _email_has_at(self) -> ProfileSettings:
+        if "@" not in self.email:
+            raise ValueError(f"email: {self.email!r} is not an email address")
+        return self
+
+
+class DatabaseSettings(_Section):
+    url: str | None = None
+
+
+class DraftSettings(_Section):
+    templates_dir: Path | None = None
+    thank_you: bool = True
+    feedback_request: Literal["after_interview", "always", "never"] = "after_interview"
+    draft_max_age_days: int = Field(default=7, ge=0)
+
+
+class ClassifierSettings(_Section):
+    confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    model_path: Path | None = None
+
+
+class SmtpSettings(_Credentials):
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Security = "ssl"
+    username: str | None = None
+    tls_ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _plaintext_only_on_loopback(self) -> SmtpSettings:
+        if self.security == "none" and not _is_loopback(self.host):
+            raise ValueError(f'security = "none" is only allowed for loopback, not {self.host}')
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, or the standard one for the security mode."""
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class DigestSettings(_Section):
+    to: str | None = None
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "sunday"
+    time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "18:00"
+    timezone: str | None = None
+
+
+class GoalSettings(_Section):
+    applications_per_week: int | None = Field(default=None, ge=0)
+    networking_contacts_per_week: int | None = Field(default=None, ge=0)
+    learning_hours_per_week: float | None = Field(default=None, ge=0)
+
+
+class Settings(_Section):
+    imap: ImapSettings
+    profile: ProfileSettings
+    database: DatabaseSettings = DatabaseSettings()
+    drafts: DraftSettings = DraftSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    smtp: SmtpSettings | None = None
+    digest: DigestSettings = DigestSettings()
+    goals: GoalSettings = GoalSettings()
+
+    @property
+    def database_url(self) -> str:
+        """The configured database, else SQLite in the user's data directory."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{default_data_dir() / 'rebound.db'}"
+
+    @property
+    def account(self) -> str:
+        """A stable name for the mailbox, used to key its state in the database."""
+        return f"{self.imap.username}@{self.imap.host}"
+
+
+def default_data_dir() -> Path:
+    """Where the database and lock live unless configured otherwise."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def find_config(explicit: Path | None) -> Path:
+    """--config, else $REBOUND_CONFIG, else ./config.toml, else the user's config dir."""
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(ENV_CONFIG):
+        return Path(env)
+    local = Path("config.toml")
+    if local.exists():
+        return local
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _describe(error: dict[str, object]) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if not str(p).startswith("function-")]  # type: ignore[attr-defined]
+    msg = str(error.get("msg", "invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        msg = "unknown key"
+    elif error.get("type") == "missing":
+        msg = "missing value"
+    if not loc:
+        return msg
+    section, key = (f"[{loc[0]}]", " ".join(loc[1:])) if len(loc) > 1 else ("", loc[0])
+    where = f"{section} {key}".strip()
+    return f"{where}: {msg}"
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate the config file; ConfigError names the file and the first bad key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no config file here (copy config.example.toml and edit it)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _describe(dict(errors[0]))
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(f"{path}: {first}{more}") from None
+    _warn_if_readable_by_others(path, settings)
+    return settings
+
+
+def _warn_if_readable_by_others(path: Path, settings: Settings) -> None:
+    holds_password = settings.imap.password is not None or (settings.smtp is not None and settings.smtp.password is not None)
+    if holds_password and path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning("%s holds a password and is readable by other users; run: chmod 600 %s", path, path)

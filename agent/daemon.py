@@ -1,0 +1,120 @@
+"""The long-running loop: IDLE or scheduled polling, reconnect with backoff, stop on a signal."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+import schedule
+
+from agent.errors import AuthError, MailboxError, StoreError
+
+log = logging.getLogger(__name__)
+
+# Re-issue IDLE well inside the 29 minutes RFC 2177 allows, so no server logs us out.
+IDLE_SECONDS = 25 * 60
+# Backoff: doubling from 1 s, capped at 30 s (as EmailEngine does), with jitter so many clients
+# don't reconnect in step; reset only once a connection has stayed up this long.
+BACKOFF_START = 1.0
+BACKOFF_CAP = 30.0
+STABLE_AFTER = 60.0
+# A rejected password won't fix itself in seconds; don't hammer the server (or lock the account).
+AUTH_RETRY_SECONDS = 15 * 60
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter."""
+
+    start: float = BACKOFF_START
+    cap: float = BACKOFF_CAP
+    attempt: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def next_delay(self) -> float:
+        """The wait before the next try; each call doubles the ceiling up to the cap."""
+        ceiling = min(self.cap, self.start * 2**self.attempt)
+        self.attempt += 1
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class Session:
+    """What the daemon needs from one connection: a pass, and a way to wait for new mail."""
+
+    def run_pass(self) -> None: ...
+    def wait(self, stop: threading.Event, seconds: float) -> None: ...
+    def close(self) -> None: ...
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set the stop flag; the loop notices within a second."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+class Daemon:
+    """Connect, pass, wait, repeat; every failure becomes a wait, never an exit."""
+
+    def __init__(self, connect: Callable[[], Session], stop: threading.Event, scheduler: schedule.Scheduler | None = None) -> None:
+        self.connect = connect
+        self.stop = stop
+        self.scheduler = scheduler or schedule.Scheduler()
+        self.backoff = Backoff()
+        self._auth_reported = False
+
+    def run(self) -> None:
+        """Run until the stop flag is set."""
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                self._connected_loop(started)
+            except AuthError as exc:
+                if not self._auth_reported:
+                    log.error("%s; retrying every %d minutes (fix the password and restart to retry now)", exc, AUTH_RETRY_SECONDS // 60)
+                    self._auth_reported = True
+                self.stop.wait(AUTH_RETRY_SECONDS)
+            except (MailboxError, StoreError) as exc:
+                if time.monotonic() - started >= STABLE_AFTER:
+                    self.backoff.reset()
+                delay = self.backoff.next_delay()
+                log.warning("%s; reconnecting in %.1f s", exc, delay)
+                self.stop.wait(delay)
+
+    def _connected_loop(self, started: float) -> None:
+        session = self.connect()
+        self._auth_reported = False
+        try:
+            while not self.stop.is_set():
+                session.run_pass()
+                if time.monotonic() - started >= STABLE_AFTER:
+                    self.backoff.reset()
+                self._run_jobs()
+                wait = IDLE_SECONDS
+                if self.scheduler.jobs:
+                    wait = max(1.0, min(wait, self.scheduler.idle_seconds or wait))
+                session.wait(self.stop, wait)
+        finally:
+            session.close()
+
+    def _run_jobs(self) -> None:
+        # schedule does not catch a job's exceptions; one failed job must not stop the daemon.
+        try:
+            self.scheduler.run_pending()
+        except (MailboxError, StoreError):
+            raise
+        except Exception:
+            log.exception("scheduled job failed")

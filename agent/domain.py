@@ -1,0 +1,131 @@
+"""The plain, frozen values that flow between modules: fetch → classify → record → draft."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Label(StrEnum):
+    """What a message is about, as far as the job search goes."""
+
+    REJECTION = "rejection"
+    APPLICATION_ACK = "application_ack"
+    INTERVIEW = "interview"
+    ASSESSMENT = "assessment"
+    OFFER = "offer"
+    RECRUITER_OUTREACH = "recruiter_outreach"
+    OTHER_JOB = "other_job"
+    NOT_JOB = "not_job"
+
+
+class Stage(StrEnum):
+    """How far the application got before the employer said no."""
+
+    APPLICATION = "application"
+    SCREEN = "screen"
+    INTERVIEW = "interview"
+    FINAL = "final"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class IncomingEmail:
+    """One message as read from a mailbox, reduced to what Rebound needs."""
+
+    folder: str
+    uid: int
+    message_id: str
+    subject: str
+    from_name: str
+    from_addr: str
+    reply_to: str
+    to: str
+    date: datetime | None
+    text: str
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    size: int = 0
+    truncated: bool = False
+    """True when only headers and text parts were fetched (the message was over the size cap)."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Who, what and where, pulled out of a job email."""
+
+    company: str = ""
+    role: str = ""
+    contact_name: str = ""
+    stage: Stage = Stage.UNKNOWN
+    human_sender: bool = True
+    offers_feedback: bool = False
+    invites_reapply: bool = False
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's judgement on one email."""
+
+    label: Label
+    confidence: float
+    uncertain: bool = False
+    extraction: Extraction = field(default_factory=Extraction)
+
+    @property
+    def is_rejection(self) -> bool:
+        """A confident rejection: the only kind Rebound drafts replies for."""
+        return self.label is Label.REJECTION and not self.uncertain
+
+    @property
+    def is_job(self) -> bool:
+        """Whether the email is about the job search at all."""
+        return self.label is not Label.NOT_JOB
+
+
+class DraftKind(StrEnum):
+    """The two replies Rebound prepares."""
+
+    THANK_YOU = "thank_you"
+    FEEDBACK_REQUEST = "feedback_request"
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    """A reply ready to be saved: its own Message-ID is fixed before it is APPENDed."""
+
+    kind: DraftKind
+    message_id: str
+    parent_message_id: str
+    to: str
+    subject: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What the server says about a folder right now."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+
+
+class MailSource(Protocol):
+    """What the pipeline needs from a mailbox: IMAP in production, a Maildir for the demo."""
+
+    def folder_state(self, folder: str) -> FolderState: ...
+    def uids_after(self, folder: str, last_uid: int) -> list[int]: ...
+    def uids_since(self, folder: str, since: date) -> list[int]: ...
+    def message_ids(self, folder: str, uids: Sequence[int]) -> dict[int, str]: ...
+    def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]: ...
+    def drafts_folder(self) -> str: ...
+    def sent_folder(self) -> str | None: ...
+    def append_draft(self, folder: str, raw: bytes) -> int | None: ...
+    def find_message_id(self, folder: str, message_id: str) -> int | None: ...
+    def find_reply_to(self, folder: str, message_id: str) -> int | None: ...
+    def append_message(self, folder: str, raw: bytes) -> None: ...
+    def close(self) -> None: ...

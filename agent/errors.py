@@ -1,0 +1,37 @@
+"""Rebound's error types: each says which operation failed and on what."""
+
+
+class ReboundError(Exception):
+    """Base class for every error Rebound reports to the user."""
+
+
+class ConfigError(ReboundError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class MailboxError(ReboundError):
+    """An IMAP or Maildir operation failed (connect, login, fetch, append)."""
+
+
+class AuthError(MailboxError):
+    """The server rejected the credentials; retrying soon will not help."""
+
+
+class CertificateError(MailboxError):
+    """The server's TLS certificate could not be verified."""
+
+
+class ClassifierError(ReboundError):
+    """The spaCy pipeline could not be loaded or applied."""
+
+
+class StoreError(ReboundError):
+    """The database could not be opened or written."""
+
+
+class AlreadyRunning(ReboundError):
+    """Another Rebound process holds the lock for this account and database."""
+
+
+class InputError(ReboundError):
+    """A file given on the command line could not be read."""

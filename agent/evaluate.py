@@ -1,0 +1,125 @@
+"""Precision, recall and company accuracy on a labelled JSONL file (the `rebound eval` command)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from agent.domain import Classification, IncomingEmail
+from agent.errors import InputError
+
+
+@dataclass(frozen=True)
+class LabelledEmail:
+    """One line of an evaluation or classification file."""
+
+    id: str
+    mail: IncomingEmail
+    is_rejection: bool | None = None
+    subtype: str = ""
+    company: str = ""
+
+
+def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
+    """Objects with id, subject, body and optional from, label, subtype, company."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            name, addr = parseaddr(row.get("from") or "")
+            mail = IncomingEmail(
+                folder="",
+                uid=n,
+                message_id=str(row["id"]),
+                subject=row.get("subject") or "",
+                from_name=name,
+                from_addr=addr.lower(),
+                reply_to="",
+                to="",
+                date=None,
+                text=row.get("body") or "",
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{path}:{n}: not an object with id, subject and body ({exc.__class__.__name__}: {exc})") from exc
+        label = row.get("label")
+        truth = None if label is None else label == "rejection"
+        yield LabelledEmail(str(row["id"]), mail, truth, row.get("subtype") or label or "", row.get("company") or "")
+
+
+def same_company(predicted: str, truth: str) -> bool:
+    """Equal once case, punctuation and legal suffixes are set aside."""
+
+    def norm(s: str) -> str:
+        s = re.sub(r"\b(inc|llc|ltd|gmbh|plc|corp|co|the)\b\.?", "", s.lower())
+        return re.sub(r"[^a-z0-9]", "", s)
+
+    return bool(predicted) and norm(predicted) == norm(truth)
+
+
+@dataclass
+class Report:
+    """The figures `rebound eval` prints."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    by_subtype: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    misclassified: list[tuple[str, str, str, float]] = field(default_factory=list)
+    company_right: int = 0
+    company_total: int = 0
+    company_misses: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def company_accuracy(self) -> float:
+        return self.company_right / self.company_total if self.company_total else 0.0
+
+
+def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -> Report:
+    """Compare predictions with labels; an uncertain rejection counts as not a rejection."""
+    report = Report()
+    for row, result in zip(rows, results, strict=True):
+        if row.is_rejection is None:
+            raise InputError(f"{row.id}: no label to evaluate against")
+        predicted = result.is_rejection
+        report.by_subtype[f"{'rejection' if row.is_rejection else 'not_rejection'}/{row.subtype}"]["right" if predicted == row.is_rejection else "wrong"] += 1
+        if predicted and row.is_rejection:
+            report.tp += 1
+        elif predicted:
+            report.fp += 1
+        elif row.is_rejection:
+            report.fn += 1
+        else:
+            report.tn += 1
+        if predicted != row.is_rejection:
+            report.misclassified.append((row.id, row.subtype, result.label.value, result.confidence))
+        if row.company:
+            report.company_total += 1
+            if same_company(result.extraction.company, row.company):
+                report.company_right += 1
+            else:
+                report.company_misses.append((row.id, row.company, result.extraction.company))
+    return report

@@ -1,0 +1,168 @@
+"""One pass over a mailbox: fetch → classify → record → draft, each message exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from agent.classifier import Classifier
+from agent.domain import Classification, DraftKind, IncomingEmail, MailSource
+from agent.drafts import DraftWriter
+from agent.errors import MailboxError, StoreError
+from agent.store import StoredDraft, Store
+
+log = logging.getLogger(__name__)
+
+# Messages fetched, classified and recorded per round trip.
+BATCH = 50
+
+
+@dataclass
+class PassSummary:
+    """What one pass did, for the CLI and the logs."""
+
+    seen: int = 0
+    recorded: int = 0
+    duplicates: int = 0
+    rejections: int = 0
+    drafts_saved: int = 0
+    failed: int = 0
+    events: list[tuple[IncomingEmail, Classification, list[str], str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PassOptions:
+    """The settings a pass needs, whatever the source."""
+
+    account: str
+    folders: Sequence[str]
+    since_days: int = 30
+
+
+class Processor:
+    """Runs passes over a mail source; the store makes every step safe to repeat."""
+
+    def __init__(
+        self,
+        source: MailSource,
+        store: Store,
+        classifier: Classifier,
+        writer: DraftWriter,
+        options: PassOptions,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.classifier = classifier
+        self.writer = writer
+        self.options = options
+        self.clock = clock
+
+    def run_once(self) -> PassSummary:
+        """Reconcile unfinished drafts, then handle every new message in every watched folder."""
+        summary = PassSummary()
+        drafts_folder = self.source.drafts_folder()
+        summary.drafts_saved += self.reconcile(drafts_folder)
+        for folder in self.options.folders:
+            self._folder(folder, drafts_folder, summary)
+        return summary
+
+    def reconcile(self, drafts_folder: str) -> int:
+        """Finish drafts recorded before a crash: find them on the server before APPENDing again."""
+        saved = 0
+        pending = self.store.pending_drafts(self.options.account)
+        if not pending:
+            return 0
+        sent = self.source.sent_folder()
+        for draft in pending:
+            uid = self.source.find_message_id(drafts_folder, draft.message_id)
+            if uid is not None:
+                self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
+                log.info("draft %s was already in %s (uid %s)", draft.message_id, drafts_folder, uid)
+                continue
+            if sent and self.source.find_message_id(sent, draft.message_id) is not None:
+                self.store.set_draft_status(draft.id, "sent", folder=sent)
+                continue
+            saved += self._append(draft, drafts_folder)
+        return saved
+
+    def _append(self, draft: StoredDraft, drafts_folder: str) -> int:
+        uid = self.source.append_draft(drafts_folder, draft.raw)
+        self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
+        log.info("saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id)
+        return 1
+
+    def _new_uids(self, folder: str) -> tuple[int, list[int]]:
+        state = self.source.folder_state(folder)
+        cursor = self.store.cursor(self.options.account, folder)
+        since = (self.clock() - timedelta(days=self.options.since_days)).date()
+        if cursor is None:
+            log.info("first look at %s: reading mail since %s", folder, since)
+            self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
+            return state.uidvalidity, self.source.uids_since(folder, since)
+        if cursor.uidvalidity != state.uidvalidity:
+            # The server renumbered the folder: re-match what we know by Message-ID, read the rest.
+            log.warning("%s: UIDVALIDITY changed (%s → %s); re-matching by Message-ID", folder, cursor.uidvalidity, state.uidvalidity)
+            uids = self.source.uids_since(folder, since)
+            ids = self.source.message_ids(folder, uids)
+            self.store.rebind_uids(self.options.account, folder, state.uidvalidity, {mid: uid for uid, mid in ids.items()})
+            self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
+            known = self.store.known_message_ids(self.options.account, list(ids.values()))
+            return state.uidvalidity, [uid for uid in uids if ids.get(uid) not in known]
+        retry = self.store.failed_uids(self.options.account, folder, state.uidvalidity)
+        return state.uidvalidity, sorted(set(retry) | set(self.source.uids_after(folder, cursor.last_uid)))
+
+    def _folder(self, folder: str, drafts_folder: str, summary: PassSummary) -> None:
+        uidvalidity, uids = self._new_uids(folder)
+        if uids:
+            log.info("%s: %d new message(s)", folder, len(uids))
+        for start in range(0, len(uids), BATCH):
+            mails = list(self.source.fetch(folder, uids[start : start + BATCH]))
+            summary.seen += len(mails)
+            known = self.store.known_message_ids(self.options.account, [m.message_id for m in mails])
+            fresh = []
+            for mail in mails:
+                if mail.message_id in known:
+                    summary.duplicates += 1
+                    self.store.advance_cursor(self.options.account, folder, uidvalidity, mail.uid)
+                else:
+                    fresh.append(mail)
+            for mail, result in zip(fresh, self._classify(fresh), strict=True):
+                self._handle(mail, result, uidvalidity, drafts_folder, summary)
+
+    def _classify(self, mails: list[IncomingEmail]) -> list[Classification | Exception]:
+        try:
+            return list(self.classifier.classify_many(mails))
+        except Exception:  # noqa: BLE001 - find the one message that breaks the batch
+            out: list[Classification | Exception] = []
+            for mail in mails:
+                try:
+                    out.append(self.classifier.classify(mail))
+                except Exception as exc:  # noqa: BLE001
+                    out.append(exc)
+            return out
+
+    def _handle(self, mail: IncomingEmail, result: Classification | Exception, uidvalidity: int, drafts_folder: str, summary: PassSummary) -> None:
+        account = self.options.account
+        try:
+            if isinstance(result, Exception):
+                raise result
+            now = self.clock()
+            kinds, reason = self.writer.kinds_for(mail, result, now)
+            plans = self.writer.plan(kinds, mail, result, now)
+            stored = self.store.record(account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, drafts_folder=drafts_folder)
+        except (MailboxError, StoreError):
+            raise  # the connection or the database is gone: the daemon retries the whole pass
+        except Exception as exc:  # noqa: BLE001 - one bad email never stops the others
+            attempts = self.store.record_failure(account, mail, f"{exc.__class__.__name__}: {exc}", uidvalidity=uidvalidity)
+            log.warning("uid %s %s: failed (attempt %d): %s: %s", mail.uid, mail.message_id, attempts, exc.__class__.__name__, exc)
+            summary.failed += 1
+            return
+        summary.recorded += 1
+        summary.rejections += result.is_rejection
+        log.info("uid %s %s: %s (%.2f)%s", mail.uid, mail.message_id, result.label.value, result.confidence, " uncertain" if result.uncertain else "")
+        for draft in stored:
+            summary.drafts_saved += self._append(draft, drafts_folder)
+        summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))

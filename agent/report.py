@@ -1,0 +1,47 @@
+"""Tables and figures for the terminal (rich), kept out of the command definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from agent.evaluate import Report
+from agent.store import RecordedEmail
+
+console = Console()
+
+
+def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> None:
+    """What `rebound eval` prints."""
+    console.print(f"[bold]{path}[/]: {report.tp + report.fn} rejections, {report.fp + report.tn} other emails")
+    console.print(f"rejection precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}   (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})")
+    if report.company_total:
+        console.print(f"company right on {report.company_right}/{report.company_total} emails that name it ({report.company_accuracy:.1%})")
+    table = Table("truth / subtype", "right", "wrong", title="by subtype")
+    for key in sorted(report.by_subtype):
+        counts = report.by_subtype[key]
+        table.add_row(key, str(counts["right"]), str(counts["wrong"]) if counts["wrong"] else "")
+    console.print(table)
+    if report.misclassified:
+        console.print("misclassified: " + ", ".join(f"{i} ({sub} → {label} {conf:.2f})" for i, sub, label, conf in report.misclassified))
+    if show_companies and report.company_misses:
+        console.print("company misses: " + "; ".join(f"{i}: {truth!r} ≠ {got!r}" for i, truth, got in report.company_misses))
+
+
+def print_emails(rows: Sequence[RecordedEmail]) -> None:
+    """A table of recorded emails."""
+    table = Table("received", "from", "subject", "label", "company", "drafts / note")
+    for r in rows:
+        label = f"{r.label}?" if r.uncertain else r.label
+        if r.status == "failed":
+            label, note = "failed", r.error
+        else:
+            note = ", ".join(r.drafts) or r.skip_reason
+        # Text(), not str: a subject from a stranger must not be read as rich markup.
+        cells = [r.received.strftime("%Y-%m-%d") if r.received else "", r.sender, r.subject[:60], label, r.company, note]
+        table.add_row(*(Text(c) for c in cells))
+    console.print(table)
