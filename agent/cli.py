@@ -56,7 +56,12 @@ def _settings(ctx: click.Context) -> Settings:
 
 @click.group()
 @click.version_option(__version__, prog_name="rebound")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: $REBOUND_CONFIG, ./config.toml, then your config folder).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $REBOUND_CONFIG, ./config.toml, then your config folder).",
+)
 @click.option("-v", "--verbose", count=True, help="-v for progress, -vv for debugging.")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, verbose: int) -> None:
@@ -81,7 +86,9 @@ def once(ctx: click.Context) -> None:
             summary = session.run_pass()
         finally:
             session.close()
-    click.echo(f"{summary.seen} new message(s), {summary.rejections} rejection(s), {summary.drafts_saved} draft(s) saved, {summary.failed} failed")
+    click.echo(
+        f"{summary.seen} new message(s), {summary.rejections} rejection(s), {summary.drafts_saved} draft(s) saved, {summary.failed} failed"
+    )
 
 
 @main.command()
@@ -122,7 +129,12 @@ def demo(keep: Path | None) -> None:
 
 
 @main.command()
-@click.option("--jsonl", "jsonl", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="JSON lines with id, subject, body (and optional from).")
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON lines with id, subject, body (and optional from).",
+)
 @click.argument("emls", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 @reports_errors

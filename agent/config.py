@@ -122,7 +122,7 @@ class DraftSettings(_Section):
 
 
 class ClassifierSettings(_Section):
-    confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    confidence_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
     model_path: Path | None = None
 
 
@@ -226,7 +226,8 @@ def load_settings(path: Path) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
+        # A typo ("hots" for "host") is both an unknown key and a missing one: name the typo first.
+        errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
         first = _describe(dict(errors[0]))
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(f"{path}: {first}{more}") from None

@@ -39,9 +39,10 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The wait before the next try; each call doubles the ceiling up to the cap."""
-        ceiling = min(self.cap, self.start * 2**self.attempt)
+        # The exponent is bounded: 2**1024 no longer fits a float, and a long outage must not crash the loop.
+        ceiling = min(self.cap, self.start * 2 ** min(self.attempt, 64))
         self.attempt += 1
-        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
 
     def reset(self) -> None:
         self.attempt = 0
@@ -50,7 +51,7 @@ class Backoff:
 class Session:
     """What the daemon needs from one connection: a pass, and a way to wait for new mail."""
 
-    def run_pass(self) -> None: ...
+    def run_pass(self) -> object: ...
     def wait(self, stop: threading.Event, seconds: float) -> None: ...
     def close(self) -> None: ...
 
@@ -103,7 +104,7 @@ class Daemon:
                 if time.monotonic() - started >= STABLE_AFTER:
                     self.backoff.reset()
                 self._run_jobs()
-                wait = IDLE_SECONDS
+                wait = float(IDLE_SECONDS)
                 if self.scheduler.jobs:
                     wait = max(1.0, min(wait, self.scheduler.idle_seconds or wait))
                 session.wait(self.stop, wait)

@@ -57,7 +57,9 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
         label = result.label.value + (" (unsure)" if result.uncertain else "")
         stage = result.extraction.stage.value if result.label.value == "rejection" else ""
         drafts = ", ".join(kinds) or reason
-        table.add_row(*(Text(c) for c in (mail.from_name or mail.from_addr, mail.subject[:48], label, result.extraction.company, stage, drafts)))
+        table.add_row(
+            *(Text(c) for c in (mail.from_name or mail.from_addr, mail.subject[:48], label, result.extraction.company, stage, drafts))
+        )
     console.print(table)
     drafts_dir = maildir / ".Drafts"
     console.print(

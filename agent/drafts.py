@@ -37,7 +37,9 @@ class DraftWriter:
             search.append(settings.templates_dir)
         search.append(templates_dir())
         # Plain-text templates: no HTML escaping, but undefined names are an error, not silence.
-        self.env = Environment(loader=FileSystemLoader([str(p) for p in search]), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+        self.env = Environment(
+            loader=FileSystemLoader([str(p) for p in search]), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+        )
 
     def kinds_for(self, mail: IncomingEmail, result: Classification, now: datetime) -> tuple[list[DraftKind], str]:
         """Which drafts a message deserves, or why it gets none."""

@@ -105,7 +105,9 @@ def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -
         if row.is_rejection is None:
             raise InputError(f"{row.id}: no label to evaluate against")
         predicted = result.is_rejection
-        report.by_subtype[f"{'rejection' if row.is_rejection else 'not_rejection'}/{row.subtype}"]["right" if predicted == row.is_rejection else "wrong"] += 1
+        report.by_subtype[f"{'rejection' if row.is_rejection else 'not_rejection'}/{row.subtype}"][
+            "right" if predicted == row.is_rejection else "wrong"
+        ] += 1
         if predicted and row.is_rejection:
             report.tp += 1
         elif predicted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -13,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
-from imap_tools import AND, H, U, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags
+from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxLoginError
 from imap_tools.mailbox import BaseMailBox
 
@@ -27,8 +28,32 @@ log = logging.getLogger(__name__)
 # One FETCH per this many messages: ~10x faster than one command per message, bounded memory.
 FETCH_BULK = 50
 CONNECT_TIMEOUT = 30
-DRAFTS_NAMES = ("Drafts", "[Gmail]/Drafts", "[Google Mail]/Drafts", "INBOX.Drafts", "INBOX/Drafts", "Draft", "Entwürfe", "Brouillons", "Concepten", "Borradores")
-SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "[Google Mail]/Sent Mail", "INBOX.Sent", "INBOX/Sent", "Gesendet", "Envoyés", "Verzonden", "Enviados")
+DRAFTS_NAMES = (
+    "Drafts",
+    "[Gmail]/Drafts",
+    "[Google Mail]/Drafts",
+    "INBOX.Drafts",
+    "INBOX/Drafts",
+    "Draft",
+    "Entwürfe",
+    "Brouillons",
+    "Concepten",
+    "Borradores",
+)
+SENT_NAMES = (
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "Sent Mail",
+    "[Gmail]/Sent Mail",
+    "[Google Mail]/Sent Mail",
+    "INBOX.Sent",
+    "INBOX/Sent",
+    "Gesendet",
+    "Envoyés",
+    "Verzonden",
+    "Enviados",
+)
 # Bytes of body fetched for a message over the size cap: the text parts come first in real mail.
 PARTIAL_BODY_BYTES = 512 * 1024
 
@@ -62,7 +87,9 @@ def _operation(what: str) -> Iterator[None]:
     except MailboxError:
         raise
     except ssl.SSLCertVerificationError as exc:
-        raise CertificateError(f"{what}: the server's TLS certificate was not accepted: {exc.verify_message} (set [imap] tls_ca_file to trust a private CA)") from exc
+        raise CertificateError(
+            f"{what}: the server's TLS certificate was not accepted: {exc.verify_message} (set [imap] tls_ca_file to trust a private CA)"
+        ) from exc
     except MailboxLoginError as exc:
         raise AuthError(f"{what}: the server rejected the username or password") from exc
     except imaplib.IMAP4.abort as exc:
@@ -110,10 +137,9 @@ class ImapMailbox:
 
     def close(self) -> None:
         """Log out, ignoring a connection that is already gone."""
-        try:
+        # Closing a dead connection has nothing left to report.
+        with contextlib.suppress(Exception):
             self.box.logout()
-        except Exception:  # noqa: BLE001 - closing a dead connection has nothing left to report
-            pass
 
     def _select(self, folder: str) -> None:
         if self._selected != folder:
@@ -132,7 +158,7 @@ class ImapMailbox:
         """UIDs above last_uid, ascending."""
         self._select(folder)
         with _operation(f"search {folder!r} for new mail"):
-            uids = [int(u) for u in self.box.uids(AND(uid=U(last_uid + 1, "*")))]
+            uids = [int(u) for u in self.box.uids(AND(uid=U(str(last_uid + 1), "*")))]
         # U(n, '*') also matches the newest message when n is above the highest UID.
         return sorted(u for u in uids if u > last_uid)
 
@@ -177,7 +203,8 @@ class ImapMailbox:
             big = set(chunk) - set(small)
             if small:
                 with _operation(f"fetch {len(small)} messages from {folder!r}"):
-                    fetched = {int(m.uid or 0): m.raw for m in self.box.fetch(uid_list=[str(u) for u in small], mark_seen=False, bulk=FETCH_BULK)}  # type: ignore[attr-defined]
+                    messages = self.box.fetch(uid_list=[str(u) for u in small], mark_seen=False, bulk=FETCH_BULK)
+                    fetched = {int(m.uid or 0): m.raw for m in messages}  # type: ignore[attr-defined]
             else:
                 fetched = {}
             for uid in chunk:
@@ -225,7 +252,9 @@ class ImapMailbox:
             return configured
         found = self._special("\\Drafts", DRAFTS_NAMES)
         if found is None:
-            raise MailboxError(f"no Drafts folder on {self.settings.host} (none flagged \\Drafts, none by a common name); set [imap] drafts_folder")
+            raise MailboxError(
+                f"no Drafts folder on {self.settings.host} (none flagged \\Drafts, none by a common name); set [imap] drafts_folder"
+            )
         return found
 
     def sent_folder(self) -> str | None:
@@ -235,7 +264,7 @@ class ImapMailbox:
     def append_draft(self, folder: str, raw: bytes) -> int | None:
         """APPEND a draft flagged \\Draft; returns its UID when the server reports APPENDUID."""
         with _operation(f"save draft to {folder!r}"):
-            typ, data = self.box.append(raw, folder, flag_set=[MailMessageFlags.DRAFT, MailMessageFlags.SEEN])
+            _typ, data = self.box.append(raw, folder, flag_set=[MailMessageFlags.DRAFT, MailMessageFlags.SEEN])
         self._folders_changed()
         text = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace")
         match = re.search(r"APPENDUID \d+ (\d+)", text)
@@ -277,14 +306,14 @@ class ImapMailbox:
         self._select(folder)
         deadline = time.monotonic() + max_seconds
         with _operation(f"IDLE on {folder!r}"):
-            self.box.idle.start()
+            self.box.idle.start()  # type: ignore[no-untyped-call]
             try:
                 while not stop.is_set() and time.monotonic() < deadline:
                     responses = self.box.idle.poll(timeout=1.0)
                     if responses:
                         return True
             finally:
-                self.box.idle.stop()
+                self.box.idle.stop()  # type: ignore[no-untyped-call]
             # A connection dropped during IDLE answers poll() with [] like a timeout; NOOP tells.
             self.box.client.noop()
         return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mailbox
-import os
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -44,10 +43,11 @@ class MaildirSource:
         path = self._dir(folder) / UIDLIST
         known: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
         box = self._maildir(folder)
-        new = [k for k in box.keys() if k not in known]
+        new = [k for k in box.iterkeys() if k not in known]
         if new:
-            # New mail gets UIDs in delivery order, as an IMAP server would assign them.
-            new.sort(key=lambda k: (os.path.getmtime(self._dir(folder) / box._lookup(k)), k))  # noqa: SLF001
+            # Maildir file names start with the delivery time, so sorting them assigns UIDs in
+            # delivery order, as an IMAP server would.
+            new.sort()
             next_uid = max(known.values(), default=0) + 1
             for key in new:
                 known[key], next_uid = next_uid, next_uid + 1
@@ -142,4 +142,4 @@ class MaildirSource:
 
 def received_dates(source: MaildirSource, folder: str) -> dict[int, datetime | None]:
     """Each UID's Date header, for callers that sort or filter by date."""
-    return {uid: mail.date for uid, mail in source._read(folder, sorted(source._uids(folder).values()))}  # noqa: SLF001
+    return {uid: mail.date for uid, mail in source._read(folder, sorted(source._uids(folder).values()))}

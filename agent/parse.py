@@ -8,11 +8,12 @@ import email.policy
 import hashlib
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
+from typing import ClassVar
 
 from agent.domain import IncomingEmail
 
@@ -67,8 +68,8 @@ def _addresses(value: str) -> list[tuple[str, str]]:
 class _TextFromHtml(HTMLParser):
     """Visible text of an HTML body: enough for classification, no rendering."""
 
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "blockquote"}
-    _SKIP = {"script", "style", "head", "title"}
+    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "blockquote"}
+    _SKIP: ClassVar[set[str]] = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -120,55 +121,83 @@ def _decode(part: Message) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _text_parts(msg: Message) -> tuple[list[str], list[str]]:
-    """Plain and HTML bodies, walked iteratively so nesting depth cannot blow the stack."""
+def _is_attachment(part: Message) -> bool:
+    return str(part.get("Content-Disposition") or "").strip().lower().startswith("attachment")
+
+
+def _text_parts(msg: Message) -> tuple[list[str], list[str], bool]:
+    """Plain and HTML bodies, walked iteratively so nesting depth cannot blow the stack.
+
+    The third value says whether the walk was cut short (too deep or too many parts).
+    """
     plain: list[str] = []
     htmls: list[str] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
     seen = 0
-    while stack and seen < MAX_PARTS:
+    cut = False
+    while stack:
+        if seen >= MAX_PARTS:
+            cut = True
+            break
         part, depth = stack.pop()
         seen += 1
+        if depth > 0 and _is_attachment(part):
+            continue  # attachments are never unpacked, an attached message/rfc822 included
         if part.is_multipart():
             if depth >= MAX_MIME_DEPTH:
+                cut = True
                 continue
             children = part.get_payload()
             if isinstance(children, list):
                 stack.extend((c, depth + 1) for c in reversed(children) if isinstance(c, Message))
             continue
-        disposition = (part.get("Content-Disposition") or "").lower()
-        if disposition.startswith("attachment"):
-            continue  # attachments are never unpacked
         ctype = part.get_content_type()
         if ctype == "text/plain":
             plain.append(_decode(part))
         elif ctype == "text/html":
             htmls.append(_decode(part))
-    return plain, htmls
+    return plain, htmls, cut
 
 
 def body_text(msg: Message) -> str:
     """The readable text of a message: its plain parts, else its HTML parts as text."""
-    plain, htmls = _text_parts(msg)
+    return _body_text(msg)[0]
+
+
+def _body_text(msg: Message) -> tuple[str, bool]:
+    plain, htmls, cut = _text_parts(msg)
     text = "\n\n".join(p for p in plain if p.strip())
     if not text.strip() and htmls:
         text = "\n\n".join(html_to_text(h) for h in htmls)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text[:MAX_TEXT_CHARS]
+    return text[:MAX_TEXT_CHARS], cut
+
+
+_MULTIPART_HEADER = re.compile(rb"^content-type:[ \t]*multipart/", re.IGNORECASE | re.MULTILINE)
 
 
 def _flat_body_text(raw: bytes) -> str:
     """Text parts found by scanning boundaries, for MIME trees too deep to parse as a tree."""
     plain: list[str] = []
     htmls: list[str] = []
-    for chunk in re.split(rb"\r?\n--[^\r\n]*\r?\n", raw)[1:MAX_PARTS]:
+    leaves = 0
+    for chunk in re.split(rb"\r?\n--[^\r\n]*\r?\n", raw)[1:]:
+        head = re.split(rb"\r?\n\r?\n", chunk, maxsplit=1)[0]
+        if _MULTIPART_HEADER.search(head):
+            continue  # a container: its children are chunks of their own, so only leaves count
+        leaves += 1
+        if leaves > MAX_PARTS:
+            break
         part = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(chunk)
+        if _is_attachment(part):
+            continue
         ctype = part.get_content_type()
         if ctype == "text/plain":
             plain.append(_decode(part))
         elif ctype == "text/html":
             htmls.append(_decode(part))
     text = "\n\n".join(p for p in plain if p.strip()) or "\n\n".join(html_to_text(h) for h in htmls)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text[:MAX_TEXT_CHARS]
 
 
@@ -181,10 +210,14 @@ def parse_email(raw: bytes, *, folder: str = "", uid: int = 0, size: int = 0, tr
     """Parse raw bytes; never raises on malformed content, only degrades."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-        text = body_text(msg)
+        text, cut = _body_text(msg)
+        if cut and not text.strip():
+            # The tree is deeper (or wider) than the walk goes: find the text parts by their boundaries.
+            text = _flat_body_text(raw)
     except RecursionError:  # the stdlib parser recurses once per MIME level
         msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
         text = _flat_body_text(raw)
+    decoded: Message
     try:
         decoded = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
     except Exception:  # noqa: BLE001
@@ -200,6 +233,9 @@ def parse_email(raw: bytes, *, folder: str = "", uid: int = 0, size: int = 0, tr
         date = parsedate_to_datetime(_header(msg, "Date"))
     except (TypeError, ValueError, IndexError):
         date = None
+    if date is not None and date.tzinfo is None:
+        # "-0000" or no zone at all: read as UTC, so it compares with the aware clock (draft age).
+        date = date.replace(tzinfo=UTC)
     message_id = _msgid(_header(msg, "Message-ID")) or synthetic_message_id(raw)
     return IncomingEmail(
         folder=folder,

@@ -11,7 +11,7 @@ from agent.classifier import Classifier
 from agent.domain import Classification, DraftKind, IncomingEmail, MailSource
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
-from agent.store import StoredDraft, Store
+from agent.store import Store, StoredDraft
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +91,25 @@ class Processor:
     def _append(self, draft: StoredDraft, drafts_folder: str) -> int:
         uid = self.source.append_draft(drafts_folder, draft.raw)
         self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
-        log.info("saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id)
+        log.info(
+            "saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id
+        )
         return 1
 
-    def _new_uids(self, folder: str) -> tuple[int, list[int]]:
+    def _new_uids(self, folder: str) -> tuple[int, list[int], int]:
+        """UIDVALIDITY, the UIDs to handle, and the UID the cursor may move to once they are handled.
+
+        On a first look (and after a UIDVALIDITY change) only mail since since_days is read; the
+        older mail below UIDNEXT was considered too, so the cursor moves past it afterwards.
+        Otherwise a mailbox whose newest mail is old would be read in full on the next pass.
+        """
         state = self.source.folder_state(folder)
         cursor = self.store.cursor(self.options.account, folder)
         since = (self.clock() - timedelta(days=self.options.since_days)).date()
         if cursor is None:
             log.info("first look at %s: reading mail since %s", folder, since)
             self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
-            return state.uidvalidity, self.source.uids_since(folder, since)
+            return state.uidvalidity, self.source.uids_since(folder, since), state.uidnext - 1
         if cursor.uidvalidity != state.uidvalidity:
             # The server renumbered the folder: re-match what we know by Message-ID, read the rest.
             log.warning("%s: UIDVALIDITY changed (%s → %s); re-matching by Message-ID", folder, cursor.uidvalidity, state.uidvalidity)
@@ -110,12 +118,12 @@ class Processor:
             self.store.rebind_uids(self.options.account, folder, state.uidvalidity, {mid: uid for uid, mid in ids.items()})
             self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
             known = self.store.known_message_ids(self.options.account, list(ids.values()))
-            return state.uidvalidity, [uid for uid in uids if ids.get(uid) not in known]
+            return state.uidvalidity, [uid for uid in uids if ids.get(uid) not in known], state.uidnext - 1
         retry = self.store.failed_uids(self.options.account, folder, state.uidvalidity)
-        return state.uidvalidity, sorted(set(retry) | set(self.source.uids_after(folder, cursor.last_uid)))
+        return state.uidvalidity, sorted(set(retry) | set(self.source.uids_after(folder, cursor.last_uid))), 0
 
     def _folder(self, folder: str, drafts_folder: str, summary: PassSummary) -> None:
-        uidvalidity, uids = self._new_uids(folder)
+        uidvalidity, uids, considered = self._new_uids(folder)
         if uids:
             log.info("%s: %d new message(s)", folder, len(uids))
         for start in range(0, len(uids), BATCH):
@@ -131,6 +139,8 @@ class Processor:
                     fresh.append(mail)
             for mail, result in zip(fresh, self._classify(fresh), strict=True):
                 self._handle(mail, result, uidvalidity, drafts_folder, summary)
+        if considered > 0:
+            self.store.advance_cursor(self.options.account, folder, uidvalidity, considered)
 
     def _classify(self, mails: list[IncomingEmail]) -> list[Classification | Exception]:
         try:
@@ -144,7 +154,9 @@ class Processor:
                     out.append(exc)
             return out
 
-    def _handle(self, mail: IncomingEmail, result: Classification | Exception, uidvalidity: int, drafts_folder: str, summary: PassSummary) -> None:
+    def _handle(
+        self, mail: IncomingEmail, result: Classification | Exception, uidvalidity: int, drafts_folder: str, summary: PassSummary
+    ) -> None:
         account = self.options.account
         try:
             if isinstance(result, Exception):
@@ -152,7 +164,9 @@ class Processor:
             now = self.clock()
             kinds, reason = self.writer.kinds_for(mail, result, now)
             plans = self.writer.plan(kinds, mail, result, now)
-            stored = self.store.record(account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, drafts_folder=drafts_folder)
+            stored = self.store.record(
+                account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, drafts_folder=drafts_folder
+            )
         except (MailboxError, StoreError):
             raise  # the connection or the database is gone: the daemon retries the whole pass
         except Exception as exc:  # noqa: BLE001 - one bad email never stops the others
@@ -162,7 +176,14 @@ class Processor:
             return
         summary.recorded += 1
         summary.rejections += result.is_rejection
-        log.info("uid %s %s: %s (%.2f)%s", mail.uid, mail.message_id, result.label.value, result.confidence, " uncertain" if result.uncertain else "")
+        log.info(
+            "uid %s %s: %s (%.2f)%s",
+            mail.uid,
+            mail.message_id,
+            result.label.value,
+            result.confidence,
+            " uncertain" if result.uncertain else "",
+        )
         for draft in stored:
             summary.drafts_saved += self._append(draft, drafts_folder)
         summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))

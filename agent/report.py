@@ -18,7 +18,10 @@ console = Console()
 def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> None:
     """What `rebound eval` prints."""
     console.print(f"[bold]{path}[/]: {report.tp + report.fn} rejections, {report.fp + report.tn} other emails")
-    console.print(f"rejection precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}   (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})")
+    console.print(
+        f"rejection precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}"
+        f"   (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})"
+    )
     if report.company_total:
         console.print(f"company right on {report.company_right}/{report.company_total} emails that name it ({report.company_accuracy:.1%})")
     table = Table("truth / subtype", "right", "wrong", title="by subtype")

@@ -67,12 +67,24 @@ class ImapSession(Session):
         self.mailbox = mailbox
         self.processor = Processor(mailbox, app.store, app.classifier, app.writer, app.options)
         self.use_idle = app.settings.imap.idle and mailbox.supports_idle
-        log.info("connected to %s as %s (%s)", app.settings.imap.host, app.settings.imap.username, "IDLE" if self.use_idle else f"polling every {app.settings.imap.poll_seconds} s")
+        log.info(
+            "connected to %s as %s (%s)",
+            app.settings.imap.host,
+            app.settings.imap.username,
+            "IDLE" if self.use_idle else f"polling every {app.settings.imap.poll_seconds} s",
+        )
 
     def run_pass(self) -> PassSummary:
         summary = self.processor.run_once()
         if summary.seen or summary.drafts_saved:
-            log.info("pass: %d seen, %d recorded, %d rejections, %d drafts saved, %d failed", summary.seen, summary.recorded, summary.rejections, summary.drafts_saved, summary.failed)
+            log.info(
+                "pass: %d seen, %d recorded, %d rejections, %d drafts saved, %d failed",
+                summary.seen,
+                summary.recorded,
+                summary.rejections,
+                summary.drafts_saved,
+                summary.failed,
+            )
         return summary
 
     def wait(self, stop: threading.Event, seconds: float) -> None:

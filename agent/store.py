@@ -94,7 +94,9 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             SQLModel.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open database {self._safe_url()}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}") from exc
+            raise StoreError(
+                f"cannot open database {self._safe_url()}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}"
+            ) from exc
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else self.url.split("@")[-1]
@@ -257,13 +259,19 @@ class Store:
     def pending_drafts(self, account: str) -> list[StoredDraft]:
         """Drafts recorded but not yet confirmed on the server."""
         with self.session() as s:
-            rows = s.exec(select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "pending").order_by(col(DraftRecord.id))).all()
+            rows = s.exec(
+                select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "pending").order_by(col(DraftRecord.id))
+            ).all()
             return [_stored(r) for r in rows]
 
     def drafts(self, account: str, *, statuses: Sequence[str] = ("saved", "sent", "discarded", "pending")) -> list[StoredDraft]:
         """Every draft in the given states."""
         with self.session() as s:
-            rows = s.exec(select(DraftRecord).where(DraftRecord.account == account, col(DraftRecord.status).in_(list(statuses))).order_by(col(DraftRecord.id))).all()
+            rows = s.exec(
+                select(DraftRecord)
+                .where(DraftRecord.account == account, col(DraftRecord.status).in_(list(statuses)))
+                .order_by(col(DraftRecord.id))
+            ).all()
             return [_stored(r) for r in rows]
 
     def set_draft_status(self, draft_id: int, status: str, *, folder: str | None = None, uid: int | None = None) -> None:
@@ -297,7 +305,11 @@ class Store:
             kinds: dict[int, list[str]] = {}
             for email_id, kind in s.exec(select(DraftRecord.email_id, DraftRecord.kind).where(col(DraftRecord.email_id).in_(ids))).all():
                 kinds.setdefault(email_id, []).append(kind)
-            reasons = dict(s.exec(select(RejectionRecord.email_id, RejectionRecord.draft_skip_reason).where(col(RejectionRecord.email_id).in_(ids))).all())
+            reasons = dict(
+                s.exec(
+                    select(RejectionRecord.email_id, RejectionRecord.draft_skip_reason).where(col(RejectionRecord.email_id).in_(ids))
+                ).all()
+            )
             return [
                 RecordedEmail(
                     message_id=r.message_id,

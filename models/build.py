@@ -19,9 +19,9 @@ from spacy.tokens import DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.classifier.components import EXTRACTOR  # noqa: E402
-from agent.classifier.text import compose  # noqa: E402
-from agent.domain import Label  # noqa: E402
+from agent.classifier.components import EXTRACTOR
+from agent.classifier.text import compose
+from agent.domain import Label
 
 MODELS = Path(__file__).resolve().parent
 CORPUS = MODELS / "corpus"
@@ -35,6 +35,14 @@ LABELS = [label.value for label in Label]
 def is_heldout(example_id: str) -> bool:
     """Deterministic split by a hash of the id, so adding emails never reshuffles the rest."""
     return int(hashlib.sha256(example_id.encode()).hexdigest(), 16) % HELDOUT_EVERY == 0
+
+
+def facets(row: dict[str, str]) -> dict[str, float]:
+    """The two facet labels: about a job at all, and saying no (to a job or to anything else)."""
+    return {
+        "job": float(row["label"] != "not_job"),
+        "refusal": float(row["label"] == "rejection" or bool(row.get("refusal"))),
+    }
 
 
 def read_corpus() -> list[dict[str, str]]:
@@ -51,34 +59,41 @@ def read_corpus() -> list[dict[str, str]]:
 
 
 def convert() -> tuple[int, int]:
-    """Write the train and held-out DocBins."""
+    """Write train and held-out DocBins for the 8-way labels and for the two facets."""
     nlp = spacy.blank("en")
-    train, heldout = DocBin(), DocBin()
-    n_train = n_heldout = 0
+    bins = {name: DocBin() for name in ("train", "heldout", "facets-train", "facets-heldout")}
+    counts = {"train": 0, "heldout": 0}
     for row in read_corpus():
-        doc = nlp.make_doc(compose(row.get("subject", ""), row["body"]))
+        split = "heldout" if is_heldout(row["id"]) else "train"
+        text = compose(row.get("subject", ""), row["body"])
+        doc = nlp.make_doc(text)
         doc.cats = {label: float(label == row["label"]) for label in LABELS}
-        if is_heldout(row["id"]):
-            heldout.add(doc)
-            n_heldout += 1
-        else:
-            train.add(doc)
-            n_train += 1
+        bins[split].add(doc)
+        doc = nlp.make_doc(text)
+        doc.cats = facets(row)
+        bins[f"facets-{split}"].add(doc)
+        counts[split] += 1
     BUILD.mkdir(exist_ok=True)
-    train.to_disk(BUILD / "train.spacy")
-    heldout.to_disk(BUILD / "heldout.spacy")
-    return n_train, n_heldout
+    for name, docbin in bins.items():
+        docbin.to_disk(BUILD / f"{name}.spacy")
+    return counts["train"], counts["heldout"]
+
+
+def train(config: str, output: str) -> Path:
+    """Run `spacy train` on one config; returns the best model's folder."""
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(BUILD / output)],
+        check=True,
+        cwd=MODELS.parent,
+    )
+    return BUILD / output / "model-best"
 
 
 def main() -> None:
     n_train, n_heldout = convert()
     print(f"corpus: {n_train} training emails, {n_heldout} held out")
-    subprocess.run(
-        [sys.executable, "-m", "spacy", "train", str(MODELS / "config.cfg"), "--output", str(BUILD / "training")],
-        check=True,
-        cwd=MODELS.parent,
-    )
-    nlp = spacy.load(BUILD / "training" / "model-best")
+    nlp = spacy.load(train("config.cfg", "training"))
+    nlp.add_pipe("facets", source=spacy.load(train("config_facets.cfg", "training-facets")))
     nlp.add_pipe(EXTRACTOR, last=True)
     if PIPELINE.exists():
         shutil.rmtree(PIPELINE)

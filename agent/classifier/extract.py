@@ -1,8 +1,10 @@
 """Who, what and where: company, role, contact and stage, from a spaCy Doc and the sender headers.
 
 Rules rather than a trained tagger: employers name themselves in a few dozen recurring
-constructions ("your application to X", "the team at X", "X Talent Acquisition"), and rules
-built on those constructions carry over to companies no training set has seen.
+constructions ("your application to X", "the team at X", "X Talent Acquisition", the signature
+block, "X - Role" subjects), and rules built on those constructions carry over to companies no
+training set has seen. Every construction casts a weighted vote; the sender headers, when there
+are any, only add votes, so mail that arrives as bare subject+body still gets an answer.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from agent.classifier.senders import is_automated, person_first_name
+from agent.classifier.senders import is_automated, looks_like_org, person_first_name, sender_first_name
 from agent.domain import Stage
 
-# Placeholders left in published templates are never a company or a role.
-PLACEHOLDER = re.compile(r"[\[\]{}<>]|\b(company|employer|organi[sz]ation|job|position) name\b|\bjob title\b|\bxxx\b", re.IGNORECASE)
-
+# Placeholders left in published templates are never a company, a role or a person.
+PLACEHOLDER = re.compile(
+    r"[\[\]{}<>]|\b(company|employer|organi[sz]ation|job|position|agency|client|candidate|recruiter|your|first|hr) ?name\b|"
+    r"\bjob ?title\b|\bxxx\b|\b(company|job|role)_",
+    re.IGNORECASE,
+)
 _SENTENCE_START = {
     "the", "we", "our", "thank", "thanks", "unfortunately", "dear", "hi", "hello", "hey", "after", "please",
     "if", "your", "you", "this", "at", "in", "as", "i", "it", "for", "on", "with", "a", "an", "and", "but",
@@ -29,25 +34,40 @@ _SENTENCE_START = {
     "team", "recruiting", "careers", "talent", "hr", "human", "resources", "mr", "ms", "mrs", "dr", "to",
     "from", "date", "sent", "job", "position", "role", "candidate", "applicant", "interview", "offer",
     "yours", "many", "my", "me", "today", "here", "there", "unlike", "given", "due", "following", "regarding",
+    "company", "employer", "organisation", "organization", "she", "he", "they", "us", "re:", "aw", "wg", "tr",
 }
+_WEEKDAYS = re.compile(r"^((mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
+                       r"november|december|noon|midnight|reception|building|floor|suite|room|gate|office|department)$|^\S+ \d", re.IGNORECASE)
 _ROLE_WORDS = re.compile(
     r"\b(engineer|manager|analyst|designer|developer|specialist|coordinator|nurse|associate|intern(ship)?|"
     r"director|officer|assistant|consultant|scientist|administrator|technician|representative|lead|head|"
     r"architect|accountant|advisor|adviser|supervisor|writer|editor|teacher|lecturer|researcher|planner|"
     r"clerk|agent|executive|operator|driver|chef|cook|cashier|therapist|pharmacist|paralegal|attorney|"
-    r"counsel|president|vp|producer|marketer|strategist|recruiter|programmer|tester|owner|fellow|trainee)s?\b",
+    r"counsel|president|vp|producer|marketer|strategist|recruiter|programmer|tester|owner|fellow|trainee|"
+    r"professor|instructor|tutor|dean|coach|chaplain|teller|barista|coder|auditor|controller|receptionist|"
+    r"electrician|apprentice|operative|worker|hand|aide|carer|caregiver|bartender|server|host|courier|"
+    r"installer|merchandiser|bookseller|librarian|curator|crew|partner|principal|sdr|bdr|cfo|cto|ceo|coo)s?\b|"
+    r"(leiter|kraft|mitarbeiter|referent|techniker|ingenieur|entwickler|berater|logistiker|pfleger|docent|"
+    r"medewerker|verpleegkundige|adviseur|ontwikkelaar|responsable|technicien|ing[ée]nieur|juriste|comptable|"
+    r"commis|serveur|[ée]b[ée]niste|t[ée]cnico|ingeniero|abogado|asistente|camarero|profesor|gerente|analista)",
     re.IGNORECASE,
 )
-_ORG_SUFFIX = re.compile(
-    r"\s*(\||-|–|—|:)?\s*(careers?|jobs|recruit(ing|ment)( team)?|talent( acquisition| team)?|hiring( team)?|"
-    r"human resources|hr( team)?|people( team| ops)?|notifications?|team|no-?reply|via .+)\s*$",
+_DEPARTMENT = re.compile(
+    r"\s*(\||-|–|—|:|,|@|\bat\b)?\s*\b(careers?|jobs|(campus |graduate |experienced hire )?recruit(ing|ment)( team| services)?|"
+    r"talent( acquisition| team| partner)?|hiring( team)?|human resources( department)?|hr( team| department)?|"
+    r"people( team| ops| & culture| and culture)?|notifications?|team|crew|no-?reply|via .+|search committee|"
+    r"faculty search|personeelszaken|dezernat personal|personalabteilung|service recrutement)\s*$",
     re.IGNORECASE,
 )
 _LEGAL = re.compile(r",?\s+(inc|llc|ltd|gmbh|plc|corp|co|sa|bv|ag)\.?$", re.IGNORECASE)
-_ATS_DOMAIN_WORDS = {"myworkday", "myworkdaysite", "greenhouse", "lever", "icims", "smartrecruiters", "taleo", "successfactors",
-                     "bamboohr", "ashbyhq", "jobvite", "workable", "workablemail", "recruitee", "teamtailor", "breezy",
-                     "jazzhr", "applytojob", "personio", "linkedin", "indeed", "glassdoor", "gmail", "outlook", "yahoo",
-                     "hotmail", "icloud", "example", "mail", "email", "company"}
+_ATS_DOMAIN_WORDS = {"myworkday", "myworkdaysite", "myworkdayjobs", "greenhouse", "lever", "icims", "smartrecruiters", "taleo",
+                     "successfactors", "bamboohr", "ashbyhq", "jobvite", "workable", "workablemail", "recruitee", "teamtailor",
+                     "breezy", "jazzhr", "applytojob", "personio", "linkedin", "indeed", "glassdoor", "gmail", "googlemail",
+                     "outlook", "yahoo", "hotmail", "icloud", "proton", "protonmail", "example", "mail", "email", "company",
+                     "peopleadmin", "paycomonline", "governmentjobs", "google", "calendly", "testgorilla", "codility"}
+_SEPARATORS = re.compile(r"\s*(?:[|·•/,]|\s[–—-]\s|–|—|\s@\s|\bat\b)\s*")
+_ADDRESS = re.compile(r"\d|@|www\.|https?:|\b(street|st|road|rd|avenue|ave|lane|suite|floor|place|square|plaza|boulevard|blvd|drive|"
+                      r"way|straße|strasse|rue|calle|paseo|tel|phone|fax|mobile)\b\.?|^[A-Z]{2}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -63,16 +83,12 @@ def _name_like(tok_text: str) -> bool:
     return bool(tok_text) and (tok_text[0].isupper() or tok_text[0].isdigit()) and tok_text not in {"I", "I'm", "I've"}
 
 
-def _connector(tok_text: str) -> bool:
-    return tok_text in {"&", "of", "and", "de", "von", "van", "der", "la", "le", "du", "-", "+", "'s"}
-
-
 def _name_runs(doc: Doc) -> list[Span]:
-    """Maximal runs of capitalised tokens (with '&', 'of', 'and' inside), sentence-initial filler stripped."""
+    """Maximal runs of capitalised tokens on one line ('&', 'of', "'s" inside), sentence-initial filler stripped."""
     runs: list[Span] = []
     i, n = 0, len(doc)
     while i < n:
-        if not _name_like(doc[i].text) or "\n" in doc[i].text:
+        if not _name_like(doc[i].text) or doc[i].is_punct or doc[i].is_space:
             i += 1
             continue
         j = i + 1
@@ -80,7 +96,8 @@ def _name_runs(doc: Doc) -> list[Span]:
             t = doc[j].text
             if _name_like(t) and not doc[j].is_punct:
                 j += 1
-            elif _connector(t) and j + 1 < n and _name_like(doc[j + 1].text) and "\n" not in doc[j].whitespace_:
+            elif (t in {"&", "of", "and", "de", "von", "van", "der", "la", "le", "du", "del", "'s", "’s", "+", "für"}
+                  or (t == "-" and not doc[j - 1].whitespace_ and not doc[j].whitespace_)) and j + 1 < n and _name_like(doc[j + 1].text):
                 j += 2
             else:
                 break
@@ -94,34 +111,51 @@ def _name_runs(doc: Doc) -> list[Span]:
 
 
 def _clean_company(text: str) -> str:
-    text = text.strip(" \t\n.,;:!?'\"()")
+    text = re.sub(r"\s+", " ", text).strip(" \t\n.,;:!?'\"()")
     text = re.sub(r"['’]s$", "", text)
     prev = None
     while prev != text:
         prev = text
-        text = _ORG_SUFFIX.sub("", text).strip(" -|,")
-        text = re.sub(r"^(the|team|at)\s+", "", text, flags=re.IGNORECASE)
+        text = _DEPARTMENT.sub("", text).strip(" -|,–—")
+        text = re.sub(r"^(the|team|at|from|@)\s+|\s+(of|for|de|and|&)$", "", text, flags=re.IGNORECASE)
     return text
 
 
+def _is_title(text: str) -> bool:
+    """'Store Manager', 'Creative Director', 'Head of Strategy': a job title ends in a singular role noun."""
+    last = re.sub(r"[^\w-]", "", text.split()[-1]) if text.split() else ""
+    return bool(re.fullmatch(_ROLE_WORDS.pattern, last, re.IGNORECASE) and not last.lower().endswith("s")) or bool(
+        re.match(r"(head|director|vp|chief|co-?founder|founder|managing|senior|junior|lead)\b", text, re.IGNORECASE))
+
+
 def _valid_company(text: str) -> bool:
-    if not text or len(text) < 2 or len(text) > 60 or PLACEHOLDER.search(text):
+    if not text or len(text) < 2 or len(text) > 60 or PLACEHOLDER.search(text) or _WEEKDAYS.search(text):
         return False
-    if _ROLE_WORDS.search(text) and len(text.split()) > 1:
+    if _is_title(text) or (_ROLE_WORDS.search(text) and not looks_like_org(text) and not _ROLE_WORDS.search(text.split()[-1] + "s")):
         return False
-    return text.lower() not in _SENTENCE_START
+    return text.lower() not in _SENTENCE_START and not text.isdigit()
 
 
 def _domain_word(address: str) -> str:
     domain = address.rpartition("@")[2].lower()
-    parts = [p for p in domain.split(".") if p not in {"com", "org", "net", "io", "co", "uk", "de", "fr", "nl", "es", "eu", "ca", "au", "us", "careers", "jobs", "mail", "email", "hire", "talent", "recruiting", "notifications", "app"}]
+    parts = [p for p in domain.split(".") if p not in {"com", "org", "net", "io", "co", "uk", "de", "fr", "nl", "es", "eu", "ca", "au", "us",
+                                                        "careers", "jobs", "mail", "email", "hire", "talent", "recruiting", "notifications",
+                                                        "app", "gov", "edu", "ac", "be", "ar", "cl", "se", "ie", "za", "pl"}]
     word = parts[-1] if parts else ""
     word = re.sub(r"[-_]?(careers?|jobs|recruiting|talent|hr|hiring|mail)$", "", word)
-    return "" if word in _ATS_DOMAIN_WORDS else word
+    return "" if word in _ATS_DOMAIN_WORDS else _squash(word)
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[^\w]|_", "", text.lower().replace("&", "and"))
+
+
+def _pick_piece(line: str) -> str:
+    """The organisation in a signature or display-name line: 'Talent Partner | Nordhavn Bank' -> 'Nordhavn Bank'."""
+    pieces = [_clean_company(p) for p in _SEPARATORS.split(line)]
+    pieces = [p for p in pieces if _valid_company(p) and not _ADDRESS.search(p)]
+    orgs = [p for p in pieces if looks_like_org(p)]
+    return orgs[0] if orgs else (pieces[-1] if pieces else "")
 
 
 class Extractor:
@@ -129,24 +163,30 @@ class Extractor:
 
     def __init__(self, vocab: Vocab) -> None:
         self.matcher = Matcher(vocab)
-        before = {
-            "CO_BEFORE": [
-                [{"LOWER": {"IN": ["applying", "applied", "application", "applications", "apply"]}}, {"LOWER": {"IN": ["to", "at", "with"]}}],
-                [{"LOWER": {"IN": ["interest", "interested"]}}, {"LOWER": "in"}, {"LOWER": {"IN": ["joining", "working"]}, "OP": "?"}, {"LOWER": {"IN": ["at", "for", "with"]}, "OP": "?"}],
-                [{"LOWER": {"IN": ["team", "teams", "everyone", "us", "here", "career", "careers", "opportunities", "position", "role", "opening", "job", "interviewing", "time", "interviews", "future"]}}, {"LOWER": {"IN": ["at", "with"]}}],
-                [{"LOWER": {"IN": ["join", "joining", "behalf"]}}, {"LOWER": "of", "OP": "?"}],
-                [{"LOWER": "employment"}, {"LOWER": {"IN": ["with", "at"]}}],
-                [{"LOWER": {"IN": ["from", "at"]}}, {"LOWER": "the", "OP": "?"}, {"LOWER": "team"}, {"LOWER": {"IN": ["at", "of"]}}],
-                [{"LOWER": {"IN": ["regards", "best", "sincerely", "thanks", "wishes", "cheers", "warmly"]}}, {"IS_PUNCT": True, "OP": "?"}, {"LOWER": "the", "OP": "?"}],
-            ],
-            "ROLE_BEFORE": [
-                [{"LOWER": {"IN": ["for", "to", "in"]}}, {"LOWER": {"IN": ["the", "our", "a", "an"]}}],
-                [{"LOWER": {"IN": ["position", "role"]}}, {"LOWER": "of"}],
-                [{"LOWER": {"IN": ["application", "applying", "applied", "candidacy", "interview", "interviewing"]}}, {"LOWER": "for"}],
-            ],
-        }
-        for key, patterns in before.items():
-            self.matcher.add(key, patterns)
+        cue = {"LOWER": {"IN": ["the"]}, "OP": "?"}
+        self.matcher.add("CO_STRONG", [
+            [{"LOWER": {"IN": ["applying", "applied", "application", "applications", "apply", "candidacy"]}}, {"LOWER": {"IN": ["to", "at", "with"]}}, cue],
+            [{"LOWER": {"IN": ["interest", "interested"]}}, {"LOWER": "in"}, {"LOWER": {"IN": ["joining", "working", "the"]}, "OP": "?"},
+             {"LOWER": {"IN": ["at", "for", "with"]}, "OP": "?"}],
+            [{"LOWER": {"IN": ["team", "teams", "everyone", "us", "here", "career", "careers", "opportunities", "opportunity", "position", "role",
+                               "opening", "job", "vacancy", "post", "spot", "posting", "interviewing", "interviews", "future", "programme", "program"]}},
+             {"LOWER": {"IN": ["at", "with"]}}, cue],
+            [{"LOWER": {"IN": ["join", "joining"]}}, {"LOWER": "us", "OP": "?"}, {"LOWER": "at", "OP": "?"}, cue],
+            [{"LOWER": "behalf"}, {"LOWER": "of"}, cue],
+            [{"LOWER": {"IN": ["employment", "working", "work", "career"]}}, {"LOWER": {"IN": ["with", "at", "for"]}}, cue],
+            [{"LOWER": {"IN": ["from", "at", "with"]}}, {"LOWER": "the", "OP": "?"}, {"LOWER": {"IN": ["team", "folks", "people"]}}, {"LOWER": {"IN": ["at", "of"]}}],
+            [{"LOWER": {"IN": ["bei", "chez", "bij"]}}],
+            [{"LOWER": {"IN": ["portez", "intérêt", "interés", "parte", "sein"]}}, {"LOWER": {"IN": ["à", "au", "de", "en", "du", "pour"]}}],
+        ])
+        self.matcher.add("CLIENT", [[{"LOWER": {"IN": ["our", "my", "the"]}}, {"LOWER": {"IN": ["client", "clients"]}}, {"IS_PUNCT": True, "OP": "?"}]])
+        self.matcher.add("CO_WEAK", [[{"LOWER": {"IN": ["at", "@"]}}, cue], [{"LOWER": "with"}, {"LOWER": "the"}]])
+        self.matcher.add("CO_PERSONISH", [[{"LOWER": "from"}], [{"LOWER": {"IN": ["interview", "interviews", "interviewing"]}}, {"LOWER": "with"}]])
+        self.matcher.add("CO_SUBMIT", [[{"LOWER": {"IN": ["profile", "cv", "resume", "résumé", "application", "you", "details"]}},
+                                        {"LOWER": {"IN": ["to", "forward", "over"]}}, {"LOWER": {"IN": ["to", "for"]}, "OP": "?"}, cue]])
+        self.matcher.add("CO_FIELD", [[{"LOWER": {"IN": ["company", "employer", "department", "organisation", "organization"]}}, {"ORTH": ":"}]])
+        self.matcher.add("NOT_CO", [[{"LOWER": {"IN": ["through", "via", "using", "on", "by"]}}]])
+        self.matcher.add("CONTACT", [[{"LOWER": {"IN": ["message", "note", "email"]}}, {"LOWER": "from"}], [{"LOWER": "name"}, {"LOWER": "is"}],
+                                     [{"LOWER": "this"}, {"LOWER": "is"}]])
 
     def __call__(self, doc: Doc, headers: Headers) -> tuple[str, str, str, Stage, bool, bool, bool]:
         """(company, role, contact_name, stage, human_sender, offers_feedback, invites_reapply)."""
@@ -154,30 +194,48 @@ class Extractor:
         starts = {r.start: r for r in runs}
         votes: dict[str, float] = defaultdict(float)
         spelled: dict[str, str] = {}
-        role_votes: dict[str, float] = defaultdict(float)
+        weights = {"CO_STRONG": 2.0, "CLIENT": 3.0, "CO_WEAK": 1.0, "CO_PERSONISH": 1.5, "CO_SUBMIT": 2.0, "CO_FIELD": 3.0, "NOT_CO": -2.5}
+        inline_contact = ""
         for match_id, _s, end in self.matcher(doc):
             key = doc.vocab.strings[match_id]
             run = starts.get(end)
-            if run is None:
+            if run is None or doc[run.start - 1].text in "[{<" or (run.end < len(doc) and doc[run.end].text in "]}>"):
                 continue
-            if key == "CO_BEFORE":
-                self._vote(votes, spelled, run.text, 2.0)
-            elif key == "ROLE_BEFORE" and _ROLE_WORDS.search(run.text):
-                role_votes[run.text.strip(" ,.;:")] += 1.0
+            if key == "CONTACT":
+                inline_contact = inline_contact or person_first_name(run.text)
+            elif key != "CO_PERSONISH" or not person_first_name(run.text) or looks_like_org(run.text):
+                self._vote(votes, spelled, run.text, weights[key])
         for run in runs:
             nxt = doc[run.end].lower_ if run.end < len(doc) else ""
-            if nxt in {"team", "recruiting", "careers", "talent", "hr", "'s", "’s", "hiring", "people"}:
+            if nxt in {"team", "recruiting", "careers", "talent", "hr", "'s", "’s", "hiring", "people", "crew"} or _DEPARTMENT.search(run.text):
                 self._vote(votes, spelled, run.text, 1.5)
-            if nxt in {"position", "role", "opening", "vacancy", "job"} and _ROLE_WORDS.search(run.text):
-                role_votes[run.text.strip(" ,.;:")] += 2.0
-        company = self._company(votes, spelled, runs, headers)
-        role = self._role(role_votes, doc.text)
-        if company and role and _squash(role) == _squash(company):
-            role = ""
-        contact = person_first_name(headers.from_name) or _signature_name(doc.text, company)
-        human = not is_automated(headers.reply_to or headers.from_addr) if (headers.reply_to or headers.from_addr) else True
-        text = doc.text.lower()
-        return company, role, contact, stage_of(text), human, bool(_FEEDBACK.search(text)), bool(_REAPPLY.search(text))
+            elif nxt in {"has", "have", "invited", "is"} and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _ATS_VERBS:
+                self._vote(votes, spelled, run.text, 1.0)
+        text = doc.text
+        roles = _roles(text)
+        subject = text.partition("\n")[0] if "\n\n" in text[:200] else ""
+        for name, is_role in _subject_parts(subject):
+            if is_role:
+                roles[name] += 2.0
+            else:
+                self._vote(votes, spelled, name, 2.0)
+        address = headers.reply_to or headers.from_addr
+        domain = _domain_word(address)
+        display = re.sub(r"\s+(at|@|from)\s+", " at ", headers.from_name)
+        sender = sender_first_name(display.split(" at ")[0], address) if " at " in display else sender_first_name(headers.from_name, address)
+        sig_contact, sig_company = _signature(text, lambda s: _squash(s) in votes or (bool(domain) and _squash(s) == domain))
+        if sig_company:
+            self._vote(votes, spelled, sig_company, 2.0)
+        if display and not sender_first_name(headers.from_name, address):
+            self._vote(votes, spelled, _pick_piece(display.rsplit(" at ", 1)[-1]), 2.5)
+        for person in (headers.from_name if sender else "", sig_contact):
+            votes.pop(_squash(person), None)
+        company = self._company(votes, spelled, runs, domain)
+        role = _best_role(roles, company)
+        contact = sender or person_first_name(sig_contact) or inline_contact
+        human = not is_automated(address) if address else True
+        low = text.lower()
+        return company, role, contact, stage_of(low), human, bool(_FEEDBACK.search(low)), bool(_REAPPLY.search(low))
 
     @staticmethod
     def _vote(votes: dict[str, float], spelled: dict[str, str], text: str, weight: float) -> None:
@@ -186,88 +244,188 @@ class Extractor:
             votes[_squash(name)] += weight
             spelled.setdefault(_squash(name), name)
 
-    def _company(self, votes: dict[str, float], spelled: dict[str, str], runs: list[Span], headers: Headers) -> str:
-        display = _clean_company(re.sub(r"\s+(at|@)\s+", " at ", headers.from_name))
-        if " at " in display:  # "Talent Team at Northwind"
-            display = _clean_company(display.rsplit(" at ", 1)[1])
-        if display and not person_first_name(headers.from_name) and _valid_company(display):
-            self._vote(votes, spelled, display, 2.5)
-        domain = _domain_word(headers.reply_to or headers.from_addr)
+    @staticmethod
+    def _company(votes: dict[str, float], spelled: dict[str, str], runs: list[Span], domain: str) -> str:
         if domain:
             for key in list(votes):
-                if key and (key == domain or domain.startswith(key) or key.startswith(domain)):
+                if key == domain or (len(key) >= 4 and domain.startswith(key)) or (len(domain) >= 4 and key.startswith(domain)):
                     votes[key] += 2.0
-            if not votes:
+                elif len(first := _squash(spelled[key].split()[0])) >= 4 and domain.startswith(first):
+                    votes[key] += 1.0
+            if not any(v > 0 for v in votes.values()):
                 for run in runs:
                     if _squash(_clean_company(run.text)) == domain:
-                        self._vote(votes, spelled, run.text, 1.0)
+                        Extractor._vote(votes, spelled, run.text, 1.0)
         for run in runs:  # every further mention makes a candidate more likely
             key = _squash(_clean_company(run.text))
             if key in votes:
                 votes[key] += 0.25
-        if not votes:
-            return ""
-        best = max(votes, key=lambda k: (votes[k], -len(k)))
-        return _LEGAL.sub("", spelled[best]).strip()
-
-    @staticmethod
-    def _role(role_votes: dict[str, float], text: str) -> str:
-        for pattern in _ROLE_PATTERNS:
-            for m in pattern.finditer(text):
-                role = m.group("role").strip(" ,.;:-–")
-                if role and not PLACEHOLDER.search(role) and _ROLE_WORDS.search(role) and len(role) <= 80:
-                    role_votes[role] += 1.5
-        clean = {r: v for r, v in role_votes.items() if not PLACEHOLDER.search(r)}
-        if not clean:
-            return ""
-        return max(clean, key=lambda r: (clean[r], len(r)))
+        # A short form ("Open Harvest") lends its votes to the full name it starts ("Open Harvest Food Network").
+        for short in sorted(votes, key=len):
+            longer = [k for k in votes if k != short and k.startswith(short) and spelled[k].startswith(spelled[short] + " ") and votes[k] > 0]
+            if longer and votes[short] > 0:
+                votes[max(longer, key=lambda k: votes[k])] += votes[short]
+        best = max(votes, key=lambda k: (votes[k], len(k)), default="")
+        return _LEGAL.sub("", spelled[best]).strip() if best and votes[best] > 0 else ""
 
 
-_ROLE_CHARS = r"[A-Z][\w/&+.'’-]*(?:[ \t]+(?:[A-Z(][\w/&+.()'’-]*|of|and|&|in|for|de|-|–|I{1,3}|IV))*"
-_ROLE_PATTERNS = [
-    re.compile(rf"(?:for|to|in)\s+(?:the|our|a|an)\s+(?P<role>{_ROLE_CHARS})\s+(?:position|role|opening|vacancy|job|post)\b"),
-    re.compile(rf"(?:position|role) of\s+(?P<role>{_ROLE_CHARS})"),
-    re.compile(rf"(?:application|applying|applied|candidacy)\s+(?:for|to)\s+(?:the\s+)?(?:position of\s+)?(?P<role>{_ROLE_CHARS})"),
-    re.compile(rf"^(?:Re:\s*)?(?:Your application(?: for| to)?:?\s*)?(?P<role>{_ROLE_CHARS})\s+(?:[-–|(]|at|interview|application|position|role)", re.MULTILINE),
+_ATS_VERBS = {"decided", "reviewed", "invited", "chosen", "filled", "received", "moved", "selected", "hiring", "closed"}
+_W = r"(?:[A-ZÀ-Ý][\w'’.&+*/-]*|[a-z]{1,3}[A-Z][\w-]*)"
+_CONN = r"(?:of|and|&|for|to the|to|de|del|des|du|la|y|und|et|van|voor|für)"
+_ROLE = rf"{_W}(?:[ \t]+(?:{_CONN}[ \t]+)?{_W})*"
+_PAREN = r"(?:[ \t]*\((?![^)\n]*(?:req|ref\b|id\b|#|posting|vacancy|job|announcement|\d{4,}|kennziffer|plaza|vacature))[A-Z0-9][^()\n]{0,30}\))?"
+_TAIL = r"(?=[ \t]*(?:\(|,?[ \t]+(?:role|position|opening|vacancy|post|job|spot|team|at|with|in|here|on)\b|[.!]?[ \t]*$))"
+_ROLE_FULL = rf"(?P<role>{_ROLE}(?:(?:,[ \t]+|[ \t]+[–—-][ \t]+){_ROLE}{_TAIL})?{_PAREN})"
+_LOOSE = r"(?P<role>[\w'’*/-]+(?:[ \t]+(?!(?:est|ist|is|es|a|ont|wurde|wird|bei|bij|chez|en|in|im|am|at|dans|pour|para|met|zu|con|que|y|und|et|"\
+         r"die|der|das|het|les|los|las|el|un|une|ein|eine|een|nuestra|nuestro|notre|onze|ha|heeft|verder|te|se|no|pas|n'a)\b)[\w'’*/-]+){0,4})"
+_ROLE_PATTERNS: list[tuple[re.Pattern[str], float]] = [
+    (re.compile(rf"\b(?:for|to|in|into|of|on|about)\s+(?:the|our|a|an|this|that|your)\s+{_ROLE_FULL}\s+(?:position|role|opening|vacancy|job|post|"
+                r"spot|opportunity|programme|program|posting|search|vacancy|req|shift|gig|assignment)\b"), 2.0),
+    (re.compile(rf"\b(?:position|role|post|title|rol|plaza) of\s+(?:a |an )?{_ROLE_FULL}"), 2.0),
+    (re.compile(rf"\b(?:application|applying|applied|candidacy|apply|interview(?:ing)?|consideration|CV|resume|résumé|portfolio)\s+for\s+"
+                rf"(?:the |a |an |our )?(?:position of |role of |post of )?{_ROLE_FULL}"), 1.5),
+    (re.compile(rf"\b(?:applying|applied|apply|application) to (?:be |become |join as )?(?:a |an |our |the )?{_ROLE_FULL}(?=\s+(?:position|role|"
+                r"opening|vacancy|job|post|spot|at|with|on)\b)"), 1.5),
+    (re.compile(rf"\b(?:applying|applied|apply) to be (?:a |an |our |the )?{_ROLE_FULL}"), 1.5),
+    (re.compile(rf"^[ \t]*(?:Role|Position|Job|Job title|Vacancy|Opening|Poste|Stelle|Functie|Vacature|Puesto)[ \t]*:[ \t]*{_ROLE_FULL}", re.MULTILINE), 3.0),
+    (re.compile(rf"\b(?:the|our|a|an) {_ROLE_FULL}\s+(?:position|role|opening|vacancy|job|spot|offer|post)\b"), 1.0),
+    (re.compile(rf"\b(?:als|Position|Stelle) {_ROLE_FULL}"), 1.0),
+    (re.compile(rf"\b(?:poste d[e'’]|poste|functie(?: van)?|vacature(?: van| voor)?|rol van|sollicitatie voor|kandidatuur voor|puesto de|cargo de|"
+                rf"candidatura para|vacante de|plaza de)\s*{_LOOSE}{_PAREN}", re.IGNORECASE), 1.5),
 ]
+_GENERIC_SEGMENT = re.compile(
+    r"^((re|fwd?|aw|wg|tr)\b|(your |my |the |an? )?(job )?(application|candidacy|interview|update|status|next steps?|thank|feedback|outcome|decision|"
+    r"offer|invitation|following up|follow-up|regarding|search update|result|employment|notice|checkride)|"
+    r"(ihre|deine|dein|je|uw|votre|ta|tu|su|suite|resultado|r[ée]ponse|respuesta|proceso|terugkoppeling|update)\b|(?-i:[a-z]))",
+    re.IGNORECASE,
+)
+_SEGMENT_PREFIX = re.compile(
+    r"^((your |my |an? )?(job )?(application|candidacy|interview|sollicitatie|kandidatuur|bewerbung|candidature|candidatura)\s*"
+    r"(for|to|as|als|voor|f[üu]r|au poste de|pour|para|de)?|(invitation|update|feedback)( to interview)?\s*(for|on|about|regarding)?( your application)?( for| to)?)\s*:?\s+",
+    re.IGNORECASE,
+)
+
+
+def _subject_parts(subject: str) -> list[tuple[str, bool]]:
+    """Company and role named by a subject like 'Quillfeather - Product Designer' or 'Your application for X at Y'."""
+    parts: list[tuple[str, bool]] = []
+    for seg in re.split(r"\s+[-–—|:]\s+|:\s+|\s*\|\s*", re.sub(r"^((re|fwd?|aw|wg|tr)\s*:\s*)+", "", subject, flags=re.IGNORECASE)):
+        seg = _SEGMENT_PREFIX.sub("", seg.strip(" .!?")).strip()
+        seg = re.sub(r"\s*\((?:[^)]*\d[^)]*|req[^)]*)\)$|\s+\d{4}$|\s+(position|role|opening|vacancy|search|posting|job|application)$", "", seg, flags=re.IGNORECASE)
+        if not seg or PLACEHOLDER.search(seg) or _GENERIC_SEGMENT.match(seg) or re.search(r"\d{3,}", seg):
+            continue
+        head, sep, tail = (re.split(r"\s+(at|with|bei|chez|bij)\s+(?=[A-Z])", seg, maxsplit=1) + ["", ""])[:3]
+        if sep and _valid_company(_clean_company(tail)):
+            parts.append((_clean_company(tail), False))
+            seg = head
+        if _ROLE_WORDS.search(seg) and not looks_like_org(seg):
+            parts.append((seg, True))
+        elif _valid_company(_clean_company(seg)):
+            parts.append((_clean_company(seg), False))
+    return parts
+
+
+def _roles(text: str) -> dict[str, float]:
+    votes: dict[str, float] = defaultdict(float)
+    body = text[: _signature_start(text)]
+    for pattern, weight in _ROLE_PATTERNS:
+        for m in pattern.finditer(body):
+            role = re.sub(r"^(?:the|our|a|an)\s+|^\d{4}\s+|\s+(?:programme|program|position|role)$", "", m.group("role").strip(" ,.;:-–"), flags=re.I)
+            if role and not PLACEHOLDER.search(role) and len(role) <= 80 and (weight >= 1.5 or _ROLE_WORDS.search(role)):
+                votes[role] += weight
+    return votes
+
+
+def _best_role(votes: dict[str, float], company: str) -> str:
+    votes = {r: v for r, v in votes.items() if _squash(r) != _squash(company) and not (company and r.endswith(company))}
+    for short in sorted(votes, key=len):  # "Engineering Manager" is the same vote as "Engineering Manager, Platform"
+        longer = [r for r in votes if r != short and r.startswith(short) and votes[r] >= 1.5]
+        if longer:
+            votes[max(longer, key=lambda r: votes[r])] += votes[short]
+    return max(votes, key=lambda r: (votes[r], bool(_ROLE_WORDS.search(r)), len(r)), default="")
+
+
 _SIGNOFF = re.compile(
-    r"^\s*(best|best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|sincerely|yours sincerely|"
-    r"cheers|warmly|all the best|best wishes|with thanks|respectfully|take care)[,.!]?\s*\n+\s*(?P<name>[^\n]{2,40})$",
+    r"^\W*(best|all the best|best wishes|(best|kind|warm|warmest|many) regards|regards|many thanks|thanks|thank you|sincerely|yours|cheers|warmly|"
+    r"with (best |warm )?wishes|with thanks|with gratitude|respectfully|take care|talk soon|speak soon|(good|best of) luck|gg|appreciate|"
+    r"mit freundlichen gr[üu](ß|ss)en|(freundliche|viele|liebe|beste|herzliche) gr[üu](ß|ss)e|alles gute|(bien )?cordialement|bien à vous|"
+    r"salutations|bonne (chance|continuation|journée)|bon courage|(met )?(vriendelijke|hartelijke) groet(en)?|groet(en|jes)?|saludos|un saludo|"
+    r"atentamente|reciba un cordial saludo|un abrazo|te deseo lo mejor|namens)\b[^\n]{0,40}$",
     re.IGNORECASE | re.MULTILINE,
 )
+_JUNK_LINE = re.compile(r"automat|do not reply|unsubscribe|confidential|intended|receiving|view (message|job)|see (all )?jobs|^on .* wrote", re.IGNORECASE)
 
 
-def _signature_name(text: str, company: str) -> str:
-    for m in _SIGNOFF.finditer(text):
-        line = m.group("name").strip()
-        if company and _squash(company) in _squash(line):
-            continue
-        first = person_first_name(re.split(r"\s*[|,–-]\s*", line)[0])
-        if first and not PLACEHOLDER.search(line):
-            return first
-    return ""
+def _signature_start(text: str) -> int:
+    found = list(_SIGNOFF.finditer(text))
+    if found and found[-1].start() > len(text) // 3:
+        return found[-1].end()
+    tail = text.rstrip()
+    cut = tail.rfind("\n\n")
+    return cut + 2 if cut > len(text) // 3 and len(tail) - cut < 200 else len(text)
 
 
-_FINAL = re.compile(r"final (round|interview|stage|panel|conversation)|on-?site|last (round|stage)|reference (check|stage)|final decision after")
+def _signature(text: str, known_company: object) -> tuple[str, str]:
+    """(writer's name, organisation) from the lines under the sign-off, or from the last short lines."""
+    lines = [ln.strip(" \t-–—*>") for ln in text[_signature_start(text):].split("\n")]
+    block = [ln for ln in lines if ln and not _JUNK_LINE.search(ln)]
+    block = [ln for ln in block[:7] if len(ln) <= 70]
+    if not block:
+        return "", ""
+    name, company = "", ""
+    first = _SEPARATORS.split(block[0], maxsplit=1)
+    head = _clean_company(first[0]) if first[0].lower().startswith(("the ", "team ")) else first[0]
+    if person_first_name(head) and not looks_like_org(head) and not (callable(known_company) and known_company(head)):
+        name, block = head, ([first[1]] if len(first) > 1 else []) + block[1:]
+    for line in reversed(block):  # the organisation line comes after name and title, before nothing but address and phone
+        company = _pick_piece(line) if not _ADDRESS.search(line) or _SEPARATORS.search(line) else ""
+        if company:
+            break
+    return name, company
+
+
+_FINAL = re.compile(
+    r"final (round|interview|stage|panel|conversation|step|candidates?)|\bfinalists?\b|on-?site\b|last (round|stage)|reference (check|stage)|"
+    r"(whole|full|entire|better part of the|better part of a) day|(all|three|four|five|several) rounds|(rescind|withdraw)\w* (the |our |your )?"
+    r"(job )?offer|offer (of employment )?(we|that we) (extended|made)|offer we made|(panel|ronda|entretien|gespräch|gesprek) final|finale?\b|"
+    r"dernier entretien|letzte runde|laatste ronde|geschäftsführung|travel(l)?ing to (meet|visit|see)"
+)
 _INTERVIEWED = re.compile(
     r"(you|your) (interview(s|ed)?|time (with|interviewing)|conversations? with (the|our) team)|interviewed|after (the|your|our) interview|"
-    r"met with|meeting (with )?(the|our) team|panel|take-?home|technical (interview|round|assessment)|case study|assessment|"
-    r"interview process|second (round|interview)|speaking with (the|our) team|coming in|visit(ing)? (our|the) (office|team)"
+    r"met with|(meeting|meet) (with )?(the|our|me|us|mr|ms|dr)|take-?home|technical (interview|round|assessment)|case study|design test|"
+    r"second (round|interview|stage)|speaking with (the|our) team|coming in|came in|visit(ing)? (our|the) (office|team)|trial (shift|day)|"
+    r"journée d'essai|walking (the|us|our)|presentation|entretien|gespräch|gesprek|entrevista|komst|visita|proefles|sollicitatiegesprek|"
+    r"time and (candour|effort) throughout|workshop|interview (on|last|yesterday|this|with)|for interviewing|(at|during|in) (the|your|our) interview"
 )
-_SCREENED = re.compile(r"phone (screen|call|interview)|screening (call|interview)|our (call|chat|conversation)|initial (call|interview|conversation)|recruiter (call|screen)|introductory call|speaking with me|talking with me|(video|zoom|teams) call")
-_APPLIED = re.compile(r"application|applied|applying|resume|résumé|\bcv\b|candidacy|profile|submission")
-_NOT_INTERVIEWED = re.compile(r"(invite|inviting|progress|proceed|move|moving|advance|advancing)[\w\s]{0,25}(to|for) (an |the |a )?(interview|next|assessment)")
-_FEEDBACK = re.compile(r"(happy|glad|welcome|able|pleased)( to|,)[\w\s,]{0,40}feedback|feedback[\w\s,]{0,40}(if you('d| would) like|on request|let me know|just ask|reach out)|share (some )?feedback")
-_REAPPLY = re.compile(r"re-?apply|apply again|future (openings|opportunities|roles|vacancies)|keep (your|you) .{0,30}(on file|in mind)|talent (pool|community|network)|encourage you to apply")
+_SCREENED = re.compile(
+    r"phone (screen|call|interview|conversation)|on the phone|screening (call|interview|conversation)|our (call|chat|conversation)|"
+    r"initial (call|interview|conversation|screening)|first (conversation|call|chat)|recruiter (call|screen)|introductory call|speaking with (me|\w+ from)|"
+    r"talking with me|(video|zoom|teams|quick|intro) (call|chat)|(the|your|our) call|chatting|lovely chat|(the|our) chat|"
+    r"telefonat|telefoongesprek|telefonisch|intakegesprek|llamada|appel|erstgespräch|eerste gesprek"
+)
+_APPLIED = re.compile(r"appl(y|ied|ication|ying)|resume|résumé|\bcv\b|candidacy|profile|submission|portfolio|bewerbung|candidature|"
+                      r"sollicitatie|kandidatuur|candidatura|solicitud|currículum|dossier|interest in|spot|opening|position")
+_NOT_INTERVIEWED = re.compile(
+    r"((not|n't|unable to|no longer|won't|cannot|decided not to|regret that we|no)\b[\w\s,]{0,40}?\b(invite|inviting|invited|progress|proceed|move|"
+    r"moving|advance|advancing|offer you|take|taking|shortlist|shortlisted|select|selected|progressing|be setting up)[\w\s]{0,30}?"
+    r"(to|for|into|with)? ?(an |the |a |our |your )?(first[- ]round |next )?(interview|next|assessment|on-?site|final|stage|round)\w*|"
+    r"(no|any|further) interviews?\b|interview (slots?|schedule|process)|(candidates|applicants|people|group) (to|for) (first-round |an? |the )?interview\w*|"
+    r"\bfinalists? for\b|to (the|a|our) (next|final|on-?site) (round|stage|conversation|interview)\w*|final (decision|selection))"
+)
+_FEEDBACK = re.compile(r"(happy|glad|welcome|able|pleased)( to|,)[\w\s,]{0,40}feedback|feedback[\w\s,]{0,40}(if you('d| would) like|on request|let me know|"
+                       r"just ask|reach out)|share (some )?feedback|(if you('d| would) like|if you want)[\w\s,]{0,40}feedback")
+_REAPPLY = re.compile(r"re-?apply|apply again|future (openings|opportunities|roles|vacancies)|keep (your|you) .{0,30}(on file|in mind)|"
+                      r"talent (pool|community|network)|encourage you to apply")
 
 
 def stage_of(text: str) -> Stage:
     """How far the application got, from what the rejection says about it."""
-    if _FINAL.search(text):
-        return Stage.FINAL
+    text = text.lower()
     scrubbed = _NOT_INTERVIEWED.sub(" ", text)
+    if _FINAL.search(scrubbed):
+        return Stage.FINAL
     interviewed = _INTERVIEWED.search(scrubbed)
-    if _SCREENED.search(scrubbed) and not re.search(r"interviews|interviewed|panel|take-?home|met with", scrubbed):
+    if _SCREENED.search(scrubbed) and not re.search(r"interviews|interviewed|panel|take-?home|met with|(your|the) interview", scrubbed):
         return Stage.SCREEN
     if interviewed or re.search(r"\binterview", scrubbed):
         return Stage.INTERVIEW

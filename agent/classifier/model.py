@@ -19,8 +19,9 @@ from agent.resources import model_dir
 
 log = logging.getLogger(__name__)
 
-# Below this top-label probability an email is recorded as uncertain: no draft, listed for the user.
-DEFAULT_THRESHOLD = 0.5
+# Below this confidence an email is uncertain: recorded, no draft, listed for the user to check.
+# Rejections are called from P >= 0.5, so 0.55 holds back the borderline ones in both directions.
+DEFAULT_THRESHOLD = 0.55
 # nlp.pipe batch size: large enough to amortise per-batch overhead, small enough for steady memory.
 BATCH_SIZE = 128
 
@@ -61,11 +62,27 @@ class Classifier:
 
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
-        top = max(cats, key=cats.__getitem__)
-        confidence = float(cats[top])
+        rejection = rejection_score(cats)
+        if rejection >= 0.5:
+            label, confidence = Label.REJECTION, rejection
+        else:
+            # Confidence is in the judgement that matters most: that this is not a rejection.
+            label = max((lb for lb in Label if lb is not Label.REJECTION), key=lambda lb: cats.get(lb.value, 0.0))
+            confidence = 1.0 - rejection
         extraction = doc.user_data.get("extraction")
         if extraction is None:
             headers: Headers = doc.user_data.get("headers", Headers())
             address = headers.reply_to or headers.from_addr
             extraction = Extraction(human_sender=not is_automated(address) if address else True)
-        return Classification(label=Label(top), confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction)
+        return Classification(label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction)
+
+
+def rejection_score(cats: dict[str, float]) -> float:
+    """P(rejection): the 8-way classifier's view averaged with P(about a job) x P(says no).
+
+    Either alone errs in its own way (the first on refusals of papers and loans, the second on
+    acknowledgements that mention not hearing back); the average is steadier than both.
+    """
+    if "job" not in cats:
+        return float(cats.get(Label.REJECTION.value, 0.0))
+    return float((cats[Label.REJECTION.value] + cats["job"] * cats["refusal"]) / 2)

@@ -21,7 +21,9 @@ _AUTOMATED_DOMAINS = re.compile(
 _FUNCTION_WORDS = (
     r"careers?|jobs?|recruit(ing|ment|er)?s?|talent|team|hr|human resources|hiring|people|notifications?|no-?reply|"
     r"acquisition|staffing|via|department|office|admissions|support|calendar|services|committee|search|personnel|"
-    r"noreply|info|hello|contact|enquiries|service|customer|account|security|billing|orders|receipts|registrar"
+    r"noreply|info|hello|contact|enquiries|service|customer|account|security|billing|orders|receipts|registrar|equipo|"
+    r"[ée]quipe|personeelszaken|personal|personalabteilung|recursos humanos|ressources humaines|selecci[óo]n|recrutement|"
+    r"werving|auftrag|im|the"
 )
 # Head nouns of organisation names: a person's name almost never contains one, so they tell "Vireo Wealth
 # Advisors" from "Gregory Amsel" without a list of the organisations themselves.
@@ -41,8 +43,12 @@ ORG_NOUNS = (
     r"provincie|hogeschool|zorggroep|supermarkt|havenbedrijf|modehaus|elektro"
 )
 _ORG_WORDS = re.compile(rf"\b({_FUNCTION_WORDS}|{ORG_NOUNS})\b", re.IGNORECASE)
+_ORG_NOUN = re.compile(rf"\b({ORG_NOUNS})\b", re.IGNORECASE)
 _TITLES = re.compile(r"^(dr|prof|professor|rev|mr|mrs|ms|mx|miss|sir|dame|coach|chef|fr|pastor)\.?\s+", re.IGNORECASE)
 _PARTICLE = re.compile(r"(de|da|di|del|della|der|den|van|von|le|la|du|dos|das|bin|ibn|al|el|ter|ten|op)")
+# Capitalised words that open a line but are never a first name.
+_NOT_NAMES = {"dear", "hi", "hello", "hey", "thanks", "thank", "regards", "best", "cheers", "sincerely", "warmly", "unfortunately",
+              "congratulations", "candidate", "applicant", "hiring", "manager", "welcome", "please", "kind", "yours", "sent", "mum", "dad"}
 GENERIC_LOCAL = re.compile(rf"^({_FUNCTION_WORDS}|office|admin|team|jobs|work|werkenbij|bewerbung|karriere|rh|rrhh|empleo)\b", re.IGNORECASE)
 
 
@@ -65,8 +71,8 @@ def is_automated(address: str) -> bool:
 
 
 def looks_like_org(name: str) -> bool:
-    """True when a name carries an organisation head noun or a sender-function word."""
-    return bool(_ORG_WORDS.search(name))
+    """True when a name carries an organisation head noun ('Vireo Wealth Advisors', 'Spedition Hollmann')."""
+    return bool(_ORG_NOUN.search(name))
 
 
 def person_first_name(display_name: str) -> str:
@@ -79,7 +85,7 @@ def person_first_name(display_name: str) -> str:
     if not name or _ORG_WORDS.search(name) or "@" in name or re.search(r"[\d{}<>\[\]|/&]", name):
         return ""
     words = name.split()
-    if not 1 <= len(words) <= 4 or _PARTICLE.fullmatch(words[0]):
+    if not 1 <= len(words) <= 4 or _PARTICLE.fullmatch(words[0]) or words[0].lower() in _NOT_NAMES:
         return ""
     if not all(_name_word(w) or (i and _PARTICLE.fullmatch(w)) for i, w in enumerate(words)):
         return ""
@@ -97,8 +103,8 @@ def sender_first_name(display_name: str, address: str) -> str:
     squashed = "".join(words)
     if squashed and squashed in re.sub(r"[^a-z]", "", domain) and not any(w in local for w in words):
         return ""  # the whole display name is the domain: a one-word company
-    if is_automated(address) and len(words) < 2:
-        return ""
+    if is_automated(address) and not any(w in local for w in words):
+        return ""  # an applicant-tracking system sends under the employer's name, not a person's
     if GENERIC_LOCAL.match(local) and words and words[0] in domain and words[0] not in local:
         return ""  # "Ocelot Games <jobs@ocelotgames.com>": a function mailbox on the name's own domain
     return first

@@ -15,12 +15,17 @@ _QUOTE_HEADERS = [
     re.compile(r"^\s*On .{4,200}(wrote|schrieb|a écrit|schreef|escribió)\s*:\s*$", re.IGNORECASE | re.MULTILINE),
     re.compile(r"^\s*Am .{4,200} schrieb .{0,200}:\s*$", re.MULTILINE),
     re.compile(r"^\s*Le .{4,200} a écrit\s*:\s*$", re.MULTILINE),
-    re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}", re.IGNORECASE | re.MULTILINE),
+    re.compile(
+        r"^\s*-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}", re.IGNORECASE | re.MULTILINE
+    ),
     re.compile(r"^\s*From:\s.+\n\s*(Sent|Date):\s", re.IGNORECASE | re.MULTILINE),
     re.compile(r"^_{8,}\s*$", re.MULTILINE),
 ]
 _FOOTERS = [
-    re.compile(r"^\s*(CONFIDENTIALITY|DISCLAIMER|This (e-?mail|message) (and any attachments )?(is|may be) confidential)", re.IGNORECASE | re.MULTILINE),
+    re.compile(
+        r"^\s*(CONFIDENTIALITY|DISCLAIMER|This (e-?mail|message) (and any attachments )?(is|may be) confidential)",
+        re.IGNORECASE | re.MULTILINE,
+    ),
     re.compile(r"^.{0,40}\bunsubscribe\b", re.IGNORECASE | re.MULTILINE),
     re.compile(r"^\s*(You are receiving this|You received this (e-?mail|message)|To stop receiving)", re.IGNORECASE | re.MULTILINE),
 ]
