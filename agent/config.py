@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import shlex
 import stat
 import subprocess
@@ -198,8 +199,13 @@ def find_config(explicit: Path | None) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+_PYDANTIC_TAG = re.compile(r"^(function-.*|str|int|float|bool|none|list\[.*\]|tuple\[.*\]|dict\[.*\]|\d+)$")
+
+
 def _describe(error: dict[str, object]) -> str:
-    loc = [str(p) for p in error.get("loc", ()) if not str(p).startswith("function-")]  # type: ignore[attr-defined]
+    # Pydantic puts union members ("str", "list[str]") and validator names into the location;
+    # the user only needs the section and the key.
+    loc = [str(p) for p in error.get("loc", ()) if not _PYDANTIC_TAG.match(str(p))]  # type: ignore[attr-defined]
     msg = str(error.get("msg", "invalid"))
     msg = msg.removeprefix("Value error, ")
     if error.get("type") == "extra_forbidden":

@@ -54,6 +54,8 @@ SENT_NAMES = (
     "Verzonden",
     "Enviados",
 )
+# How long one IDLE poll waits: SIGTERM is noticed within this.
+IDLE_POLL_SECONDS = 1.0
 # Bytes of body fetched for a message over the size cap: the text parts come first in real mail.
 PARTIAL_BODY_BYTES = 512 * 1024
 
@@ -309,9 +311,14 @@ class ImapMailbox:
             self.box.idle.start()  # type: ignore[no-untyped-call]
             try:
                 while not stop.is_set() and time.monotonic() < deadline:
-                    responses = self.box.idle.poll(timeout=1.0)
+                    polled = time.monotonic()
+                    responses = self.box.idle.poll(timeout=IDLE_POLL_SECONDS)
                     if responses:
                         return True
+                    if time.monotonic() - polled < IDLE_POLL_SECONDS / 2:
+                        # Nothing, yet at once: the socket was readable with no response in it,
+                        # i.e. the connection is closed (EOF). Polling again would spin a core.
+                        break
             finally:
                 self.box.idle.stop()  # type: ignore[no-untyped-call]
             # A connection dropped during IDLE answers poll() with [] like a timeout; NOOP tells.

@@ -141,7 +141,7 @@ def _text_parts(msg: Message) -> tuple[list[str], list[str], bool]:
             break
         part, depth = stack.pop()
         seen += 1
-        if depth > 0 and _is_attachment(part):
+        if _is_attachment(part) and (depth > 0 or not part.is_multipart()):
             continue  # attachments are never unpacked, an attached message/rfc822 included
         if part.is_multipart():
             if depth >= MAX_MIME_DEPTH:

@@ -87,7 +87,10 @@ class Store:
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             if str(path) != ":memory:":
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot open database {path}: cannot create {path.parent}: {exc.strerror or exc}") from exc
         try:
             self.engine: Engine = create_engine(url)
             if self.engine.dialect.name == "sqlite":

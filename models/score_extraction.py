@@ -1,7 +1,7 @@
 """Score the rule-based extractor against the labelled corpus, field by field.
 
 Usage:
-    PYTHONPATH=. .venv/bin/python models/score_extraction.py [--no-from] [--both] [--show FIELD ...] [--label LABEL] [--half a|b]
+    PYTHONPATH=. .venv/bin/python models/score_extraction.py [--no-from] [--both] [--show FIELD ...] [--label LABEL] [--job-only] [--by-label] [--half a|b]
 
 --no-from blanks the From header, as for the many real emails that arrive as subject+body only;
 that mode matters as much as the default one, so --both prints the two side by side.
@@ -92,18 +92,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--both", action="store_true", help="score with and without the From header")
     parser.add_argument("--show", nargs="*", choices=FIELDS, help="print the misses for these fields (all when none given)")
     parser.add_argument("--label", help="only rows with this label (e.g. rejection)")
+    parser.add_argument("--job-only", action="store_true", help="leave out not_job rows, which the product never extracts from")
+    parser.add_argument("--by-label", action="store_true", help="also break accuracy down by email label")
     parser.add_argument("--half", choices=["a", "b"], help="only one stable half of the corpus (tune on a, check on b)")
     args = parser.parse_args(argv)
-    rows = load_rows(args.label, args.half)
+    rows = [r for r in load_rows(args.label, args.half) if not (args.job_only and r["label"] == "not_job")]
     modes = [False, True] if args.both else [args.no_from]
     results = {m: score(rows, m) for m in modes}
     header = "field".ljust(14) + "".join(("no From" if m else "with From").rjust(22) for m in modes)
-    print(f"{len(rows)} rows" + (f" labelled {args.label}" if args.label else "") + (f", half {args.half}" if args.half else ""))
+    print(f"{len(rows)} rows" + (f" labelled {args.label}" if args.label else "") + (" (job mail only)" if args.job_only else "")
+          + (f", half {args.half}" if args.half else ""))
     print(header)
     for f in FIELDS:
         cells = "".join(f"{t[f].accuracy:8.1%} ({t[f].right:4d}/{t[f].total:4d})".rjust(22) for t, _ in results.values())
         print(f.ljust(14) + cells)
     print("ms/email".ljust(14) + "".join(f"{1000 * secs / max(len(rows), 1):22.2f}" for _, secs in results.values()))
+    if args.by_label:
+        for label in sorted({r["label"] for r in rows}):
+            subset = [r for r in rows if r["label"] == label]
+            cells = []
+            for m in modes:
+                tallies, _ = score(subset, m)
+                cells.append("  ".join(f"{f[:7]} {t.accuracy:6.1%}" for f, t in tallies.items() if t.total))
+            print(f"{label:20s} n={len(subset):4d}  " + "   |   ".join(cells))
     if args.show is not None:
         for m, (tallies, _) in results.items():
             for f in args.show or FIELDS:

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -161,6 +161,7 @@ def make_rebound(
     extra: str = "",
 ) -> Rebound:
     """Write a config for this Dovecot account (plain IMAP on loopback by default)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     db = tmp_path / "rebound.db"
     imap_keys: dict[str, object] = {
         "host": account.host,
@@ -235,7 +236,7 @@ class DemoMail:
 
 def demo_mail(now: datetime | None = None) -> list[DemoMail]:
     """The 20 sample emails, their Date headers moved to the last few hours (oldest first)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     expected = json.loads((DEMO_MAIL / "expected.json").read_text())
     files = sorted(DEMO_MAIL.glob("*.eml"))
     out = []
@@ -258,7 +259,7 @@ def demo(name_prefix: str) -> DemoMail:
 
 def rejection(message_id: str, *, subject: str | None = None, when: datetime | None = None) -> bytes:
     """A rejection from a person (sample 12, Fenwick & Hale) under a new Message-ID."""
-    raw = with_date(demo("12").raw, when or datetime.now(timezone.utc) - timedelta(minutes=5))
+    raw = with_date(demo("12").raw, when or datetime.now(UTC) - timedelta(minutes=5))
     raw = set_header(raw, "Message-ID", message_id)
     if subject is not None:
         raw = set_header(raw, "Subject", subject)
@@ -346,3 +347,13 @@ def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+_SUMMARY = re.compile(r"(\d+) new message\(s\), (\d+) rejection\(s\), (\d+) draft\(s\) saved, (\d+) failed")
+
+
+def summary(stdout: str) -> dict[str, int]:
+    """The counts `rebound once` prints: seen, rejections, drafts, failed."""
+    match = _SUMMARY.search(stdout)
+    assert match, f"no summary line in {stdout!r}"
+    return dict(zip(("seen", "rejections", "drafts", "failed"), map(int, match.groups()), strict=True))

@@ -66,7 +66,7 @@ def test_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_settings_are_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REBOUND_IMAP_PASSWORD", "x")
     settings = load_settings(EXAMPLE)
-    with pytest.raises(Exception):  # noqa: B017,PT011 - pydantic's frozen error
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error
         settings.imap.host = "elsewhere"  # type: ignore[misc]
 
 

@@ -112,7 +112,9 @@ def test_broken_base64_does_not_raise_and_keeps_other_parts() -> None:
     raw = message(
         'From: a@example.org\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="B"\n',
         b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not*base64@@@=\r\nSGVsbG8=\r\n"
-        b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"the readable part") + b"\r\n--B--\r\n",
+        b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(b"the readable part")
+        + b"\r\n--B--\r\n",
     )
     mail = parse_email(raw)
     assert isinstance(mail.text, str)
@@ -244,7 +246,21 @@ def test_mutated_real_mail_does_not_raise() -> None:
     rng = random.Random(7)
     samples = [p.read_bytes() for p in sorted(demo_mail_dir().glob("*.eml"))]
     assert samples
-    junk = [b"\r\n", b"\n ", b"=?", b"?=", b"=?utf-8?b?", b"--", b":", b"<", b">", b"\x00", b"\xff", b"boundary=", b"Content-Type: multipart/mixed"]
+    junk = [
+        b"\r\n",
+        b"\n ",
+        b"=?",
+        b"?=",
+        b"=?utf-8?b?",
+        b"--",
+        b":",
+        b"<",
+        b">",
+        b"\x00",
+        b"\xff",
+        b"boundary=",
+        b"Content-Type: multipart/mixed",
+    ]
     for _ in range(300):
         data = bytearray(rng.choice(samples))
         for _ in range(rng.randint(1, 12)):
@@ -286,3 +302,8 @@ def test_demo_mail_parses(tmp_path: Path) -> None:
         assert mail.message_id.startswith("<demo-"), path.name
         assert mail.date is not None and mail.date.tzinfo is not None, path.name
         assert len(mail.text) > 50, path.name
+
+
+def test_single_part_attachment_is_not_text() -> None:
+    raw = message("From: a@example.org\nContent-Type: text/plain\nContent-Disposition: attachment; filename=cv.txt\n", b"CV TEXT\r\n")
+    assert parse_email(raw).text == ""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import product
 
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
@@ -53,9 +54,10 @@ _ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DEPARTMENT = re.compile(
-    r"\s*(\||-|–|—|:|,|@|\bat\b)?\s*\b(careers?|jobs|(campus |graduate |experienced hire )?recruit(ing|ment)( team| services)?|"
-    r"talent( acquisition| team| partner)?|hiring( team)?|human resources( department)?|hr( team| department)?|"
-    r"people( team| ops| & culture| and culture)?|notifications?|team|crew|no-?reply|via .+|search committee|"
+    r"\s*(\||-|–|—|:|,|@|\bat\b)?\s*\b((campus|graduate|experienced hire|engineering|nursing|sales|product|design|tech|early careers?|"
+    r"university|corporate|global|central|regional|store|retail)\s+)?(careers?|jobs|recruit(ing|ment)( team| services| center| centre)?|"
+    r"talent( acquisition| team| partner)?|hiring( team)?|human resources( department)?|hr( team| department)?|resourcing( team)?|"
+    r"people( team| ops| services| & culture| and culture)?|notifications?|team|crew|no-?reply|via .+|search committee|"
     r"faculty search|personeelszaken|dezernat personal|personalabteilung|service recrutement)\s*$",
     re.IGNORECASE,
 )
@@ -158,35 +160,40 @@ def _pick_piece(line: str) -> str:
     return orgs[0] if orgs else (pieces[-1] if pieces else "")
 
 
+# Cue phrases before a name, as slots of alternatives ('' makes a slot optional), expanded for a PhraseMatcher.
+_CUES: dict[str, list[str]] = {
+    "CO_STRONG": [
+        "applying|applied|application|applications|apply|candidacy / to|at|with / the|",
+        "interest|interested / in / joining|working| / at|for|with|",
+        "interest|interested / in / the",
+        "team|teams|everyone|us|here|career|careers|opportunities|opportunity|position|role|opening|job|vacancy|post|spot|posting|interviewing|"
+        "interviews|future|programme|program / at|with / the|",
+        "join|joining / us| / at| / the|",
+        "behalf / of / the|",
+        "employment|working|work|career / with|at|for / the|",
+        "from|at|with / the| / team|folks|people / at|of",
+        "bei|chez|bij",
+        "portez|intérêt|interés|parte|sein / à|au|de|en|du|pour",
+    ],
+    "CLIENT": ["our|my|the / client|clients / ,|:|"],
+    "CO_WEAK": ["at|@ / the|", "with / the"],
+    "CO_PERSONISH": ["from", "interview|interviews|interviewing / with"],
+    "CO_SUBMIT": ["profile|cv|resume|résumé|application|you|details / to|forward|over / to|for| / the|"],
+    "CO_FIELD": ["company|employer|department|organisation|organization / :"],
+    "NOT_CO": ["through|via|using|on|by"],
+    "CONTACT": ["message|note|email / from", "name / is", "this / is"],
+}
+
+
 class Extractor:
     """Company, role, contact and stage, from cue patterns matched on the Doc."""
 
     def __init__(self, vocab: Vocab) -> None:
-        self.matcher = Matcher(vocab)
-        cue = {"LOWER": {"IN": ["the"]}, "OP": "?"}
-        self.matcher.add("CO_STRONG", [
-            [{"LOWER": {"IN": ["applying", "applied", "application", "applications", "apply", "candidacy"]}}, {"LOWER": {"IN": ["to", "at", "with"]}}, cue],
-            [{"LOWER": {"IN": ["interest", "interested"]}}, {"LOWER": "in"}, {"LOWER": {"IN": ["joining", "working", "the"]}, "OP": "?"},
-             {"LOWER": {"IN": ["at", "for", "with"]}, "OP": "?"}],
-            [{"LOWER": {"IN": ["team", "teams", "everyone", "us", "here", "career", "careers", "opportunities", "opportunity", "position", "role",
-                               "opening", "job", "vacancy", "post", "spot", "posting", "interviewing", "interviews", "future", "programme", "program"]}},
-             {"LOWER": {"IN": ["at", "with"]}}, cue],
-            [{"LOWER": {"IN": ["join", "joining"]}}, {"LOWER": "us", "OP": "?"}, {"LOWER": "at", "OP": "?"}, cue],
-            [{"LOWER": "behalf"}, {"LOWER": "of"}, cue],
-            [{"LOWER": {"IN": ["employment", "working", "work", "career"]}}, {"LOWER": {"IN": ["with", "at", "for"]}}, cue],
-            [{"LOWER": {"IN": ["from", "at", "with"]}}, {"LOWER": "the", "OP": "?"}, {"LOWER": {"IN": ["team", "folks", "people"]}}, {"LOWER": {"IN": ["at", "of"]}}],
-            [{"LOWER": {"IN": ["bei", "chez", "bij"]}}],
-            [{"LOWER": {"IN": ["portez", "intérêt", "interés", "parte", "sein"]}}, {"LOWER": {"IN": ["à", "au", "de", "en", "du", "pour"]}}],
-        ])
-        self.matcher.add("CLIENT", [[{"LOWER": {"IN": ["our", "my", "the"]}}, {"LOWER": {"IN": ["client", "clients"]}}, {"IS_PUNCT": True, "OP": "?"}]])
-        self.matcher.add("CO_WEAK", [[{"LOWER": {"IN": ["at", "@"]}}, cue], [{"LOWER": "with"}, {"LOWER": "the"}]])
-        self.matcher.add("CO_PERSONISH", [[{"LOWER": "from"}], [{"LOWER": {"IN": ["interview", "interviews", "interviewing"]}}, {"LOWER": "with"}]])
-        self.matcher.add("CO_SUBMIT", [[{"LOWER": {"IN": ["profile", "cv", "resume", "résumé", "application", "you", "details"]}},
-                                        {"LOWER": {"IN": ["to", "forward", "over"]}}, {"LOWER": {"IN": ["to", "for"]}, "OP": "?"}, cue]])
-        self.matcher.add("CO_FIELD", [[{"LOWER": {"IN": ["company", "employer", "department", "organisation", "organization"]}}, {"ORTH": ":"}]])
-        self.matcher.add("NOT_CO", [[{"LOWER": {"IN": ["through", "via", "using", "on", "by"]}}]])
-        self.matcher.add("CONTACT", [[{"LOWER": {"IN": ["message", "note", "email"]}}, {"LOWER": "from"}], [{"LOWER": "name"}, {"LOWER": "is"}],
-                                     [{"LOWER": "this"}, {"LOWER": "is"}]])
+        # A PhraseMatcher on expanded phrases: the same cues as token patterns, at a fraction of the Matcher's cost.
+        self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        for key, specs in _CUES.items():
+            phrases = {" ".join(w for w in combo if w) for spec in specs for combo in product(*(slot.split("|") for slot in spec.split(" / ")))}
+            self.matcher.add(key, [Doc(vocab, words=p.split()) for p in sorted(phrases)])
 
     def __call__(self, doc: Doc, headers: Headers) -> tuple[str, str, str, Stage, bool, bool, bool]:
         """(company, role, contact_name, stage, human_sender, offers_feedback, invites_reapply)."""
@@ -211,10 +218,11 @@ class Extractor:
                 self._vote(votes, spelled, run.text, 1.5)
             elif nxt in {"has", "have", "invited", "is"} and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _ATS_VERBS:
                 self._vote(votes, spelled, run.text, 1.0)
-        text = doc.text
-        roles = _roles(text)
-        subject = text.partition("\n")[0] if "\n\n" in text[:200] else ""
-        for name, is_role in _subject_parts(subject):
+        text = _trim_junk(doc.text)
+        first_line = text.partition("\n")[0]
+        subject = first_line if "\n\n" in text[:200] and not _NOT_SUBJECT.search(first_line) else ""
+        roles = _roles(text, len(subject))
+        for name, is_role in _subject_parts(subject, [r for r, v in roles.items() if v >= 1.5]):
             if is_role:
                 roles[name] += 2.0
             else:
@@ -270,35 +278,58 @@ class Extractor:
 
 
 _ATS_VERBS = {"decided", "reviewed", "invited", "chosen", "filled", "received", "moved", "selected", "hiring", "closed"}
-_W = r"(?:[A-ZÀ-Ý][\w'’.&+*/-]*|[a-z]{1,3}[A-Z][\w-]*)"
+_W = r"(?:[A-ZÀ-Ý][\w'’&+*/-]*|[a-z]{1,3}[A-Z][\w-]*)"
 _CONN = r"(?:of|and|&|for|to the|to|de|del|des|du|la|y|und|et|van|voor|für)"
-_ROLE = rf"{_W}(?:[ \t]+(?:{_CONN}[ \t]+)?{_W})*"
-_PAREN = r"(?:[ \t]*\((?![^)\n]*(?:req|ref\b|id\b|#|posting|vacancy|job|announcement|\d{4,}|kennziffer|plaza|vacature))[A-Z0-9][^()\n]{0,30}\))?"
-_TAIL = r"(?=[ \t]*(?:\(|,?[ \t]+(?:role|position|opening|vacancy|post|job|spot|team|at|with|in|here|on)\b|[.!]?[ \t]*$))"
-_ROLE_FULL = rf"(?P<role>{_ROLE}(?:(?:,[ \t]+|[ \t]+[–—-][ \t]+){_ROLE}{_TAIL})?{_PAREN})"
+_ROLE = rf"{_W}(?:[ \t]+(?:{_CONN}[ \t]+)?(?:{_W}|\d{{1,2}}\b))*"
+_PAREN = r"(?:[ \t]*\((?![^)\n]*(?:req|ref\b|id\b|#|posting|vacancy|job|announcement|\d{4,}|kennziffer|plaza|vacature|fte))(?:[A-Z][^()\n]{0,30}|" \
+         r"[mwfdhx]/[mwfdhx](?:/[mwfdhx])?)\))?"
+_TAIL = r"(?=[ \t]*(?:\(|,?[ \t]+(?:role|position|opening|vacancy|post|job|spot|team|at|with|in|here|on|has|have|is|was|will|scheduled|" \
+        r"interviews?|process|contract|assignment)\b|[.!:;]?[ \t]*(?:\n|$)|[.!:;][ \t]))"
+_ROLE_FULL = rf"(?P<role>{_ROLE}(?:(?:,[ \t]+|[ \t]+[–—-][ \t]+)(?!(?:req|ref|job|id|posting|gs)\b|[\w-]*\d{{3}}){_ROLE}{_TAIL})?{_PAREN})"
 _LOOSE = r"(?P<role>[\w'’*/-]+(?:[ \t]+(?!(?:est|ist|is|es|a|ont|wurde|wird|bei|bij|chez|en|in|im|am|at|dans|pour|para|met|zu|con|que|y|und|et|"\
-         r"die|der|das|het|les|los|las|el|un|une|ein|eine|een|nuestra|nuestro|notre|onze|ha|heeft|verder|te|se|no|pas|n'a)\b)[\w'’*/-]+){0,4})"
-_ROLE_PATTERNS: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(rf"\b(?:for|to|in|into|of|on|about)\s+(?:the|our|a|an|this|that|your)\s+{_ROLE_FULL}\s+(?:position|role|opening|vacancy|job|post|"
-                r"spot|opportunity|programme|program|posting|search|vacancy|req|shift|gig|assignment)\b"), 2.0),
-    (re.compile(rf"\b(?:position|role|post|title|rol|plaza) of\s+(?:a |an )?{_ROLE_FULL}"), 2.0),
-    (re.compile(rf"\b(?:application|applying|applied|candidacy|apply|interview(?:ing)?|consideration|CV|resume|résumé|portfolio)\s+for\s+"
-                rf"(?:the |a |an |our )?(?:position of |role of |post of )?{_ROLE_FULL}"), 1.5),
+         r"die|der|das|het|les|los|las|el|un|une|ein|eine|een|nuestra|nuestro|notre|onze|ha|heeft|verder|te|se|no|pas|n'a|aan|ingevuld)\b)[\w'’*/-]+){0,4})"
+_ADJ = r"(?:(?:part-time|full-time|new|open|first|remote|temporary|permanent|seasonal|contract|same|current|advertised|upcoming|other)\s+)?"
+_TERM = r"(?:position|role|opening|vacancy|job|post|spot|opportunity|programme|program|posting|search|req|shift|gig|assignment|process|interviews?|" \
+        r"hire|candidate|scheme|contract|requisition|level|offer|team)\b"
+# (pattern, weight, needs a role word): structural cues can stand alone, loose ones need 'Engineer', 'Nurse', ...
+_ROLE_PATTERNS: list[tuple[re.Pattern[str], float, bool]] = [
+    (re.compile(rf"\b(?:for|to|in|into|of|on|about|from|with)\s+(?:the|our|a|an|this|that|your)\s+{_ADJ}(?:\d{{4}}\s+)?{_ROLE_FULL}\s+{_TERM}"), 2.0, False),
+    (re.compile(rf"\b(?:position|role|post|title|rol|plaza) of\s+(?:a |an )?{_ROLE_FULL}"), 2.0, False),
+    (re.compile(rf"\b(?:application|applying|applied|candidacy|apply|interview(?:ing)?|consideration|CV|resume|résumé|portfolio|offer)\s+for\s+"
+                rf"(?:the |a |an |our )?(?:position of |role of |post of )?{_ROLE_FULL}"), 1.5, False),
     (re.compile(rf"\b(?:applying|applied|apply|application) to (?:be |become |join as )?(?:a |an |our |the )?{_ROLE_FULL}(?=\s+(?:position|role|"
-                r"opening|vacancy|job|post|spot|at|with|on)\b)"), 1.5),
-    (re.compile(rf"\b(?:applying|applied|apply) to be (?:a |an |our |the )?{_ROLE_FULL}"), 1.5),
-    (re.compile(rf"^[ \t]*(?:Role|Position|Job|Job title|Vacancy|Opening|Poste|Stelle|Functie|Vacature|Puesto)[ \t]*:[ \t]*{_ROLE_FULL}", re.MULTILINE), 3.0),
-    (re.compile(rf"\b(?:the|our|a|an) {_ROLE_FULL}\s+(?:position|role|opening|vacancy|job|spot|offer|post)\b"), 1.0),
-    (re.compile(rf"\b(?:als|Position|Stelle) {_ROLE_FULL}"), 1.0),
+                r"opening|vacancy|job|post|spot|at|with|on)\b)"), 1.5, False),
+    (re.compile(rf"\b(?:applying|applied|apply) to be (?:a |an |our |the )?{_ROLE_FULL}"), 1.5, False),
+    (re.compile(rf"^[ \t]*(?:Role|Position|Post|Job|Job title|Vacancy|Opening|Interview|Event type|Reference|Requisition|Poste|Stelle|Functie|Vacature|"
+                rf"Puesto)[ \t]*:[ \t]*(?:[\w/-]*\d[\w/-]*[ \t]*[-–—]?[ \t]*)?{_ROLE_FULL}", re.MULTILINE | re.IGNORECASE), 3.0, False),
+    (re.compile(rf"\b(?:the|our|a|an|another|your) {_ADJ}{_ROLE_FULL}\s+{_TERM}"), 1.0, True),
+    (re.compile(rf"\b(?:position|role|post|vacancy|requisition|req|job id)[ \t]+(?:#?[\w-]*\d[\w-]*[ \t]+)?{_ROLE_FULL}"), 1.5, True),
+    (re.compile(rf"\b(?:as|for|hiring|recruiting|seeking) (?:our |a |an |the )?(?:first |new |next )?{_ROLE_FULL}"), 1.0, True),
+    (re.compile(rf"\b(?:als|Position|Stelle) {_ROLE_FULL}"), 1.0, False),
     (re.compile(rf"\b(?:poste d[e'’]|poste|functie(?: van)?|vacature(?: van| voor)?|rol van|sollicitatie voor|kandidatuur voor|puesto de|cargo de|"
-                rf"candidatura para|vacante de|plaza de)\s*{_LOOSE}{_PAREN}", re.IGNORECASE), 1.5),
+                rf"candidatura para|vacante de|plaza de|posición de)\s+(?:(?:de|het|la|le|el) (?:functie|poste|puesto|rol|posición) (?:de |van )?)?"
+                rf"{_LOOSE}{_PAREN}", re.IGNORECASE), 1.5, False),
 ]
+_ROLE_LINE = re.compile(r"^[ \t]*(?:re:\s*)?(?P<role>[A-Z][^\n.!?:;,]{2,60}?(?:,[^\n.!?:;,]{2,40}?)?)(?:\s*[-–—,(]\s*(?:req|ref|job|id|#|\d).*)?[ \t]*$",
+                        re.MULTILINE | re.IGNORECASE)
+_ROLE_JUNK = re.compile(r"\s+[–—-]\s+[^–—-]*\b(interview|call|screen|deep dive|round|chat|assessment|stage|test)\b.*$|^(?:the|our|a|an)\s+|^\d{4}\s+|"
+                        r"^(job )?(requisition|req|ref|reference|job id|id)\s*#?\s*\S*\d\S*\s+|"
+                        r"\s+(?:programme|program|position|role)$", re.IGNORECASE)
 _GENERIC_SEGMENT = re.compile(
     r"^((re|fwd?|aw|wg|tr)\b|(your |my |the |an? )?(job )?(application|candidacy|interview|update|status|next steps?|thank|feedback|outcome|decision|"
     r"offer|invitation|following up|follow-up|regarding|search update|result|employment|notice|checkride)|"
     r"(ihre|deine|dein|je|uw|votre|ta|tu|su|suite|resultado|r[ée]ponse|respuesta|proceso|terugkoppeling|update)\b|(?-i:[a-z]))",
     re.IGNORECASE,
 )
+_SEGMENT_TAIL = re.compile(
+    r"(\s*\((?:[^)]*(?:req|ref\b|id\b|#|posting|announcement|vacancy|kennziffer|plaza|vacature|nummer)[^)]*|[^)]*\d{3,}[^)]*)\)|\s+\d{4}|"
+    r"\s+(position|role|opening|vacancy|search|posting|job|application|interview|feedback|update|outcome|results?|status|notice|review|"
+    r"decision|offer|take-home|employment|assessment|checkride))+$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(r"^(hi|hello|hey|dear|hallo|guten|sehr|liebe|lieber|bonjour|ch[eè]re?|madame|monsieur|hola|estimad[oa]|buenos|beste|"
+                       r"geachte|hoi|good (morning|afternoon)|thank|thanks|welcome|congratulations)\b", re.IGNORECASE)
+_NOT_SUBJECT = re.compile(rf"{_GREETING.pattern}|[,:;]$|\.\s|^.{{120}}", re.IGNORECASE)
 _SEGMENT_PREFIX = re.compile(
     r"^((your |my |an? )?(job )?(application|candidacy|interview|sollicitatie|kandidatuur|bewerbung|candidature|candidatura)\s*"
     r"(for|to|as|als|voor|f[üu]r|au poste de|pour|para|de)?|(invitation|update|feedback)( to interview)?\s*(for|on|about|regarding)?( your application)?( for| to)?)\s*:?\s+",
@@ -306,33 +337,42 @@ _SEGMENT_PREFIX = re.compile(
 )
 
 
-def _subject_parts(subject: str) -> list[tuple[str, bool]]:
+def _subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]]:
     """Company and role named by a subject like 'Quillfeather - Product Designer' or 'Your application for X at Y'."""
     parts: list[tuple[str, bool]] = []
+    for role in sorted(known_roles, key=len, reverse=True):  # a role the body names may hold a dash: 'Agent – Ground Operations'
+        if role in subject:
+            parts.append((role, True))
+            subject = subject.replace(role, " | ")
     for seg in re.split(r"\s+[-–—|:]\s+|:\s+|\s*\|\s*", re.sub(r"^((re|fwd?|aw|wg|tr)\s*:\s*)+", "", subject, flags=re.IGNORECASE)):
         seg = _SEGMENT_PREFIX.sub("", seg.strip(" .!?")).strip()
-        seg = re.sub(r"\s*\((?:[^)]*\d[^)]*|req[^)]*)\)$|\s+\d{4}$|\s+(position|role|opening|vacancy|search|posting|job|application)$", "", seg, flags=re.IGNORECASE)
+        seg = _SEGMENT_TAIL.sub("", seg)
         if not seg or PLACEHOLDER.search(seg) or _GENERIC_SEGMENT.match(seg) or re.search(r"\d{3,}", seg):
             continue
         head, sep, tail = (re.split(r"\s+(at|with|bei|chez|bij)\s+(?=[A-Z])", seg, maxsplit=1) + ["", ""])[:3]
         if sep and _valid_company(_clean_company(tail)):
             parts.append((_clean_company(tail), False))
             seg = head
-        if _ROLE_WORDS.search(seg) and not looks_like_org(seg):
+        if _is_title(seg) or (_ROLE_WORDS.search(seg) and not looks_like_org(seg)):
             parts.append((seg, True))
         elif _valid_company(_clean_company(seg)):
             parts.append((_clean_company(seg), False))
     return parts
 
 
-def _roles(text: str) -> dict[str, float]:
+def _roles(text: str, subject_len: int) -> dict[str, float]:
     votes: dict[str, float] = defaultdict(float)
     body = text[: _signature_start(text)]
-    for pattern, weight in _ROLE_PATTERNS:
+    for pattern, weight, needs_word in _ROLE_PATTERNS:
         for m in pattern.finditer(body):
-            role = re.sub(r"^(?:the|our|a|an)\s+|^\d{4}\s+|\s+(?:programme|program|position|role)$", "", m.group("role").strip(" ,.;:-–"), flags=re.I)
-            if role and not PLACEHOLDER.search(role) and len(role) <= 80 and (weight >= 1.5 or _ROLE_WORDS.search(role)):
+            role = _ROLE_JUNK.sub("", m.group("role").strip(" ,.;:-–"))
+            if (len(role) > 1 and len(role) <= 80 and not PLACEHOLDER.search(body[max(m.start("role") - 1, 0): m.end("role") + 1])
+                    and (not needs_word or _ROLE_WORDS.search(role))):
                 votes[role] += weight
+    for m in _ROLE_LINE.finditer(body[subject_len:600]):  # a title standing on its own line: 'Post: X' without the colon, 'Re: X, Req 123'
+        role = _ROLE_JUNK.sub("", m.group("role").strip())
+        if _ROLE_WORDS.search(role) and not looks_like_org(role) and not _GREETING.match(role) and not PLACEHOLDER.search(role):
+            votes[role] += 1.5
     return votes
 
 
@@ -353,7 +393,16 @@ _SIGNOFF = re.compile(
     r"atentamente|reciba un cordial saludo|un abrazo|te deseo lo mejor|namens)\b[^\n]{0,40}$",
     re.IGNORECASE | re.MULTILINE,
 )
-_JUNK_LINE = re.compile(r"automat|do not reply|unsubscribe|confidential|intended|receiving|view (message|job)|see (all )?jobs|^on .* wrote", re.IGNORECASE)
+_JUNK_LINE = re.compile(r"automat|do not (reply|respond)|unsubscribe|confidential|intended|receiving|unmonitored|not monitored|view (message|job)|"
+                        r"see (all )?jobs|^on .* wrote|^sent from|^get outlook|^(this|the) (e-?mail|message) (was|is|has)", re.IGNORECASE)
+
+
+def _trim_junk(text: str) -> str:
+    """The text without trailing footers ('Sent from my iPhone', 'This email was sent from an unmonitored mailbox')."""
+    paras = text.rstrip().split("\n\n")
+    while len(paras) > 1 and _JUNK_LINE.search(paras[-1]) and len(paras[-1]) < 400:
+        paras.pop()
+    return "\n\n".join(paras)
 
 
 def _signature_start(text: str) -> int:
@@ -385,50 +434,72 @@ def _signature(text: str, known_company: object) -> tuple[str, str]:
 
 
 _FINAL = re.compile(
-    r"final (round|interview|stage|panel|conversation|step|candidates?)|\bfinalists?\b|on-?site\b|last (round|stage)|reference (check|stage)|"
+    r"final (round|interview|stage|panel|conversation|step|candidates?)|(other|another|two|three|fellow) finalists?|on-?site\b|last (round|stage)|"
+    r"reference (check|stage)|"
     r"(whole|full|entire|better part of the|better part of a) day|(all|three|four|five|several) rounds|(rescind|withdraw)\w* (the |our |your )?"
-    r"(job )?offer|offer (of employment )?(we|that we) (extended|made)|offer we made|(panel|ronda|entretien|gespräch|gesprek) final|finale?\b|"
-    r"dernier entretien|letzte runde|laatste ronde|geschäftsführung|travel(l)?ing to (meet|visit|see)"
+    r"(job |conditional )?offer|offer (of employment )?(we|that we) (extended|made)|offer we made|(panel|ronda|entretien|gespräch|gesprek) final|"
+    r"\bfinale\b|dernier entretien|letzte runde|laatste ronde|geschäftsführung|travel(l)?ing to (meet|visit|see)|interview day|superday"
+)
+# Phone screens first, so that 'telephone interview' counts as a screen and not as an interview.
+_SCREENED = re.compile(
+    r"(phone|telephone|zoom|teams|intro(ductory)?|initial|screening|first[- ]round|recruiter|quick|short) (screen(ing)?|calls?|chats?|interviews?|"
+    r"conversations?)|(on|by) (the )?(tele)?phone|screening (stage|call)|(our|the|your) (call|chat)|first (conversation|call|chat)|speaking with (me|\w+ from)|"
+    r"(talk|talking|chat|chatting|speaking|spoke|hopping on) (with|to) (me|us)\b|chatting|lovely (chat|chatting)|to chat\b|(a|the|our) (quick )?call with|"
+    r"jumping on a call|telefonat|telefoongesprek|telefonisch|intakegesprek|llamada|appel|erstgespräch|eerste gesprek|entrevue téléphonique|"
+    r"échange téléphonique"
 )
 _INTERVIEWED = re.compile(
     r"(you|your) (interview(s|ed)?|time (with|interviewing)|conversations? with (the|our) team)|interviewed|after (the|your|our) interview|"
-    r"met with|(meeting|meet) (with )?(the|our|me|us|mr|ms|dr)|take-?home|technical (interview|round|assessment)|case study|design test|"
-    r"second (round|interview|stage)|speaking with (the|our) team|coming in|came in|visit(ing)? (our|the) (office|team)|trial (shift|day)|"
+    r"(meeting|met|meet) with|meeting (you|the team|our team)|(great|lovely|nice|good) (to meet|meeting)|you met\b|take-?home|technical (interview|round|assessment)|design test|"
+    r"second (round|interview|stage)|speaking with (the|our) team|coming in|visit(ing)? (our|the) (office|team)|trial (shift|day)|"
     r"journée d'essai|walking (the|us|our)|presentation|entretien|gespräch|gesprek|entrevista|komst|visita|proefles|sollicitatiegesprek|"
-    r"time and (candour|effort) throughout|workshop|interview (on|last|yesterday|this|with)|for interviewing|(at|during|in) (the|your|our) interview"
-)
-_SCREENED = re.compile(
-    r"phone (screen|call|interview|conversation)|on the phone|screening (call|interview|conversation)|our (call|chat|conversation)|"
-    r"initial (call|interview|conversation|screening)|first (conversation|call|chat)|recruiter (call|screen)|introductory call|speaking with (me|\w+ from)|"
-    r"talking with me|(video|zoom|teams|quick|intro) (call|chat)|(the|your|our) call|chatting|lovely chat|(the|our) chat|"
-    r"telefonat|telefoongesprek|telefonisch|intakegesprek|llamada|appel|erstgespräch|eerste gesprek"
+    r"time and (candour|effort) throughout|workshop|interview (on|last|yesterday|this|with)|for interviewing|(at|during|in) (the|your|our) interview|"
+    r"(complet\w+|taking part in|sitting|attend\w*) (the |our |your )?(online |video )?(assessment|test|exercise|assignment|case)|assessment cent(er|re)"
 )
 _APPLIED = re.compile(r"appl(y|ied|ication|ying)|resume|résumé|\bcv\b|candidacy|profile|submission|portfolio|bewerbung|candidature|"
-                      r"sollicitatie|kandidatuur|candidatura|solicitud|currículum|dossier|interest in|spot|opening|position")
+                      r"sollicitatie|kandidatuur|candidatura|solicitud|currículum|dossier|interest in|spot|opening|position|put you forward")
+
 _NOT_INTERVIEWED = re.compile(
     r"((not|n't|unable to|no longer|won't|cannot|decided not to|regret that we|no)\b[\w\s,]{0,40}?\b(invite|inviting|invited|progress|proceed|move|"
-    r"moving|advance|advancing|offer you|take|taking|shortlist|shortlisted|select|selected|progressing|be setting up)[\w\s]{0,30}?"
-    r"(to|for|into|with)? ?(an |the |a |our |your )?(first[- ]round |next )?(interview|next|assessment|on-?site|final|stage|round)\w*|"
-    r"(no|any|further) interviews?\b|interview (slots?|schedule|process)|(candidates|applicants|people|group) (to|for) (first-round |an? |the )?interview\w*|"
-    r"\bfinalists? for\b|to (the|a|our) (next|final|on-?site) (round|stage|conversation|interview)\w*|final (decision|selection))"
+    r"moving|advance|advancing|offer you|take|taking|shortlist|shortlisted|select|selected|progressing|be setting up|scheduling|schedule|continue)"
+    r"[\w\s]{0,30}?(to|for|into|with)? ?(an |the |a |our |your )?(first[- ]round |next |panel |on-?campus )?(interview|next|assessment|on-?site|final|stage|"
+    r"round)\w*|(no|any|further) interviews?\b|interview (slots?|schedule|process)|(candidates|applicants|people|group|others)( we)? (to |for )?"
+    r"(first-round |an? |the )?interview\w*|cancel\w* [\w\s']{0,20}interview|(moving|move|proceed\w*) (on )?to interviews|decided to interview|"
+    r"stage of interviews|for (on-campus|in-person|onsite|first-round|final|panel) interviews|\bfinalists for( [\w-]+)?( interviews?)?|"
+    r"to (the|a|our) (next|final|on-?site) (round|stage|conversation|interview)\w*|final (decision|selection)|"
+    r"(niet|nicht|pas|no|keine?n?)\b[^.]{0,40}(gesprek|gespräch|entretien|entrevista))"
 )
-_FEEDBACK = re.compile(r"(happy|glad|welcome|able|pleased)( to|,)[\w\s,]{0,40}feedback|feedback[\w\s,]{0,40}(if you('d| would) like|on request|let me know|"
-                       r"just ask|reach out)|share (some )?feedback|(if you('d| would) like|if you want)[\w\s,]{0,40}feedback")
-_REAPPLY = re.compile(r"re-?apply|apply again|future (openings|opportunities|roles|vacancies)|keep (your|you) .{0,30}(on file|in mind)|"
-                      r"talent (pool|community|network)|encourage you to apply")
+# A search that was closed or cancelled tells nothing about how far the candidate got.
+_CANCELLED = re.compile(
+    r"(clos|cancel|withdr[ae]w|paus|freez|eliminat|suspend)\w* (this|the) (search|position|role|vacancy|recruitment|requisition)|no longer recruiting|"
+    r"not to fill|(position|role|project|vacancy) (has been |was )?(put )?on hold|(position|role|vacancy) (has been|was|is) (closed|cancelled|withdrawn)|"
+    r"stopped the recruitment|no longer (exists|available)|restructur\w*|(freeze|froze|frozen) (all )?hiring|hiring freeze|"
+    r"withdraw\w* (our|the|all) (open )?(roles|positions|vacancies)"
+)
 
 
 def stage_of(text: str) -> Stage:
     """How far the application got, from what the rejection says about it."""
     text = text.lower()
     scrubbed = _NOT_INTERVIEWED.sub(" ", text)
+    if re.search(r"(rescind|withdraw)\w* (the |our |your )?(job |conditional )?offer", text):
+        return Stage.FINAL
+    if _CANCELLED.search(text):
+        return Stage.UNKNOWN
     if _FINAL.search(scrubbed):
         return Stage.FINAL
-    interviewed = _INTERVIEWED.search(scrubbed)
-    if _SCREENED.search(scrubbed) and not re.search(r"interviews|interviewed|panel|take-?home|met with|(your|the) interview", scrubbed):
-        return Stage.SCREEN
-    if interviewed or re.search(r"\binterview", scrubbed):
+    screened = _SCREENED.search(scrubbed)
+    scrubbed = _SCREENED.sub(" ", scrubbed)
+    if _INTERVIEWED.search(scrubbed) or re.search(r"\binterview", scrubbed):
         return Stage.INTERVIEW
+    if screened:
+        return Stage.SCREEN
     if _APPLIED.search(text):
         return Stage.APPLICATION
     return Stage.UNKNOWN
+
+
+_FEEDBACK = re.compile(r"(happy|glad|welcome|able|pleased)( to|,)[\w\s,]{0,40}feedback|feedback[\w\s,]{0,40}(if you('d| would) like|on request|let me know|"
+                       r"just ask|reach out)|share (some )?feedback|(if you('d| would) like|if you want)[\w\s,]{0,40}feedback")
+_REAPPLY = re.compile(r"re-?apply|apply again|future (openings|opportunities|roles|vacancies)|keep (your|you) .{0,30}(on file|in mind)|"
+                      r"talent (pool|community|network)|encourage you to apply")
