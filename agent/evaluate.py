@@ -57,13 +57,19 @@ def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
 
 
 def same_company(predicted: str, truth: str) -> bool:
-    """Equal once case, punctuation and legal suffixes are set aside."""
+    """The same employer: equal once case, punctuation and legal suffixes are set aside, or one
+    name is the other's leading words ("Palantir" for "Palantir Technologies") — the user still
+    sees who said no."""
 
-    def norm(s: str) -> str:
-        s = re.sub(r"\b(inc|llc|ltd|gmbh|plc|corp|co|the)\b\.?", "", s.lower())
-        return re.sub(r"[^a-z0-9]", "", s)
+    def words(s: str) -> list[str]:
+        s = re.sub(r"\b(inc|llc|ltd|gmbh|plc|corp|co|the)\b\.?", " ", s.lower())
+        return re.findall(r"[a-z0-9]+", s)
 
-    return bool(predicted) and norm(predicted) == norm(truth)
+    got, want = words(predicted), words(truth)
+    if not got or not want:
+        return False
+    short, long = sorted((got, want), key=len)
+    return long[: len(short)] == short
 
 
 @dataclass

@@ -1,10 +1,16 @@
 """Score the rule-based extractor against the labelled corpus, field by field.
 
-Usage:
-    PYTHONPATH=. .venv/bin/python models/score_extraction.py [--no-from] [--both] [--show FIELD ...] [--label LABEL] [--job-only] [--by-label] [--half a|b]
+    PYTHONPATH=. .venv/bin/python models/score_extraction.py --both [--show [FIELD ...]] [--label L] [--files GLOB]
+                                                             [--job-only] [--by-label] [--half a|b]
 
---no-from blanks the From header, as for the many real emails that arrive as subject+body only;
-that mode matters as much as the default one, so --both prints the two side by side.
+The Doc is built as the product builds it (compose(subject, body) on spacy.blank("en")), with the From header parsed
+into Headers. --no-from blanks the header, as for the many real emails that arrive as subject+body only; that mode
+matters as much as the default, so --both prints the two side by side.
+
+Company is compared without case, punctuation, a leading 'The' or legal suffixes (Inc, LLC, Ltd, GmbH...); an empty
+truth needs an empty prediction. Role and contact ignore case and punctuation; stage is scored on rejections only.
+Every row counts by default, not_job rows included (their truth is empty everywhere, and the product never runs the
+extractor on them): --job-only leaves them out. ms/email covers compose, tokenizing and extraction.
 """
 
 from __future__ import annotations
@@ -27,12 +33,13 @@ from agent.classifier.text import compose
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FIELDS = ("company", "role", "contact_name", "stage")
-_LEGAL = re.compile(r"\b(inc|llc|ltd|limited|gmbh|plc|corp|corporation|co|sa|bv|ag|pty|srl|sas|nv)\b\.?", re.IGNORECASE)
+_LEGAL = re.compile(r"\b(inc|llc|llp|ltd|limited|gmbh|plc|corp|corporation|co|sa|bv|b\.v|ag|pty|pvt|oy|ab|s\.p\.a|spa|srl|sas|nv|eg|kg)\b\.?",
+                    re.IGNORECASE)
 
 
 def norm_company(text: str) -> str:
-    """Case, punctuation, spacing and legal suffixes do not make a company name wrong."""
-    text = _LEGAL.sub(" ", text.lower())
+    """Case, punctuation, spacing, a leading 'The' and legal suffixes do not make a company name wrong."""
+    text = _LEGAL.sub(" ", re.sub(r"^\s*the\s+", "", text.lower()))
     return re.sub(r"[^\w]+", "", text)
 
 
@@ -57,9 +64,9 @@ class Tally:
         return self.right / self.total if self.total else 0.0
 
 
-def load_rows(label: str | None = None, half: str | None = None) -> list[dict[str, Any]]:
+def load_rows(label: str | None = None, half: str | None = None, pattern: str = "*.jsonl") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
+    for path in sorted(CORPUS.glob(pattern)):
         with path.open(encoding="utf-8") as fh:
             rows.extend(json.loads(line) for line in fh if line.strip())
     rows = [r for r in rows if label is None or r["label"] == label]
@@ -92,11 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--both", action="store_true", help="score with and without the From header")
     parser.add_argument("--show", nargs="*", choices=FIELDS, help="print the misses for these fields (all when none given)")
     parser.add_argument("--label", help="only rows with this label (e.g. rejection)")
+    parser.add_argument("--files", default="*.jsonl", help="which corpus files, as a glob (default: all)")
     parser.add_argument("--job-only", action="store_true", help="leave out not_job rows, which the product never extracts from")
     parser.add_argument("--by-label", action="store_true", help="also break accuracy down by email label")
     parser.add_argument("--half", choices=["a", "b"], help="only one stable half of the corpus (tune on a, check on b)")
     args = parser.parse_args(argv)
-    rows = [r for r in load_rows(args.label, args.half) if not (args.job_only and r["label"] == "not_job")]
+    rows = [r for r in load_rows(args.label, args.half, args.files) if not (args.job_only and r["label"] == "not_job")]
     modes = [False, True] if args.both else [args.no_from]
     results = {m: score(rows, m) for m in modes}
     header = "field".ljust(14) + "".join(("no From" if m else "with From").rjust(22) for m in modes)

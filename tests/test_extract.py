@@ -1,0 +1,186 @@
+"""Unit tests for the rule-based extractor: spaCy's blank English tokenizer only, no trained pipeline."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from agent.classifier.extract import Extractor, Headers, stage_of
+from agent.classifier.senders import is_automated, person_first_name, sender_first_name
+from agent.classifier.text import compose
+from agent.domain import Stage
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="module")
+def extractor(nlp: Language) -> Extractor:
+    return Extractor(nlp.vocab)
+
+
+def run(nlp: Language, extractor: Extractor, body: str, subject: str = "", sender: str = "") -> tuple[str, str, str, Stage, bool, bool, bool]:
+    """Build the Doc and the headers exactly as the product does."""
+    name, addr = parseaddr(sender) if sender else ("", "")
+    return extractor(nlp.make_doc(compose(subject, body)), Headers(name, addr, ""))
+
+
+def test_application_to_names_the_company(nlp: Language, extractor: Extractor) -> None:
+    company, role, *_ = run(nlp, extractor, "Hi Sam,\n\nThank you for your application to Brackenridge Analytics for the Data Engineer role.")
+    assert (company, role) == ("Brackenridge Analytics", "Data Engineer")
+
+
+def test_interest_in_names_the_company(nlp: Language, extractor: Extractor) -> None:
+    company, *_ = run(nlp, extractor, "Dear Ana,\n\nThanks for your interest in Lowmoor Housing. Unfortunately we will not be moving forward.")
+    assert company == "Lowmoor Housing"
+
+
+def test_team_at_names_the_company(nlp: Language, extractor: Extractor) -> None:
+    company, *_ = run(nlp, extractor, "Hi Jo,\n\nEveryone on the team at Parrish & Vole enjoyed your portfolio, but we chose someone else.")
+    assert company == "Parrish & Vole"
+
+
+def test_department_signature_names_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Dear Applicant,\n\nWe have decided not to progress your application.\n\nKind regards,\nCorvell Mining Talent Acquisition"
+    company, _, contact, *_ = run(nlp, extractor, body)
+    assert (company, contact) == ("Corvell Mining", "")
+
+
+def test_subject_company_dash_role(nlp: Language, extractor: Extractor) -> None:
+    company, role, *_ = run(nlp, extractor, "Hi Lee,\n\nWe have filled the position.\n\nThanks,\nThe team", subject="Fenmoor Bank - Senior Analyst")
+    assert (company, role) == ("Fenmoor Bank", "Senior Analyst")
+
+
+def test_subject_application_for_role_at_company(nlp: Language, extractor: Extractor) -> None:
+    company, role, *_ = run(nlp, extractor, "Hi Lee,\n\nUnfortunately we went another way.",
+                            subject="Your application for Logistics Planner at Tarnhill Freight")
+    assert (company, role) == ("Tarnhill Freight", "Logistics Planner")
+
+
+def test_role_keeps_its_team_suffix(nlp: Language, extractor: Extractor) -> None:
+    body = "Dear Priya,\n\nThank you for applying for the Data Analyst, Patient Experience role at Northbay Health."
+    company, role, *_ = run(nlp, extractor, body, subject="Data Analyst, Patient Experience")
+    assert (company, role) == ("Northbay Health", "Data Analyst, Patient Experience")
+
+
+def test_ats_display_name_via_greenhouse(nlp: Language, extractor: Extractor) -> None:
+    company, _, contact, _, human, *_ = run(nlp, extractor, "Hi Kim,\n\nWe will not be moving forward.",
+                                            sender="Ostrava Robotics via Greenhouse <no-reply@us.greenhouse-mail.io>")
+    assert (company, contact, human) == ("Ostrava Robotics", "", False)
+
+
+def test_careers_at_display_name(nlp: Language, extractor: Extractor) -> None:
+    company, *_ = run(nlp, extractor, "Hello,\n\nThe role has been filled.", sender="Careers at Wexcombe Foods <careers@wexcombe.com>")
+    assert company == "Wexcombe Foods"
+
+
+def test_hiring_manager_thread_company_from_signature_and_domain(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Maya,\n\nThanks for the chat on Tuesday. We've decided to go with someone more senior.\n\nTom Okafor | Quillfeather"
+    company, _, contact, *_ = run(nlp, extractor, body, subject="Re: Thursday", sender="Tom Okafor <tom.okafor@quillfeather.io>")
+    assert (company, contact) == ("Quillfeather", "Tom")
+    assert run(nlp, extractor, body, subject="Re: Thursday")[:3:2] == ("Quillfeather", "Tom")  # the same without any sender
+
+
+@pytest.mark.parametrize("placeholder", ["[Company Name]", "{{company}}", "<Company>", "{{company_name}}"])
+def test_template_placeholders_are_not_a_company(nlp: Language, extractor: Extractor, placeholder: str) -> None:
+    body = f"Dear [Candidate Name],\n\nThank you for your interest in {placeholder}. We will not be moving forward.\n\nRegards,\n{placeholder}"
+    assert run(nlp, extractor, body, subject="Your application to " + placeholder)[0] == ""
+
+
+def test_agency_names_its_client(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Dev,\n\nI've heard back on your application with our client Orchard Robotics, and they won't be progressing.\n\nCheers,\nMia\nBrookline Search"
+    company, _, contact, *_ = run(nlp, extractor, body, sender="Mia Hart <mia@brooklinesearch.com>")
+    assert (company, contact) == ("Orchard Robotics", "Mia")
+
+
+def test_agency_with_unnamed_client_gives_no_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Dev,\n\nMy client, a fast-growing fintech, has decided not to proceed.\n\nCheers,\nMia\nBrookline Search"
+    assert run(nlp, extractor, body, sender="Mia Hart <mia@brooklinesearch.com>")[0] == ""
+
+
+def test_signature_title_is_not_the_role(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Olu,\n\nThank you for applying for the Staff Accountant position.\n\nBest,\nDana Whitfield\nSenior Recruiter\nHalloway Partners"
+    company, role, contact, *_ = run(nlp, extractor, body)
+    assert (company, role, contact) == ("Halloway Partners", "Staff Accountant", "Dana")
+
+
+def test_tool_display_name_is_not_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Elif,\n\nYou've been invited by Meridian Bancorp to complete the test \"Quant Developer – C++\"."
+    assert run(nlp, extractor, body, sender="HackerRank <support@hackerrankforwork.com>")[0] == "Meridian Bancorp"
+
+
+def test_role_in_french(nlp: Language, extractor: Extractor) -> None:
+    body = "Bonjour Kevin,\n\nNous ne retenons pas votre candidature pour le poste de Chef de rayon frais H/F dans notre magasin."
+    assert run(nlp, extractor, body)[1] == "Chef de rayon frais H/F"
+
+
+def test_lowercase_role_before_job_noun(nlp: Language, extractor: Extractor) -> None:
+    assert run(nlp, extractor, "Hi Chloe, we've found someone for the barista spot. Cheers!")[1] == "barista"
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Thank you for applying. We will not be inviting you to interview for this role.", Stage.APPLICATION),
+        ("The committee selected a smaller group of candidates to interview; your application was not among them.", Stage.APPLICATION),
+        ("Thank you for your time after your interviews with the team last week.", Stage.INTERVIEW),
+        ("Thanks for coming in for the final round on Friday.", Stage.FINAL),
+        ("It was great to have you onsite. We went with another candidate.", Stage.FINAL),
+        ("Thanks for the phone screen yesterday. We won't be moving forward.", Stage.SCREEN),
+        ("Thank you for taking part in the initial telephone interview.", Stage.SCREEN),
+        ("We have to rescind the offer we extended to you.", Stage.FINAL),
+        ("We are no longer recruiting for this position.", Stage.UNKNOWN),
+        ("Sorry, the Sales Associate spot has been filled.", Stage.APPLICATION),
+        ("Thanks for coming in for the trial shift on Saturday. We've decided not to proceed.", Stage.FINAL),
+        ("Thanks for completing the coding exercise. It's a no from us for this role.", Stage.INTERVIEW),
+    ],
+)
+def test_stage(text: str, stage: Stage) -> None:
+    assert stage_of(text) == stage
+
+
+def test_contact_from_signature_without_headers(nlp: Language, extractor: Extractor) -> None:
+    body = "Hey Theo,\n\nThe team decided to go with the other finalist.\n\nThanks for everything,\nPriyanka\nCEO, Nimbleroot"
+    company, _, contact, stage, *_ = run(nlp, extractor, body)
+    assert (company, contact, stage) == ("Nimbleroot", "Priyanka", Stage.FINAL)
+
+
+def test_feedback_and_reapply_flags(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Ana,\n\nWe went another way. I'm happy to share feedback if you'd like, and we encourage you to apply again."
+    *_, feedback, reapply = run(nlp, extractor, body)
+    assert feedback and reapply
+
+
+def test_empty_email(nlp: Language, extractor: Extractor) -> None:
+    assert run(nlp, extractor, "") == ("", "", "", Stage.UNKNOWN, True, False, False)
+
+
+@pytest.mark.parametrize(
+    ("display", "address", "first"),
+    [
+        ("Sofia Reyes-Hart", "sofia@helixandvane.com", "Sofia"),
+        ("Whitfield, Dana", "dana.whitfield@corvell.com", "Dana"),
+        ("Femke de Vries", "femke.devries@brightfield.nl", "Femke"),
+        ("Kestrel Pay", "talent@kestrelpay.io", ""),
+        ("Quillfeather", "no-reply@hire.lever.co", ""),
+        ("Skyreach Airways", "skyreach@taleo.net", ""),
+        ("Harlan Moss", "hmoss@mossbuilders.com", "Harlan"),
+    ],
+)
+def test_sender_first_name(display: str, address: str, first: str) -> None:
+    assert sender_first_name(display, address) == first
+
+
+def test_person_first_name_rejects_organisations() -> None:
+    assert person_first_name("Vireo Wealth Advisors") == ""
+    assert person_first_name("Prof. Ruth Abernathy") == "Ruth"
+
+
+def test_is_automated() -> None:
+    assert is_automated("no-reply@us.greenhouse-mail.io")
+    assert not is_automated("tom.okafor@quillfeather.io")
