@@ -44,10 +44,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loaded: Classifier
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("REBOUND_TEST_PW", "pw")
 
-    def reuse(path: Path | None = None, threshold: float = DEFAULT_THRESHOLD) -> Classifier:
+    def reuse(path: Path | None = None, threshold: float = DEFAULT_THRESHOLD, *, extract_all: bool = False) -> Classifier:
         assert path is None
         clone = Classifier.__new__(Classifier)
-        clone.nlp, clone.threshold = loaded.nlp, threshold
+        clone.nlp, clone.threshold, clone.extract_all = loaded.nlp, threshold, extract_all
         return clone
 
     monkeypatch.setattr(agent.classifier, "Classifier", reuse)
