@@ -51,6 +51,8 @@ class IncomingEmail:
     size: int = 0
     truncated: bool = False
     """True when only headers and text parts were fetched (the message was over the size cap)."""
+    received: datetime | None = None
+    """When the message reached the mailbox (IMAP INTERNALDATE); the Date header is the sender's claim."""
 
 
 @dataclass(frozen=True)

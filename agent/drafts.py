@@ -48,12 +48,18 @@ class DraftWriter:
             return [], ""
         if result.uncertain:
             return [], f"uncertain ({result.confidence:.2f}): left for you to check"
+        if not (mail.reply_to or mail.from_addr):
+            # Garbage that parses to no From at all (found by the hostile-mailbox test) would
+            # otherwise get a draft with an empty To.
+            return [], "no sender address: nobody to reply to"
         if not ex.human_sender:
             return [], "sent from an automated address: a reply would go nowhere"
         if mail.from_addr and mail.from_addr.lower() == self.profile.email.lower():
             return [], "sent by you"
         max_age = timedelta(days=self.settings.draft_max_age_days)
-        if mail.date is not None and now - mail.date > max_age:
+        # Arrival in the mailbox, not the sender's Date header, says how stale a reply would be.
+        arrived = mail.received or mail.date
+        if arrived is not None and now - arrived > max_age:
             return [], f"older than {self.settings.draft_max_age_days} days"
         kinds = []
         if self.settings.thank_you:

@@ -12,7 +12,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxLoginError
@@ -180,11 +181,13 @@ class ImapMailbox:
                     out[int(msg.uid or 0)] = parse_email(msg.raw, folder=folder).message_id  # type: ignore[attr-defined]
         return out
 
-    def _sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        typ, data = self.box.client.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
+    def _sizes(self, uids: Sequence[int]) -> tuple[dict[int, int], dict[int, datetime]]:
+        """Sizes (for the cap) and arrival times (INTERNALDATE: when the mail reached this mailbox)."""
+        typ, data = self.box.client.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE INTERNALDATE)")
         if typ != "OK":
             raise MailboxError(f"fetch sizes: server said {data!r}")
-        sizes = {}
+        sizes: dict[int, int] = {}
+        arrived: dict[int, datetime] = {}
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             if isinstance(line, bytes):
@@ -192,7 +195,10 @@ class ImapMailbox:
                 size = re.search(rb"RFC822\.SIZE (\d+)", line)
                 if uid and size:
                     sizes[int(uid.group(1))] = int(size.group(1))
-        return sizes
+                stamp = imaplib.Internaldate2tuple(line)
+                if uid and stamp:
+                    arrived[int(uid.group(1))] = datetime.fromtimestamp(time.mktime(stamp), UTC)
+        return sizes, arrived
 
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         """Fetch messages by UID without touching their flags; big ones only in part."""
@@ -200,7 +206,7 @@ class ImapMailbox:
         cap = self.settings.max_message_bytes
         for chunk in _chunks(uids, FETCH_BULK):
             with _operation(f"fetch sizes from {folder!r}"):
-                sizes = self._sizes(chunk)
+                sizes, arrived = self._sizes(chunk)
             small = [u for u in chunk if sizes.get(u, 0) <= cap]
             big = set(chunk) - set(small)
             if small:
@@ -211,9 +217,9 @@ class ImapMailbox:
                 fetched = {}
             for uid in chunk:
                 if uid in big:
-                    yield self._fetch_partial(folder, uid, sizes[uid])
+                    yield replace(self._fetch_partial(folder, uid, sizes[uid]), received=arrived.get(uid))
                 elif uid in fetched:
-                    yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0))
+                    yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
 
     def _fetch_partial(self, folder: str, uid: int, size: int) -> IncomingEmail:
         # Headers in full, then only the start of the body: attachments are never downloaded.

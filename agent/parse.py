@@ -206,7 +206,9 @@ def synthetic_message_id(raw: bytes) -> str:
     return f"<rebound-{hashlib.sha256(raw).hexdigest()[:32]}@local.invalid>"
 
 
-def parse_email(raw: bytes, *, folder: str = "", uid: int = 0, size: int = 0, truncated: bool = False) -> IncomingEmail:
+def parse_email(
+    raw: bytes, *, folder: str = "", uid: int = 0, size: int = 0, truncated: bool = False, received: datetime | None = None
+) -> IncomingEmail:
     """Parse raw bytes; never raises on malformed content, only degrades."""
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -252,6 +254,7 @@ def parse_email(raw: bytes, *, folder: str = "", uid: int = 0, size: int = 0, tr
         references=_msgids(_header(msg, "References")),
         size=size or len(raw),
         truncated=truncated,
+        received=received,
     )
 
 
