@@ -52,14 +52,17 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
     )
     with console.status("Reading the sample mailbox…"):
         summary = processor.run_once()
-    table = Table("from", "subject", "recognised as", "company", "stage", "drafts", title="Rebound demo: the sample mailbox")
+    table = Table(title="Rebound demo: the sample mailbox", expand=True)
+    for name, ratio in (("from", 3), ("subject", 4), ("recognised as", 3), ("company", 3), ("stage", 2), ("drafts, or why none", 4)):
+        wrap = name == "drafts, or why none"
+        table.add_column(name, ratio=ratio, no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
     for mail, result, kinds, reason in summary.events:
         label = result.label.value + (" (unsure)" if result.uncertain else "")
-        stage = result.extraction.stage.value if result.label.value == "rejection" else ""
-        drafts = ", ".join(kinds) or reason
-        table.add_row(
-            *(Text(c) for c in (mail.from_name or mail.from_addr, mail.subject[:48], label, result.extraction.company, stage, drafts))
-        )
+        is_rejection = result.label.value == "rejection"
+        stage = result.extraction.stage.value if is_rejection else ""
+        drafts = ", ".join(k.replace("_", " ") for k in kinds) or reason
+        cells = (mail.from_name or mail.from_addr, mail.subject, label, result.extraction.company, stage, drafts)
+        table.add_row(*(Text(c) for c in cells), style="bold" if is_rejection else None)
     console.print(table)
     drafts_dir = maildir / ".Drafts"
     console.print(

@@ -12,7 +12,8 @@ import re
 MAX_BODY_CHARS = 2500
 
 _QUOTE_HEADERS = [
-    re.compile(r"^\s*On .{4,200}(wrote|schrieb|a écrit|schreef|escribió)\s*:\s*$", re.IGNORECASE | re.MULTILINE),
+    # Clients wrap long attribution lines: "On Tue, 17 Nov 2026 at 10:22, Tom <tom@x.io>\nwrote:".
+    re.compile(r"^\s*On [^\n]{4,200}(\n[^\n]{0,80})?(wrote|schrieb|a écrit|schreef|escribió)\s*:\s*$", re.IGNORECASE | re.MULTILINE),
     re.compile(r"^\s*Am .{4,200} schrieb .{0,200}:\s*$", re.MULTILINE),
     re.compile(r"^\s*Le .{4,200} a écrit\s*:\s*$", re.MULTILINE),
     re.compile(
