@@ -9,7 +9,7 @@ from agent.classifier.extract import Extractor, Headers
 from agent.domain import Extraction, Label
 
 EXTRACTOR = "rebound_extractor"
-# doc.user_data key: extract from every job email, not only from likely rejections.
+# doc.user_data key: extract from every email, not only from likely rejections.
 EXTRACT_ALL = "extract_all"
 # Rejection scores from here up get full extraction: drafts need it, and so do the uncertain
 # ones the user is asked to check. Below, the judgement is "not a rejection" and the work is skipped.
@@ -23,20 +23,15 @@ def make_extractor(nlp: Language, name: str) -> ExtractorComponent:
 
 
 class ExtractorComponent:
-    """Fills doc.user_data['extraction'] where it is needed: likely rejections (or all job mail on request)."""
+    """Fills doc.user_data['extraction'] where it is needed: likely rejections (or every email on request)."""
 
     def __init__(self, nlp: Language) -> None:
         self.extractor = Extractor(nlp.vocab)
 
     def __call__(self, doc: Doc) -> Doc:
         cats = doc.cats
-        if cats:
-            if doc.user_data.get(EXTRACT_ALL):
-                labels = [label.value for label in Label]
-                if max(labels, key=lambda lb: cats.get(lb, 0.0)) == Label.NOT_JOB.value:
-                    return doc
-            elif rejection_score(cats) < EXTRACT_FROM:
-                return doc  # most mail: the rules cost four times what classifying does
+        if cats and not doc.user_data.get(EXTRACT_ALL) and rejection_score(cats) < EXTRACT_FROM:
+            return doc  # most mail: the rules cost four times what classifying does
         headers = doc.user_data.get("headers", Headers())
         company, role, contact, stage, human, feedback, reapply = self.extractor(doc, headers)
         doc.user_data["extraction"] = Extraction(

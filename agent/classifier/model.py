@@ -41,7 +41,7 @@ class Classifier:
     """Tells rejections from every other kind of job email, and extracts who, what and where."""
 
     def __init__(self, path: Path | None = None, threshold: float = DEFAULT_THRESHOLD, *, extract_all: bool = False) -> None:
-        """extract_all: extract from every job email, not only from likely rejections (for classify and eval)."""
+        """extract_all: extract from every email, not only from likely rejections (for classify and eval)."""
         self.nlp = load_pipeline(path)
         self.threshold = threshold
         self.extract_all = extract_all
