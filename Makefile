@@ -44,8 +44,10 @@ lint: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python models/build.py
 
+EVAL_FILE ?= ../shared/corpus/dev.jsonl
 eval: $(STAMP)
-	$(BIN)/rebound eval ../shared/corpus/dev.jsonl
+	$(BIN)/rebound eval $(EVAL_FILE)
+	$(BIN)/python benchmarks/keyword_baseline.py $(EVAL_FILE)
 
 bench-classify: $(STAMP)
 	$(BIN)/python benchmarks/classify_speed.py
