@@ -135,9 +135,13 @@ def _digest_service(settings: Settings, store: Store | None = None) -> DigestSer
 
 
 @main.command()
-@click.option("--preview", "preview", type=click.Path(path_type=Path, dir_okay=False), help="Write the digest as HTML to this file; send nothing.")
+@click.option(
+    "--preview", "preview", type=click.Path(path_type=Path, dir_okay=False), help="Write the digest as HTML to this file; send nothing."
+)
 @click.option("--send", "send", is_flag=True, help="Send the digest (once a week; see --force).")
-@click.option("--week", "week", metavar="YYYY-Www", help="The ISO week to sum up (default: this week, Monday to Sunday in [digest] timezone).")
+@click.option(
+    "--week", "week", metavar="YYYY-Www", help="The ISO week to sum up (default: this week, Monday to Sunday in [digest] timezone)."
+)
 @click.option("--force", is_flag=True, help="With --send: send again even if this week's digest already went out.")
 @click.pass_context
 @reports_errors
@@ -154,7 +158,9 @@ def digest(ctx: click.Context, preview: Path | None, send: bool, week: str | Non
         raise click.BadParameter(str(exc), param_hint="--week") from None
     if preview is not None:
         summary = service.preview(preview, chosen)
-        click.echo(f"digest for {chosen.label} written to {preview} ({len(summary.rejections)} rejection(s), {len(summary.steps)} next step(s)); nothing sent")
+        click.echo(
+            f"digest for {chosen.label} written to {preview} ({len(summary.rejections)} rejection(s), {len(summary.steps)} next step(s)); nothing sent"
+        )
         return
     delivered = service.send(chosen, force=force)
     if delivered is None:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
-from imap_tools.errors import ImapToolsError, MailboxLoginError
+from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedCommandStatusError
 from imap_tools.mailbox import BaseMailBox
 
 from agent.config import ImapSettings
@@ -99,6 +99,12 @@ def _operation(what: str) -> Iterator[None]:
         raise MailboxError(f"{what}: connection lost ({exc})") from exc
     except imaplib.IMAP4.error as exc:
         raise MailboxError(f"{what}: server said {exc}") from exc
+    except UnexpectedCommandStatusError as exc:
+        # imap-tools' own text ('Response status "OK" expected, but "NO" received. Data: [b'...']')
+        # buries what the server said, e.g. "NO [NOPERM] Permission denied" for a refused APPEND.
+        typ, data = exc.command_result
+        said = " ".join(d.decode(errors="replace") if isinstance(d, bytes) else str(d) for d in data or [] if d)
+        raise MailboxError(f"{what}: the server answered {typ} {said}".rstrip()) from exc
     except ImapToolsError as exc:
         raise MailboxError(f"{what}: {exc}") from exc
     except (OSError, EOFError) as exc:
@@ -121,14 +127,21 @@ class ImapMailbox:
             else:
                 box = MailBoxUnencrypted(host, port, timeout=CONNECT_TIMEOUT)
         box.email_message_class = _RawMessage
-        with _operation(f"log in to {host} as {settings.username}"):
-            try:
-                box.login(settings.username, password, initial_folder=None)
-            except imaplib.IMAP4.error as exc:
-                # XOAUTH2 and some servers raise the bare imaplib error for a bad password.
-                if "auth" in str(exc).lower() or "login" in str(exc).lower():
-                    raise AuthError(f"log in to {host} as {settings.username}: the server rejected the credentials") from exc
-                raise
+        try:
+            with _operation(f"log in to {host} as {settings.username}"):
+                try:
+                    box.login(settings.username, password, initial_folder=None)
+                except imaplib.IMAP4.error as exc:
+                    # XOAUTH2 and some servers raise the bare imaplib error for a bad password.
+                    if "auth" in str(exc).lower() or "login" in str(exc).lower():
+                        raise AuthError(f"log in to {host} as {settings.username}: the server rejected the credentials") from exc
+                    raise
+        except MailboxError:
+            # Close the socket now: the daemon waits 15 minutes after a rejected password, and the
+            # traceback it holds meanwhile would keep this connection open the whole time.
+            with contextlib.suppress(Exception):
+                box.client.shutdown()
+            raise
         self.box = box
         self._selected: str | None = None
         self._folders: list[tuple[str, tuple[str, ...]]] | None = None

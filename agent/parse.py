@@ -22,6 +22,13 @@ MAX_MIME_DEPTH = 50
 MAX_PARTS = 500
 # Text beyond this carries no signal for classification and only costs time.
 MAX_TEXT_CHARS = 20_000
+# RFC 5322 caps a line at 998 characters. A longer Subject (or Message-ID, or name) is an attack or
+# a broken generator: a megabyte Subject would fail classification (spaCy refuses texts over a
+# million characters), so a genuine rejection under it would never be drafted, and be copied into
+# the draft's own Subject.
+MAX_HEADER_CHARS = 998
+# Threading needs only the newest few References (drafts keep 20).
+MAX_REFERENCES = 100
 
 _WS = re.compile(r"\s+")
 
@@ -118,7 +125,13 @@ def _decode(part: Message) -> str:
     try:
         return payload.decode(charset, errors="replace")
     except LookupError:  # a charset Python has never heard of
-        return payload.decode("utf-8", errors="replace")
+        # Usually UTF-8 under a private name, else a legacy 8-bit Western encoding. Decoding the
+        # latter as UTF-8 gives runs of U+FFFD, which carry nothing and pull the classifier towards
+        # "rejection" (seen with the hostile-mailbox test); cp1252 keeps the words readable.
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return payload.decode("cp1252", errors="replace")
 
 
 def _is_attachment(part: Message) -> bool:
@@ -239,19 +252,20 @@ def parse_email(
         # "-0000" or no zone at all: read as UTC, so it compares with the aware clock (draft age).
         date = date.replace(tzinfo=UTC)
     message_id = _msgid(_header(msg, "Message-ID")) or synthetic_message_id(raw)
+    cap = MAX_HEADER_CHARS
     return IncomingEmail(
         folder=folder,
         uid=uid,
-        message_id=message_id,
-        subject=subject,
-        from_name=from_name,
-        from_addr=from_addr.lower(),
-        reply_to=reply_to[0][1].lower() if reply_to else "",
-        to=to,
+        message_id=message_id[:cap],
+        subject=subject[:cap],
+        from_name=from_name[:cap],
+        from_addr=from_addr.lower()[:cap],
+        reply_to=reply_to[0][1].lower()[:cap] if reply_to else "",
+        to=to[:cap],
         date=date,
         text=text,
-        in_reply_to=_msgid(_header(msg, "In-Reply-To")),
-        references=_msgids(_header(msg, "References")),
+        in_reply_to=_msgid(_header(msg, "In-Reply-To"))[:cap],
+        references=tuple(r for r in _msgids(_header(msg, "References")) if len(r) <= cap)[-MAX_REFERENCES:],
         size=size or len(raw),
         truncated=truncated,
         received=received,

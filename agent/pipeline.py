@@ -65,6 +65,7 @@ class Processor:
         summary = PassSummary()
         drafts_folder = self.source.drafts_folder()
         summary.drafts_saved += self.reconcile(drafts_folder)
+        self.check_saved(drafts_folder)
         for folder in self.options.folders:
             self._folder(folder, drafts_folder, summary)
         return summary
@@ -82,11 +83,43 @@ class Processor:
                 self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
                 log.info("draft %s was already in %s (uid %s)", draft.message_id, drafts_folder, uid)
                 continue
-            if sent and self.source.find_message_id(sent, draft.message_id) is not None:
+            if sent and self._was_sent(sent, draft):
                 self.store.set_draft_status(draft.id, "sent", folder=sent)
+                log.info("draft %s (reply to %s) was already sent", draft.message_id, draft.parent_message_id)
                 continue
             saved += self._append(draft, drafts_folder)
         return saved
+
+    def check_saved(self, drafts_folder: str) -> None:
+        """Notice saved drafts the user has since sent (marked sent) or deleted (marked discarded).
+
+        One headers-only FETCH of the Drafts folder per pass, by Message-ID rather than by UID, so a
+        Drafts folder deleted and re-created (new UIDVALIDITY, UIDs reused) cannot fool it; Sent is
+        searched only for the drafts that are gone.
+        """
+        saved = [d for d in self.store.drafts(self.options.account, statuses=("saved",)) if d.folder in ("", drafts_folder)]
+        if not saved:
+            return
+        present = set(self.source.message_ids(drafts_folder, self.source.uids_after(drafts_folder, 0)).values())
+        gone = [d for d in saved if d.message_id not in present]
+        if not gone:
+            return
+        sent = self.source.sent_folder()
+        for draft in gone:
+            if sent and self._was_sent(sent, draft):
+                self.store.set_draft_status(draft.id, "sent", folder=sent)
+                log.info("draft %s (reply to %s) was sent", draft.message_id, draft.parent_message_id)
+            else:
+                self.store.set_draft_status(draft.id, "discarded")
+                log.info("draft %s (reply to %s) was deleted from %s", draft.message_id, draft.parent_message_id, drafts_folder)
+
+    def _was_sent(self, sent: str, draft: StoredDraft) -> bool:
+        # A client may send a draft under its own Message-ID or a new one; either way the copy in
+        # Sent answers the same message.
+        return (
+            self.source.find_message_id(sent, draft.message_id) is not None
+            or self.source.find_reply_to(sent, draft.parent_message_id) is not None
+        )
 
     def _append(self, draft: StoredDraft, drafts_folder: str) -> int:
         uid = self.source.append_draft(drafts_folder, draft.raw)
@@ -108,15 +141,16 @@ class Processor:
         since = (self.clock() - timedelta(days=self.options.since_days)).date()
         if cursor is None:
             log.info("first look at %s: reading mail since %s", folder, since)
-            self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
-            return state.uidvalidity, self.source.uids_since(folder, since), state.uidnext - 1
+            uids = self.source.uids_since(folder, since)
+            self.store.set_cursor(self.options.account, folder, state.uidvalidity, _below(uids, state.uidnext))
+            return state.uidvalidity, uids, state.uidnext - 1
         if cursor.uidvalidity != state.uidvalidity:
             # The server renumbered the folder: re-match what we know by Message-ID, read the rest.
             log.warning("%s: UIDVALIDITY changed (%s → %s); re-matching by Message-ID", folder, cursor.uidvalidity, state.uidvalidity)
             uids = self.source.uids_since(folder, since)
             ids = self.source.message_ids(folder, uids)
             self.store.rebind_uids(self.options.account, folder, state.uidvalidity, {mid: uid for uid, mid in ids.items()})
-            self.store.set_cursor(self.options.account, folder, state.uidvalidity, 0)
+            self.store.set_cursor(self.options.account, folder, state.uidvalidity, _below(uids, state.uidnext))
             known = self.store.known_message_ids(self.options.account, list(ids.values()))
             return state.uidvalidity, [uid for uid in uids if ids.get(uid) not in known], state.uidnext - 1
         retry = self.store.failed_uids(self.options.account, folder, state.uidvalidity)
@@ -187,3 +221,13 @@ class Processor:
         for draft in stored:
             summary.drafts_saved += self._append(draft, drafts_folder)
         summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))
+
+
+def _below(uids: list[int], uidnext: int) -> int:
+    """Where a first look starts its cursor: just below the oldest UID it will read.
+
+    Not 0: if Rebound dies before the first look is over, the next pass reads on from the
+    cursor, and a cursor at 0 would read the whole folder, years of mail, instead of the
+    since_days window (found by SIGKILL during a first look, tests/test_faults.py).
+    """
+    return min(uids) - 1 if uids else max(uidnext - 1, 0)

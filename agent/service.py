@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 def single_instance(settings: Settings) -> Iterator[None]:
     """Hold a lock for this account and database, so two daemons never race on one mailbox."""
     key = hashlib.sha256(f"{settings.account}|{settings.database_url}".encode()).hexdigest()[:16]
-    path = default_data_dir() / "locks" / f"{key}.lock"
+    db = db_path_hint(settings)
+    if db is not None and db.name != ":memory:":
+        # Beside the database, not in the data folder: a second Rebound with another HOME (another
+        # user, a container sharing the volume) on the same database must meet the same lock.
+        # (tests/test_faults.py found one with its own HOME running alongside the first.)
+        path = db.with_name(f"{db.name}.{key}.lock")
+    else:
+        path = default_data_dir() / "locks" / f"{key}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))
     try:

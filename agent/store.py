@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class StoredDraft:
     status: str
     folder: str
     uid: int | None
+    email_id: int = 0
+    to: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,12 @@ class RecordedEmail:
     stage: str
     status: str
     error: str
-    drafts: tuple[str, ...]
-    skip_reason: str
+    drafts: tuple[str, ...] = ()
+    skip_reason: str = ""
+    id: int = 0
+    sender_name: str = ""
+    recorded_at: datetime | None = None
+    in_reply_to: str = ""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -342,6 +349,21 @@ class Store:
 
     # --- digests --------------------------------------------------------------------------
 
+    def digest_emails(self, account: str, since: datetime, until: datetime) -> list[RecordedEmail]:
+        """Messages handled in [since, until), oldest first (without draft kinds): the mail Rebound saw that week."""
+        names = [f.name for f in fields(RecordedEmail) if f.name not in {"drafts", "skip_reason", "recorded_at"}]
+        with self.session() as s:
+            q = select(EmailRecord).where(EmailRecord.account == account, EmailRecord.status == "processed")
+            q = q.where(col(EmailRecord.recorded_at) >= since, col(EmailRecord.recorded_at) < until)
+            rows = s.exec(q.order_by(col(EmailRecord.recorded_at), col(EmailRecord.id))).all()
+            return [RecordedEmail(**{n: getattr(r, n) for n in names}, recorded_at=_aware(r.recorded_at)) for r in rows]
+
+    def drafts_since(self, account: str, since: datetime) -> list[StoredDraft]:
+        """Drafts written since a moment, oldest first."""
+        with self.session() as s:
+            q = select(DraftRecord).where(DraftRecord.account == account, col(DraftRecord.created_at) >= since)
+            return [_stored(r) for r in s.exec(q.order_by(col(DraftRecord.created_at), col(DraftRecord.id))).all()]
+
     def digest_sent(self, account: str, week: str) -> bool:
         """Whether the digest for this ISO week already went out."""
         with self.session() as s:
@@ -367,4 +389,11 @@ def _stored(d: DraftRecord) -> StoredDraft:
         status=d.status,
         folder=d.folder,
         uid=d.uid,
+        email_id=d.email_id,
+        to=d.to,
+        created_at=_aware(d.created_at),
     )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone of the UTC times we wrote

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from dovecot import (
     ImapAccount,
     dovecot_unavailable_reason,
 )
+from helpers import Rebound, StartDaemon
 
 ANY_USER_PASSWORD = "rebound-test-password"
 _DOVECOT_FIXTURES = frozenset({"dovecot", "imap_account", "dovecot_factory"})
@@ -132,3 +134,20 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
     yield factory
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def start_daemon() -> Iterator[StartDaemon]:
+    """Start `rebound run`; whatever a test leaves running is killed (by PID) afterwards."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(rebound: Rebound) -> subprocess.Popen[str]:
+        proc = rebound.start("run")
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -12,6 +12,7 @@ import imaplib
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -104,8 +105,9 @@ class Rebound:
         return result
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        """Start `rebound ARGS...` in the background; its stderr goes to tmp_path/daemon.log."""
-        log = (self.tmp_path / "daemon.log").open("w")
+        """Start `rebound ARGS...` in the background; its stderr is added to tmp_path/daemon.log."""
+        # Appended, not truncated: a test that restarts the daemon keeps every run's log.
+        log = (self.tmp_path / "daemon.log").open("a")
         try:
             return subprocess.Popen(
                 [sys.executable, "-m", "agent", "--config", str(self.config), *args],
@@ -335,6 +337,56 @@ def imap_sessions(account: ImapAccount) -> list[tuple[int, str]]:
         if len(fields) > 2 and fields[2] == str(server_pgid) and f"/imap [{account.user} " in title:
             found.append((int(entry.name), title))
     return found
+
+
+# --- the daemon ------------------------------------------------------------------------------
+
+# Long enough for a loaded CI machine to start Python, load spaCy and log in.
+START_TIMEOUT = 30.0
+DRAFT_TIMEOUT = 20.0
+RECONNECT_TIMEOUT = 15.0
+STOP_TIMEOUT = 2.0
+
+StartDaemon = Callable[[Rebound], subprocess.Popen[str]]
+
+
+def wait_idle(account: ImapAccount, proc: subprocess.Popen[str], rebound: Rebound, *, timeout: float, not_pid: int | None = None) -> int:
+    """Wait until the daemon's session sits in IDLE (its pass is over); the session's PID."""
+
+    def idle() -> int | None:
+        if proc.poll() is not None:
+            raise AssertionError(f"rebound run exited with {proc.returncode}:\n{rebound.log}")
+        pids = [pid for pid, title in imap_sessions(account) if title.endswith(" IDLE]") and pid != not_pid]
+        return pids[0] if pids else None
+
+    try:
+        return wait_for(idle, timeout, "the daemon to IDLE")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nsessions: {imap_sessions(account)}\n--- daemon log ---\n{rebound.log}") from None
+
+
+def wait_draft(account: ImapAccount, parent: str, rebound: Rebound) -> None:
+    """Wait until a draft replying to parent is in Drafts, flagged \\Draft."""
+
+    def found() -> bool:
+        return any(d.in_reply_to == parent and "\\Draft" in d.flags for d in drafts(account))
+
+    try:
+        wait_for(found, DRAFT_TIMEOUT, f"a draft replying to {parent}", interval=0.2)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- daemon log ---\n{rebound.log}") from None
+
+
+def stop_daemon(proc: subprocess.Popen[str], rebound: Rebound) -> None:
+    """SIGTERM: the daemon must be gone within STOP_TIMEOUT, with exit code 0."""
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    try:
+        code = proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"rebound run still running {STOP_TIMEOUT:g} s after SIGTERM\n{rebound.log}") from None
+    assert code == 0, f"exit {code} after {time.monotonic() - started:.2f} s\n{rebound.log}"
+    assert "Traceback" not in rebound.log, rebound.log
 
 
 def wait_for(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.domain import IncomingEmail
-from agent.parse import MAX_TEXT_CHARS, fold, format_address, html_to_text, parse_email, synthetic_message_id
+from agent.parse import MAX_HEADER_CHARS, MAX_TEXT_CHARS, fold, format_address, html_to_text, parse_email, synthetic_message_id
 from agent.resources import demo_mail_dir
 
 
@@ -100,6 +100,18 @@ def test_unknown_charset_falls_back_to_utf8() -> None:
     mail = parse_email(raw)
     assert "Dear Alex, we regret – no." in mail.text
     assert "hello" in mail.subject
+
+
+def test_unknown_charset_that_is_not_utf8_reads_as_cp1252() -> None:
+    raw = message("From: a@example.org\nContent-Type: text/plain; charset=x-rebound-martian\n", "Café and crêpes after the AGM\r\n".encode("cp1252"))
+    assert parse_email(raw).text.startswith("Café and crêpes after the AGM")
+
+
+def test_a_megabyte_subject_is_cut_to_one_line() -> None:
+    raw = message(f"From: Jenna <jenna@halberd.example>\nSubject: UX Researcher role {'x' * 1_200_000}\n", b"We regret...\r\n")
+    mail = parse_email(raw)
+    assert mail.subject.startswith("UX Researcher role xxx")
+    assert len(mail.subject) == MAX_HEADER_CHARS
 
 
 def test_undecodable_bytes_in_declared_charset_replaced() -> None:
