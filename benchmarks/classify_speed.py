@@ -71,7 +71,7 @@ def main() -> None:
     print(f"pipeline load: {load_s:.2f} s")
     print(f"bare tokenizer: {N / tok_s:,.0f} emails/s")
     print(f"classify + extract (as the daemon runs: extraction on likely rejections): {N / full_s:,.0f} emails/s")
-    print(f"classify + extract from every job email (as `rebound eval` runs): {N / all_s:,.0f} emails/s")
+    print(f"classify + extract from every email (as `rebound classify` and `eval` run): {N / all_s:,.0f} emails/s")
     print(f"peak memory (RSS): {peak_mb:.0f} MB")
 
 
