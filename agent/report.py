@@ -37,7 +37,9 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
 
 def print_emails(rows: Sequence[RecordedEmail]) -> None:
     """A table of recorded emails."""
-    table = Table("received", "from", "subject", "label", "company", "drafts / note")
+    table = Table("received", "from", "subject", "label", "company")
+    # The note carries a failed message's whole error: wrap it rather than cut it off.
+    table.add_column("drafts / note", overflow="fold", ratio=2)
     for r in rows:
         label = f"{r.label}?" if r.uncertain else r.label
         if r.status == "failed":

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # Below this confidence an email is uncertain: recorded, no draft, listed for the user to check.
 # Rejections are called from P >= 0.5, so 0.55 holds back the borderline ones in both directions.
 DEFAULT_THRESHOLD = 0.55
+# Fewer real words than this (empty, binary or mis-decoded mail) and there is nothing to judge.
+MIN_WORDS = 4
 # nlp.pipe batch size: large enough to amortise per-batch overhead, small enough for steady memory.
 BATCH_SIZE = 128
 
@@ -66,7 +68,11 @@ class Classifier:
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
         rejection = rejection_score(cats)
-        if rejection >= 0.5:
+        if sum(1 for t in doc if t.is_alpha) < MIN_WORDS:
+            # A bag of words with nothing in it returns the classifiers' priors at full
+            # confidence; empty or garbled mail is no one's decision, so say so.
+            label, confidence = Label.NOT_JOB, 0.0
+        elif rejection >= 0.5:
             label, confidence = Label.REJECTION, rejection
         else:
             # Confidence is in the judgement that matters most: that this is not a rejection.

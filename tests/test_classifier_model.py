@@ -1,0 +1,32 @@
+"""The classifier's decision layer on inputs with nothing to judge."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.classifier import Classifier
+from agent.domain import IncomingEmail, Label
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier()
+
+
+def mail(subject: str, body: str) -> IncomingEmail:
+    return IncomingEmail("INBOX", 1, "<t@example.org>", subject, "", "someone@example.org", "", "", None, body)
+
+
+@pytest.mark.parametrize("subject,body", [("", ""), ("", "\ufffd" * 200), ("", "\x00\x01 ### 123 456 ---"), ("Re:", "ok")])
+def test_mail_with_nothing_to_judge_is_uncertain_and_never_a_rejection(classifier: Classifier, subject: str, body: str) -> None:
+    result = classifier.classify(mail(subject, body))
+    assert result.label is Label.NOT_JOB
+    assert result.uncertain
+    assert not result.is_rejection
+
+
+def test_a_plain_rejection_is_still_judged(classifier: Classifier) -> None:
+    body = "Hi Sam,\n\nThank you for interviewing with us for the Data Analyst role. We have decided to move forward with another candidate.\n\nBest,\nDana"
+    result = classifier.classify(mail("Your application", body))
+    assert result.is_rejection
+    assert not result.uncertain
