@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Protocol
 
 import schedule
 
@@ -48,7 +49,7 @@ class Backoff:
         self.attempt = 0
 
 
-class Session:
+class Session(Protocol):
     """What the daemon needs from one connection: a pass, and a way to wait for new mail."""
 
     def run_pass(self) -> object: ...
