@@ -201,7 +201,10 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
     if jsonl is not None:
         items += [(row.id, row.mail) for row in read_jsonl(jsonl)]
     for path in emls:
-        items.append((str(path), parse_email(path.read_bytes())))
+        if path.suffix == ".jsonl":  # `rebound classify dev.jsonl` means the rows, not one odd .eml
+            items += [(row.id, row.mail) for row in read_jsonl(path)]
+        else:
+            items.append((str(path), parse_email(path.read_bytes())))
     classifier = Classifier(threshold=_threshold(ctx), extract_all=True)
     for (item_id, _mail), result in zip(items, classifier.classify_many(m for _, m in items), strict=True):
         ex = result.extraction

@@ -80,13 +80,17 @@ def convert() -> tuple[int, int]:
 
 
 def train(config: str, output: str) -> Path:
-    """Run `spacy train` on one config; returns the best model's folder."""
+    """Run `spacy train` on one config; returns the final model's folder.
+
+    The last model, not spaCy's model-best: model-best is picked by its score on the held-out
+    split, and a split that chooses the model can no longer measure it honestly.
+    """
     subprocess.run(
         [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(BUILD / output)],
         check=True,
         cwd=MODELS.parent,
     )
-    return BUILD / output / "model-best"
+    return BUILD / output / "model-last"
 
 
 def main() -> None:

@@ -149,6 +149,16 @@ def test_classify_jsonl(tmp_path: Path, loaded: Classifier) -> None:
             assert obj[key] is None or (isinstance(obj[key], str) and obj[key])
 
 
+def test_classify_takes_a_jsonl_file_as_an_argument(tmp_path: Path) -> None:
+    rows = demo_rows()[:3]
+    path = write_jsonl(tmp_path / "in.jsonl", [{k: r[k] for k in ("id", "subject", "body", "from")} for r in rows])
+    by_option = invoke("classify", "--jsonl", str(path))
+    by_argument = invoke("classify", str(path))
+    assert by_argument.exit_code == 0, by_argument.output
+    assert by_argument.stdout == by_option.stdout
+    assert [json.loads(line)["id"] for line in by_argument.stdout.splitlines()] == [r["id"] for r in rows]
+
+
 def test_classify_eml_paths(loaded: Classifier) -> None:
     paths = [DEMO_FILES[5], DEMO_FILES[1]]
     result = invoke("classify", *map(str, paths))

@@ -8,8 +8,9 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from agent.classifier.extract import Extractor, Headers, stage_of
+from agent.classifier.extract import Extractor, Headers
 from agent.classifier.senders import is_automated, person_first_name, sender_first_name
+from agent.classifier.stage import stage_of
 from agent.classifier.text import compose
 from agent.domain import Stage
 
