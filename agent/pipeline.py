@@ -93,15 +93,24 @@ class Processor:
     def check_saved(self, drafts_folder: str) -> None:
         """Notice saved drafts the user has since sent (marked sent) or deleted (marked discarded).
 
-        One headers-only FETCH of the Drafts folder per pass, by Message-ID rather than by UID, so a
-        Drafts folder deleted and re-created (new UIDVALIDITY, UIDs reused) cannot fool it; Sent is
-        searched only for the drafts that are gone.
+        Each pass fetches the headers of our own drafts only, by the UIDs they were saved under, and
+        checks their Message-IDs. Only when one seems gone is the whole Drafts folder searched by
+        Message-ID, so a folder deleted and re-created (new UIDVALIDITY, UIDs reused) cannot fool it;
+        a draft found there under a new UID is remembered by that UID. Sent is searched only for
+        the drafts that are really gone.
         """
         saved = [d for d in self.store.drafts(self.options.account, statuses=("saved",)) if d.folder in ("", drafts_folder)]
         if not saved:
             return
-        present = set(self.source.message_ids(drafts_folder, self.source.uids_after(drafts_folder, 0)).values())
-        gone = [d for d in saved if d.message_id not in present]
+        by_uid = self.source.message_ids(drafts_folder, sorted({d.uid for d in saved if d.uid}))
+        gone = [d for d in saved if not d.uid or by_uid.get(d.uid) != d.message_id]
+        if not gone:
+            return
+        everywhere = {mid: uid for uid, mid in self.source.message_ids(drafts_folder, self.source.uids_after(drafts_folder, 0)).items()}
+        for draft in gone:
+            if draft.message_id in everywhere:
+                self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=everywhere[draft.message_id])
+        gone = [d for d in gone if d.message_id not in everywhere]
         if not gone:
             return
         sent = self.source.sent_folder()

@@ -489,6 +489,29 @@ def test_uidvalidity_reset(tmp_path: Path, imap_account: ImapAccount) -> None:
     assert summary(rebound.once().stdout) == {"seen": 0, "rejections": 0, "drafts": 0, "failed": 0}
 
 
+def test_drafts_folder_recreated_with_the_same_drafts(tmp_path: Path, imap_account: ImapAccount) -> None:
+    """Drafts moved back into a re-created folder (new UIDVALIDITY, UIDs reused) are still ours and still saved."""
+    for i in range(3):
+        imap_account.append("INBOX", rejection(f"<moved-{i}@fenwickhale.com>"))
+    rebound = make_rebound(tmp_path, imap_account)
+    rebound.once()
+    drafts = imap_account.messages("Drafts")
+    assert len(drafts) >= 3
+    old_uids = dict(rebound.query("SELECT message_id, uid FROM draftrecord"))
+
+    delete_folder(imap_account, "Drafts")
+    create_folder(imap_account, "Drafts")
+    for raw in reversed(drafts):  # every UID now holds another draft
+        imap_account.append("Drafts", raw, r"\Draft")
+    rebound.once()
+
+    assert {r[4] for r in rebound.draft_rows()} == {"saved"}
+    new_uids = dict(rebound.query("SELECT message_id, uid FROM draftrecord"))
+    assert new_uids != old_uids
+    assert sorted(new_uids.values()) == list(range(1, len(drafts) + 1))
+    assert len(imap_account.messages("Drafts")) == len(drafts), "a draft was written again"
+
+
 def test_the_same_email_delivered_twice(tmp_path: Path, imap_account: ImapAccount) -> None:
     create_folder(imap_account, "Jobs")
     twice = rejection("<twice@fenwickhale.com>")

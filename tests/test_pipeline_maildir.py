@@ -307,3 +307,35 @@ def test_clock_is_the_only_notion_of_now(demo: Demo) -> None:
     assert rejections
     human = [r for r in rejections if "automated" not in r.skip_reason]
     assert human and all("older than 30 days" in r.skip_reason for r in human)
+
+
+def test_saved_drafts_are_checked_by_their_own_uids(demo: Demo) -> None:
+    """A pass looks up our drafts by UID; the whole Drafts folder is read only when one seems gone."""
+    scans: list[str] = []
+
+    class CountingSource(MaildirSource):
+        def uids_after(self, folder: str, uid: int) -> list[int]:
+            scans.append(folder)
+            return super().uids_after(folder, uid)
+
+    demo.source = CountingSource(demo.maildir)
+    first = demo.run()
+    assert first.drafts_saved >= 2
+    drafts = demo.store.drafts(ACCOUNT, statuses=("saved",))
+    assert all(d.uid for d in drafts)
+    scans.clear()
+    demo.processor().check_saved("Drafts")
+    assert scans == []
+    assert len(demo.store.drafts(ACCOUNT, statuses=("saved",))) == len(drafts)
+
+    # The user deletes one draft: it is looked for everywhere once, then marked discarded.
+    box = demo.drafts_box
+    victim = next(k for k in box.iterkeys() if box.get_message(k)["Message-ID"].strip() == drafts[0].message_id)
+    box.remove(victim)
+    demo.processor().check_saved("Drafts")
+    assert scans == ["Drafts"]
+    assert [d.message_id for d in demo.store.drafts(ACCOUNT, statuses=("discarded",))] == [drafts[0].message_id]
+    assert len(demo.store.drafts(ACCOUNT, statuses=("saved",))) == len(drafts) - 1
+    scans.clear()
+    demo.processor().check_saved("Drafts")
+    assert scans == []
