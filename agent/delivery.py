@@ -27,8 +27,9 @@ from agent.config import DigestSettings, Settings, SmtpSettings, default_data_di
 from agent.digest import HISTORY_WEEKS, Fate, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
-from agent.parse import fold, format_address, parse_email
+from agent.parse import fold, format_address
 from agent.resources import templates_dir
+from agent.sent import sent_copies
 from agent.store import Store, StoredDraft
 
 log = logging.getLogger(__name__)
@@ -81,43 +82,26 @@ def due_at(week: Week, settings: DigestSettings) -> datetime:
 
 
 def track_drafts(source: MailSource, store: Store, drafts: Sequence[StoredDraft]) -> dict[int, Fate]:
-    """Look each draft up: still in Drafts by Message-ID, else in Sent by Message-ID or by In-Reply-To."""
+    """Look each draft up: still in Drafts by Message-ID, else sent (agent/sent.py), else discarded."""
     drafts_folder, sent = source.drafts_folder(), source.sent_folder()
     fates: dict[int, Fate] = {}
-    by_parent: dict[str, list[StoredDraft]] = {}
+    missing = []
     for d in drafts:
-        by_parent.setdefault(d.parent_message_id, []).append(d)
-    for parent, group in by_parent.items():
-        missing = []
-        for d in group:
-            if d.status == "pending":
-                fates[d.id] = Fate("pending")  # not APPENDed yet: the next pass saves it
-            elif source.find_message_id(drafts_folder, d.message_id) is not None:
-                fates[d.id] = Fate("saved")
-            elif sent and source.find_message_id(sent, d.message_id) is not None:
-                fates[d.id] = Fate("sent", d.message_id)
-            else:
-                missing.append(d)
-        uid = source.find_reply_to(sent, parent) if sent and missing else None
-        reply = next(iter(source.fetch(sent, [uid])), None) if sent and uid is not None else None
-        if reply is not None and reply.message_id not in {f.sent_id for f in fates.values()}:
-            # Mail clients give a sent draft a new Message-ID, and both drafts answer the same
-            # email: the one sent is the draft whose words the sent message shares most.
-            best = max(missing, key=lambda d: _overlap(parse_email(d.raw).text, reply.text))
-            fates[best.id] = Fate("sent", reply.message_id)
-        for d in missing:
-            # A sent message moved out of Sent was still sent.
-            fates.setdefault(d.id, Fate("sent" if d.status == "sent" else "discarded"))
+        if d.status == "pending":
+            fates[d.id] = Fate("pending")  # not APPENDed yet: the next pass saves it
+        elif source.find_message_id(drafts_folder, d.message_id) is not None:
+            fates[d.id] = Fate("saved")
+        else:
+            missing.append(d)
+    copies = sent_copies(source, sent, missing, {d.message_id for d in drafts}) if sent and missing else {}
+    for d in missing:
+        # A sent message moved out of Sent was still sent.
+        fates[d.id] = Fate("sent", copies[d.id]) if d.id in copies else Fate("sent" if d.status == "sent" else "discarded")
     for d in drafts:
         if fates[d.id].status != d.status:
             store.set_draft_status(d.id, fates[d.id].status)
             log.info("draft %s (%s) is now %s", d.message_id, d.kind, fates[d.id].status)
     return fates
-
-
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
-    return len(wa & wb) / max(1, len(wa | wb))
 
 
 # --- rendering ------------------------------------------------------------------------------

@@ -302,12 +302,11 @@ class ImapMailbox:
             uids = self.box.uids(AND(header=H("Message-ID", message_id)))
         return int(uids[0]) if uids else None
 
-    def find_reply_to(self, folder: str, message_id: str) -> int | None:
-        """UID of a message in a folder that answers this Message-ID (In-Reply-To), if any."""
+    def find_replies_to(self, folder: str, message_id: str) -> list[int]:
+        """UIDs of the messages in a folder that answer this Message-ID (In-Reply-To)."""
         self._select(folder)
         with _operation(f"search {folder!r} for replies to {message_id}"):
-            uids = self.box.uids(AND(header=H("In-Reply-To", message_id)))
-        return int(uids[0]) if uids else None
+            return [int(uid) for uid in self.box.uids(AND(header=H("In-Reply-To", message_id)))]
 
     def append_message(self, folder: str, raw: bytes) -> None:
         """APPEND an unread message (the digest, when no SMTP server is configured)."""

@@ -127,14 +127,11 @@ class MaildirSource:
                 return uid
         return None
 
-    def find_reply_to(self, folder: str, message_id: str) -> int | None:
-        """UID of a message answering this Message-ID, if any."""
+    def find_replies_to(self, folder: str, message_id: str) -> list[int]:
+        """UIDs of the messages answering this Message-ID."""
         if not self._dir(folder).is_dir():
-            return None
-        for uid, mail in self._read(folder, sorted(self._uids(folder).values())):
-            if mail.in_reply_to == message_id:
-                return uid
-        return None
+            return []
+        return [uid for uid, mail in self._read(folder, sorted(self._uids(folder).values())) if mail.in_reply_to == message_id]
 
     def close(self) -> None:
         """Nothing to close: every call opens and closes its own files."""

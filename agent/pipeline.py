@@ -11,6 +11,7 @@ from agent.classifier import Classifier
 from agent.domain import Classification, DraftKind, IncomingEmail, MailSource
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
+from agent.sent import sent_copies
 from agent.store import Store, StoredDraft
 
 log = logging.getLogger(__name__)
@@ -76,18 +77,22 @@ class Processor:
         pending = self.store.pending_drafts(self.options.account)
         if not pending:
             return 0
-        sent = self.source.sent_folder()
+        missing = []
         for draft in pending:
             uid = self.source.find_message_id(drafts_folder, draft.message_id)
             if uid is not None:
                 self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
                 log.info("draft %s was already in %s (uid %s)", draft.message_id, drafts_folder, uid)
-                continue
-            if sent and self._was_sent(sent, draft):
+            else:
+                missing.append(draft)
+        sent = self.source.sent_folder()
+        copies = self._sent_copies(sent, missing) if sent and missing else {}
+        for draft in missing:
+            if draft.id in copies:
                 self.store.set_draft_status(draft.id, "sent", folder=sent)
                 log.info("draft %s (reply to %s) was already sent", draft.message_id, draft.parent_message_id)
-                continue
-            saved += self._append(draft, drafts_folder)
+            else:
+                saved += self._append(draft, drafts_folder)
         return saved
 
     def check_saved(self, drafts_folder: str) -> None:
@@ -114,21 +119,22 @@ class Processor:
         if not gone:
             return
         sent = self.source.sent_folder()
+        copies = self._sent_copies(sent, gone) if sent else {}
         for draft in gone:
-            if sent and self._was_sent(sent, draft):
+            if draft.id in copies:
                 self.store.set_draft_status(draft.id, "sent", folder=sent)
-                log.info("draft %s (reply to %s) was sent", draft.message_id, draft.parent_message_id)
+                log.info("draft %s (reply to %s) was sent as %s", draft.message_id, draft.parent_message_id, copies[draft.id])
             else:
                 self.store.set_draft_status(draft.id, "discarded")
                 log.info("draft %s (reply to %s) was deleted from %s", draft.message_id, draft.parent_message_id, drafts_folder)
 
-    def _was_sent(self, sent: str, draft: StoredDraft) -> bool:
-        # A client may send a draft under its own Message-ID or a new one; either way the copy in
-        # Sent answers the same message.
-        return (
-            self.source.find_message_id(sent, draft.message_id) is not None
-            or self.source.find_reply_to(sent, draft.parent_message_id) is not None
-        )
+    def _sent_copies(self, sent: str, drafts: list[StoredDraft]) -> dict[int, str]:
+        """Which of these drafts are in Sent (agent/sent.py)."""
+        everyone = self.store.drafts(self.options.account)
+        # A sibling sent earlier competes for the replies in Sent, so its copy is not taken for one of these.
+        parents = {d.parent_message_id for d in drafts}
+        earlier = [d for d in everyone if d.status == "sent" and d.parent_message_id in parents]
+        return sent_copies(self.source, sent, [*drafts, *earlier], {d.message_id for d in everyone})
 
     def _append(self, draft: StoredDraft, drafts_folder: str) -> int:
         uid = self.source.append_draft(drafts_folder, draft.raw)

@@ -402,8 +402,8 @@ class FakeMailbox:
     def find_message_id(self, folder: str, message_id: str) -> int | None:
         return self._find(folder, "message_id", message_id)
 
-    def find_reply_to(self, folder: str, message_id: str) -> int | None:
-        return self._find(folder, "in_reply_to", message_id)
+    def find_replies_to(self, folder: str, message_id: str) -> list[int]:
+        return [uid for uid, raw in enumerate(self.folders[folder], 1) if parse_email(raw).in_reply_to == message_id]
 
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         for uid in uids:

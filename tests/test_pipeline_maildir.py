@@ -339,3 +339,32 @@ def test_saved_drafts_are_checked_by_their_own_uids(demo: Demo) -> None:
     scans.clear()
     demo.processor().check_saved("Drafts")
     assert scans == []
+
+
+def test_a_sent_sibling_does_not_make_a_deleted_draft_sent(demo: Demo) -> None:
+    """Thank-you sent under a new Message-ID, then the feedback request deleted: one sent, one discarded."""
+    demo.run()
+    drafts = demo.store.drafts(ACCOUNT, statuses=("saved",))
+    parent = next(p for p in {d.parent_message_id for d in drafts} if sum(d.parent_message_id == p for d in drafts) == 2)
+    thanks, feedback = sorted((d for d in drafts if d.parent_message_id == parent), key=lambda d: d.kind != "thank_you")
+    assert (thanks.kind, feedback.kind) == ("thank_you", "feedback_request")
+    box = demo.drafts_box
+
+    def take_out(message_id: str) -> bytes:
+        key = next(k for k in box.iterkeys() if box.get_message(k)["Message-ID"].strip() == message_id)
+        raw = box.get_bytes(key)
+        box.remove(key)
+        return raw
+
+    # The client sends the thank-you under a Message-ID of its own.
+    sent = email.message_from_bytes(take_out(thanks.message_id), policy=email.policy.default)
+    sent.replace_header("Message-ID", "<client-sent-1@example.org>")
+    demo.source.append_message("Sent", sent.as_bytes())
+    demo.processor().check_saved("Drafts")
+    status = {d.id: d.status for d in demo.store.drafts(ACCOUNT)}
+    assert (status[thanks.id], status[feedback.id]) == ("sent", "saved")
+
+    take_out(feedback.message_id)
+    demo.processor().check_saved("Drafts")
+    status = {d.id: d.status for d in demo.store.drafts(ACCOUNT)}
+    assert (status[thanks.id], status[feedback.id]) == ("sent", "discarded")
