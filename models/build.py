@@ -27,6 +27,7 @@ MODELS = Path(__file__).resolve().parent
 CORPUS = MODELS / "corpus"
 BUILD = MODELS / "build"
 PIPELINE = MODELS / "pipeline"
+ARCHITECTURES = MODELS.parent / "agent" / "classifier" / "architectures.py"
 # One email in seven is held out: the team's own test split, never trained on.
 HELDOUT_EVERY = 7
 LABELS = [label.value for label in Label]
@@ -86,7 +87,7 @@ def train(config: str, output: str) -> Path:
     split, and a split that chooses the model can no longer measure it honestly.
     """
     subprocess.run(
-        [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(BUILD / output)],
+        [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(BUILD / output), "--code", str(ARCHITECTURES)],
         check=True,
         cwd=MODELS.parent,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import BUILD, is_heldout, read_corpus  # noqa: E402
+from build import BUILD, is_heldout, read_corpus
 
 
 def main() -> None:

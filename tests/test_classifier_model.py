@@ -30,3 +30,11 @@ def test_a_plain_rejection_is_still_judged(classifier: Classifier) -> None:
     result = classifier.classify(mail("Your application", body))
     assert result.is_rejection
     assert not result.uncertain
+
+
+def test_the_classifiers_read_words_whatever_their_case(classifier: Classifier) -> None:
+    """The bag of n-grams hashes lowercased words (agent/classifier/architectures.py): casing changes nothing."""
+    text = "Update on your application\n\nThank you for your interest. We have decided to move forward with other candidates."
+    plain = classifier.nlp(text).cats
+    for variant in (text.upper(), text.title(), text.lower()):
+        assert classifier.nlp(variant).cats == pytest.approx(plain, abs=1e-6)

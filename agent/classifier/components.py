@@ -5,6 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from agent.classifier import architectures  # noqa: F401  (registers the classifiers' architecture for spacy.load)
 from agent.classifier.extract import Extractor, Headers
 from agent.domain import Extraction, Label
 
