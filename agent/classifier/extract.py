@@ -93,12 +93,14 @@ class Headers:
 
 def _name_runs(doc: Doc) -> list[Span]:
     """Maximal runs of capitalised tokens on one line ('&', 'of', "'s" inside), sentence-initial filler stripped."""
-    texts, spaces, caps, filler = [], [], [], []
-    for t in doc:
-        texts.append(t.text)
-        spaces.append(t.whitespace_)
-        caps.append(t.text[0].isupper() or t.text[0].isdigit() if t.text[0].isalnum() and t.text not in {"I", "I'm", "I've"} else False)
-        filler.append((t.is_stop and t.lower_ not in _CONTENT_STOPS) or t.lower_ in SENTENCE_START)
+    texts = [t.text for t in doc]
+    spaces = [t.whitespace_ for t in doc]
+    caps = [(w[0].isupper() or w[0].isdigit()) and w[0].isalnum() and w not in {"I", "I'm", "I've"} for w in texts]
+
+    def filler(k: int) -> bool:  # asked of few tokens: Token attributes cost a crossing into Cython each
+        t = doc[k]
+        return (t.is_stop and t.lower_ not in _CONTENT_STOPS) or t.lower_ in SENTENCE_START
+
     runs: list[Span] = []
     i, n = 0, len(doc)
     while i < n:
@@ -106,7 +108,7 @@ def _name_runs(doc: Doc) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        while j < n and "\n" not in spaces[j - 1] and not (texts[j - 1].endswith(".") and filler[j]):
+        while j < n and "\n" not in spaces[j - 1] and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
                 j += 1
             elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaces[j - 1] and not spaces[j])) and j + 1 < n and caps[j + 1]:
@@ -114,7 +116,7 @@ def _name_runs(doc: Doc) -> list[Span]:
             else:
                 break
         start = i
-        while start < j and filler[start]:
+        while start < j and filler(start):
             start += 1
         if start < j:
             runs.append(doc[start:j])
