@@ -185,3 +185,16 @@ def test_person_first_name_rejects_organisations() -> None:
 def test_is_automated() -> None:
     assert is_automated("no-reply@us.greenhouse-mail.io")
     assert not is_automated("tom.okafor@quillfeather.io")
+
+
+@pytest.mark.parametrize(
+    "body,company,contact",
+    [
+        ("Hi Sam, thank you for interviewing with us. We have decided to move forward with another candidate. Best, Dana", "", "Dana"),
+        ("Hi Sam, thanks for your time. We went with another candidate. Thanks, Dana Patel, Lumio Labs", "Lumio Labs", ""),
+    ],
+)
+def test_a_sign_off_run_into_the_last_line(nlp: Language, extractor: Extractor, body: str, company: str, contact: str) -> None:
+    """Flattened mail ends '... Best, Dana': Dana signs, she is not the employer."""
+    got_company, _role, got_contact, *_ = run(nlp, extractor, body, subject="Your application")
+    assert (got_company, got_contact) == (company, contact)

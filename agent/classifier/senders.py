@@ -254,6 +254,9 @@ _SIGNOFF = re.compile(
     r"salutations|bonne (chance|continuation|journée)|bon courage|(met )?(vriendelijke|hartelijke) groet(en)?|groet(en|jes)?|saludos|un saludo|"
     r"atentamente|cordialmente|reciba un cordial saludo|un abrazo|te deseo lo mejor|namens)\b[^\n]{0,40}$|^[^\n.?:;]{2,40},[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
+# A sign-off run into the last line of a flattened message: '... another candidate. Best, Dana Patel, Lumio Labs'.
+_INLINE_SIGNOFF = re.compile(r"(?:^|[.!?]\s+)(?:best|best wishes|(?:best|kind|warm|many) regards|regards|thanks|many thanks|thank you|cheers|"
+                             r"sincerely|all the best)[,!]?\s+(?P<sig>(?-i:[A-Z])[^.!?\n]{0,60})$", re.IGNORECASE)
 _JUNK_LINE = re.compile(r"automat|do not (reply|respond)|unsubscribe|confidential|intended|receiving|unmonitored|not monitored|"
                         r"view (message|job)|see (all )?jobs|^on .* wrote|^sent from|^get outlook|^(this|the) (e-?mail|message) (was|is|has)",
                         re.IGNORECASE)
@@ -286,9 +289,9 @@ def signature(text: str, known_company: Callable[[str], bool]) -> tuple[str, str
     block = [ln for ln in block[:7] if len(ln) <= 70]
     while len(block) > 1 and re.search(r"[.!?,]$", block[0]):  # a closing sentence ('I'm so sorry.') above the name
         block = block[1:]
-    if not block:  # 'Appreciate it. Vince' or '... – Cobblestone Bakery' at the end of the last sentence
-        m = re.search(r"(?:[.!?]|\s[–—-])\s+([A-Z][^\s.!?]+(?: [A-Z&][^\s.!?]*){0,3})\s*$", text.rstrip())
-        block = [m.group(1)] if m else []
+    if not block:  # 'Appreciate it. Vince', '... – Cobblestone Bakery' or '... Best, Dana' at the end of the last sentence
+        m = _INLINE_SIGNOFF.search(text.rstrip()) or re.search(r"(?:[.!?]|\s[–—-])\s+(?P<sig>[A-Z][^\s.!?]+(?: [A-Z&][^\s.!?]*){0,3})\s*$", text.rstrip())
+        block = [m.group("sig")] if m else []
     name, company = "", ""
     first = SEPARATORS.split(block[0], maxsplit=1) if block else [""]
     head = clean_org_name(first[0]) if first[0].lower().startswith(("the ", "team ")) else first[0]
