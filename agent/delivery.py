@@ -40,7 +40,6 @@ SMTP_TIMEOUT = 60
 CATCH_UP_MINUTES = 15
 # Long enough for a send already under way (the daemon's, or another command's) to finish.
 LOCK_SECONDS = 120
-_WORD = re.compile(r"[a-z']{3,}")
 
 
 class DeliveryError(ReboundError):
