@@ -190,7 +190,10 @@ def demo(keep: Path | None) -> None:
 @click.pass_context
 @reports_errors
 def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> None:
-    """Print one JSON object a line: the label and what was extracted."""
+    """Print one JSON object a line: the label and what was extracted.
+
+    EMLS are .eml files, or .jsonl files of labelled emails (as --jsonl takes them).
+    """
     from agent.classifier import Classifier
     from agent.evaluate import read_jsonl
     from agent.parse import parse_email
