@@ -115,6 +115,29 @@ def test_tool_display_name_is_not_the_employer(nlp: Language, extractor: Extract
     assert run(nlp, extractor, body, sender="HackerRank <support@hackerrankforwork.com>")[0] == "Meridian Bancorp"
 
 
+def test_hiring_tool_subdomain_names_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Guten Tag,\n\nleider können wir Ihre Bewerbung nicht berücksichtigen.\n\nMit freundlichen Grüßen\nStadtwerke Ostertal"
+    company, _, contact, *_ = run(nlp, extractor, body, sender="Stadtwerke Ostertal <noreply@stadtwerke-ostertal.softgarden.io>")
+    assert (company, contact) == ("Stadtwerke Ostertal", "")
+
+
+def test_workshop_on_a_mail_host_is_not_a_person(nlp: Language, extractor: Extractor) -> None:
+    body = "Hola Luis, gracias por el currículum. La plaza ya está cubierta. Suerte.\n\nPepe"
+    company, _, contact, *_ = run(nlp, extractor, body, sender="Talleres Hermanos Ibarra <talleres.ibarra@gmail.com>")
+    assert (company, contact) == ("Talleres Hermanos Ibarra", "Pepe")
+
+
+@pytest.mark.parametrize("display", ["Equipo de Talento Brisamar", "Comisión de Selección Brisamar", "Direction Brisamar"])
+def test_team_words_before_the_name_in_other_languages(nlp: Language, extractor: Extractor, display: str) -> None:
+    body = "Hola Ana,\n\nNo vamos a seguir adelante con tu candidatura.\n\nSaludos"
+    assert run(nlp, extractor, body, sender=f"{display} <empleo@brisamar.es>")[0] == "Brisamar"
+
+
+def test_the_customer_is_not_an_unnamed_client(nlp: Language, extractor: Extractor) -> None:
+    body = "Beste Tim,\n\nHelaas ga je niet door. Anderen vertaalden de case beter naar de klant.\n\nGroet,\nEva Bos\nRecruiter, Zeedijk Bank"
+    assert run(nlp, extractor, body, sender="Eva Bos <eva.bos@zeedijkbank.nl>")[0] == "Zeedijk Bank"
+
+
 def test_role_in_french(nlp: Language, extractor: Extractor) -> None:
     body = "Bonjour Kevin,\n\nNous ne retenons pas votre candidature pour le poste de Chef de rayon frais H/F dans notre magasin."
     assert run(nlp, extractor, body)[1] == "Chef de rayon frais H/F"

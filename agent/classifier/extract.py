@@ -57,7 +57,7 @@ _ANONYMOUS_CLIENT = re.compile(
     rf"\b(my|our) (\w+ )?clients?\b(?!['’])|\bthe client (has|have|is|was|came|decided|wants|needs|liked|only|would|felt|asked)\b|"
     rf"\b(retained|engaged) by (a|an|the board)\b|confidential search|\bmandate\b|can'?t share the name|"
     rf"\b(recruiting|hiring|searching|looking)\b[^.\n]{{0,60}}?\b(for|with|at) {_ANON_ORG}|\b(supporting|partnering with|working with) {_ANON_ORG}|"
-    rf"\b(unse\w+ mandant\w*|(mijn|onze) opdrachtgever|de klant|(notre|mon) client|(nuestro|mi) cliente)\b", re.IGNORECASE)
+    rf"\b(unse\w+ mandant\w*|(mijn|onze) opdrachtgever|de klant (heeft|wil|is|zoekt|kiest|koos|gaat)|(notre|mon) client|(nuestro|mi) cliente)\b", re.IGNORECASE)
 # Cue phrases before a name, as slots of alternatives ('' makes a slot optional), expanded for a PhraseMatcher: (weight, phrases).
 _CUES: dict[str, tuple[float, list[str]]] = {
     "STRONG": (2.0, [

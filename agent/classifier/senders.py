@@ -52,7 +52,9 @@ ORG_NOUNS = (
     r"payments?|pay|markets|grocers|cosmetics|textiles|fitness|crew|klinikum|krankenhaus|spedition|universit[äa]t|hochschule|stiftung|verlag|"
     r"landratsamt|elektro|modehaus|cabinet|atelier|librairie|mairie|h[ôo]tel|brasserie|[ée]ditions|bufete|estudio|universidad|minera|banco|"
     r"telecomunicaciones|el[ée]ctricas|ziekenhuis|brouwerij|bakkerij|rederij|installatietechniek|gemeente|provincie|hogeschool|zorggroep|"
-    r"supermarkt|havenbedrijf|energie|sparkasse|versicherung(en)?|werke?|maschinenbau|logistik|technik|gruppe|handel|bau"
+    r"supermarkt|havenbedrijf|energie|sparkasse|versicherung(en)?|werke?|maschinenbau|logistik|technik|gruppe|handel|bau|stadtwerke|talleres|taller|"
+    r"abogados|hermanos|cl[ií]nica|clinique|kliniek|klinik|instituto|institut|fundaci[óo]n|fondation|stichting|colegio|escuela|[ée]cole|seguros|"
+    r"assurances|banque|ayuntamiento|restaurante|panader[ií]a|boulangerie|transportes|construcciones"
 )
 _ORG_WORDS = re.compile(rf"\b({_FUNCTION_WORDS}|{ORG_NOUNS})\b", re.IGNORECASE)
 _ORG_NOUN = re.compile(rf"\b({ORG_NOUNS})\b", re.IGNORECASE)
@@ -117,7 +119,7 @@ PLATFORMS = word_set(
     "myworkday myworkdaysite myworkdayjobs workday greenhouse lever icims smartrecruiters taleo ashby successfactors bamboohr ashbyhq jobvite "
     "workable workablemail recruitee teamtailor breezy breezyhr jazzhr applytojob personio linkedin indeed glassdoor ziprecruiter monster seek "
     "hackerrank hackerrankforwork codesignal codility testgorilla hirevue sparkhire modernhire docusign hellosign adobesign calendly goodtime "
-    "paradox peopleadmin paycomonline governmentjobs zoom teams google")
+    "paradox peopleadmin paycomonline governmentjobs zoom teams google softgarden rippling pinpointhq homerun freshteam zohorecruit dayforce")
 _MAIL_HOSTS = PLATFORMS | word_set("gmail googlemail outlook yahoo hotmail icloud proton protonmail example mail email company me live aol btinternet hey")
 _NOT_DOMAIN_NAMES = word_set("com org net io co uk de fr nl es eu ca au us careers jobs mail email hire talent recruiting notifications app gov edu "
                              "ac be ar cl se ie za pl")
@@ -198,7 +200,8 @@ def clean_org_name(text: str) -> str:
     while prev != text:
         prev = text
         text = DEPARTMENT.sub("", LEGAL.sub("", text)).strip(" -|,–—")
-        text = re.sub(r"^(the|team|at|from|@|your|our|ihre?|uw|votre|(board|trustees|governors) of|personeelsdienst|personalabteilung|human resources)\s+|"
+        text = re.sub(r"^(the|team|at|from|@|your|our|ihre?|uw|votre|(board|trustees|governors) of|personeelsdienst|personalabteilung|human resources|"
+                      r"equipo de (talento|selecci[óo]n|rrhh|personas)|secretar[íi]a|comisi[óo]n de selecci[óo]n|[ée]quipe (recrutement|rh)|direction|direcci[óo]n|despacho)\s+|"
                       r"\s+(of|for|de|and|&)$", "", text, flags=re.IGNORECASE)
     return text
 
@@ -231,7 +234,10 @@ def is_department(text: str) -> bool:
 def domain_word(address: str) -> str:
     """'quillfeather' from tom.okafor@quillfeather.io; nothing from mail hosts and hiring tools."""
     parts = [p for p in address.rpartition("@")[2].lower().split(".") if p not in _NOT_DOMAIN_NAMES]
-    word = re.sub(r"[-_]?(careers?|jobs|recruiting|talent|hr|hiring|mail)$", "", parts[-1] if parts else "")
+    words = [p if p in _MAIL_HOSTS else re.sub(r"[-_]?(careers?|jobs|recruiting|talent|hr|hiring|mail)$", "", p) for p in parts]
+    if len(words) > 1 and words[-1] in PLATFORMS and re.fullmatch(r"[a-z][a-z-]{3,}", words[-2]):
+        return squash(words[-2])  # 'stadtwerke-lindenau.softgarden.io': a hiring tool's subdomain named after the employer
+    word = words[-1] if words else ""
     return "" if word in _MAIL_HOSTS else squash(word)
 
 
