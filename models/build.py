@@ -2,19 +2,22 @@
 
     python models/build.py            # what `make train` runs
 
-Reproducible: a fixed split (by a hash of each id) and a fixed seed in config.cfg.
+Reproducible: a fixed split (by a hash of each id) and fixed seeds (SEEDS), whose runs are averaged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import spacy
+from spacy.language import Language
 from spacy.tokens import DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,6 +34,8 @@ ARCHITECTURES = MODELS.parent / "agent" / "classifier" / "architectures.py"
 # One email in seven is held out: the team's own test split, never trained on.
 HELDOUT_EVERY = 7
 LABELS = [label.value for label in Label]
+# Each classifier is trained once per seed and the runs are averaged (train_averaged).
+SEEDS = (0, 1, 2)
 
 
 def is_heldout(example_id: str) -> bool:
@@ -80,25 +85,47 @@ def convert() -> tuple[int, int]:
     return counts["train"], counts["heldout"]
 
 
-def train(config: str, output: str) -> Path:
-    """Run `spacy train` on one config; returns the final model's folder.
+def train(config: str, output: str, seed: int) -> Path:
+    """Run `spacy train` on one config with one seed; returns the final model's folder.
 
     The last model, not spaCy's model-best: model-best is picked by its score on the held-out
     split, and a split that chooses the model can no longer measure it honestly.
     """
-    subprocess.run(
-        [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(BUILD / output), "--code", str(ARCHITECTURES)],
-        check=True,
-        cwd=MODELS.parent,
-    )
-    return BUILD / output / "model-last"
+    out = BUILD / f"{output}-seed{seed}"
+    with (BUILD / f"{output}-seed{seed}.log").open("w") as log:
+        subprocess.run(
+            [sys.executable, "-m", "spacy", "train", str(MODELS / config), "--output", str(out), "--code", str(ARCHITECTURES),
+             "--system.seed", str(seed)],
+            check=True, cwd=MODELS.parent, stdout=log, stderr=subprocess.STDOUT,
+        )
+    return out / "model-last"
+
+
+def train_averaged(config: str, output: str, component: str) -> Language:
+    """Train once per seed and average the weights into the first run's pipeline.
+
+    One run's weights depend on its seed (the order of the batches): on the held-out split, F1
+    moved between 0.915 and 0.940 from the seed alone. A bag of n-grams is linear up to its
+    softmax or sigmoid, so the mean of the runs' weights gives exactly the mean of their logits:
+    an ensemble that costs nothing when classifying.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, min(len(SEEDS), os.cpu_count() or 1))) as pool:
+        paths = list(pool.map(lambda seed: train(config, output, seed), SEEDS))
+    nlps = [spacy.load(path) for path in paths]
+    walks = [list(nlp.get_pipe(component).model.walk()) for nlp in nlps]
+    for i, node in enumerate(walks[0]):
+        for name in node.param_names:
+            if node.has_param(name):
+                node.set_param(name, sum(walk[i].get_param(name) for walk in walks) / len(walks))
+    print(f"{component}: {len(SEEDS)} runs (seeds {', '.join(map(str, SEEDS))}) averaged; logs in {BUILD.relative_to(MODELS.parent)}")
+    return nlps[0]
 
 
 def main() -> None:
     n_train, n_heldout = convert()
     print(f"corpus: {n_train} training emails, {n_heldout} held out")
-    nlp = spacy.load(train("config.cfg", "training"))
-    nlp.add_pipe("facets", source=spacy.load(train("config_facets.cfg", "training-facets")))
+    nlp = train_averaged("config.cfg", "training", "textcat")
+    nlp.add_pipe("facets", source=train_averaged("config_facets.cfg", "training-facets", "facets"))
     nlp.add_pipe(EXTRACTOR, last=True)
     if PIPELINE.exists():
         shutil.rmtree(PIPELINE)
