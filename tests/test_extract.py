@@ -99,6 +99,13 @@ def test_agency_names_its_client(nlp: Language, extractor: Extractor) -> None:
     assert (company, contact) == ("Orchard Robotics", "Mia")
 
 
+def test_agency_signature_does_not_outvote_the_client_it_names(nlp: Language, extractor: Extractor) -> None:
+    body = ("Hi Ana,\n\nI've just spoken to the team at Larchmont Foods. They've decided not to go further this time.\n\n"
+            "Cheers,\nNoel\n\nNoel Grant\nSenior Consultant\nFernhill Search Partners")
+    company = run(nlp, extractor, body, subject="Larchmont Foods - feedback", sender="Noel Grant <noel.grant@fernhillsearch.co>")[0]
+    assert company == "Larchmont Foods"
+
+
 def test_agency_with_unnamed_client_gives_no_company(nlp: Language, extractor: Extractor) -> None:
     body = "Hi Dev,\n\nMy client, a fast-growing fintech, has decided not to proceed.\n\nCheers,\nMia\nBrookline Search"
     assert run(nlp, extractor, body, sender="Mia Hart <mia@brooklinesearch.com>")[0] == ""
@@ -172,6 +179,17 @@ def test_contact_from_signature_without_headers(nlp: Language, extractor: Extrac
     body = "Hey Theo,\n\nThe team decided to go with the other finalist.\n\nThanks for everything,\nPriyanka\nCEO, Nimbleroot"
     company, _, contact, stage, *_ = run(nlp, extractor, body)
     assert (company, contact, stage) == ("Nimbleroot", "Priyanka", Stage.FINAL)
+
+
+@pytest.mark.parametrize("sentence,offered", [
+    ("I'd really like to share more detailed feedback from the panel if it would help.", True),
+    ("Happy to pass on the interviewers' feedback on a short call.", True),
+    ("Due to the volume of applications we are unable to share feedback.", False),
+    ("I'm afraid we can't offer individual feedback at this stage.", False),
+])
+def test_offered_feedback_and_feedback_refused(nlp: Language, extractor: Extractor, sentence: str, offered: bool) -> None:
+    body = f"Hi Ana,\n\nWe have decided to go with another candidate. {sentence}\n\nBest,\nTom"
+    assert run(nlp, extractor, body)[5] is offered
 
 
 def test_feedback_and_reapply_flags(nlp: Language, extractor: Extractor) -> None:

@@ -54,7 +54,8 @@ _CANCELLED = re.compile(
     r"(closed|cancelled|withdrawn)|stopped the recruitment|no longer (exists|available)|restructur\w*|(freeze|froze|frozen) (all )?hiring|"
     r"hiring freeze|withdraw\w* (our|the|all) (open )?(roles|positions|vacancies)")
 _FEEDBACK = re.compile(r"(happy|glad|welcome|able|pleased)( to|,)[\w\s,]{0,40}feedback|feedback[\w\s,]{0,40}(if you('d| would) like|on request|"
-                       r"let me know|just ask|reach out)|share (some )?feedback|(if you('d| would) like|if you want)[\w\s,]{0,40}feedback")
+                       r"let me know|just ask|reach out)|(share|give you|pass on|offer)[\w\s'’]{0,25}feedback|(if you('d| would) like|if you want)[\w\s,]{0,40}feedback")
+_NO_FEEDBACK = re.compile(r"\b(unable|not able|cannot|can['’]?t|can not|don['’]?t|do not|won['’]?t|will not|not in a position|no longer|regret)\b")
 _REAPPLY = re.compile(r"re-?apply|apply again|future (openings|opportunities|roles|vacancies)|keep (your|you) .{0,30}(on file|in mind)|"
                       r"talent (pool|community|network)|encourage you to apply")
 
@@ -78,7 +79,9 @@ def stage_of(text: str) -> Stage:
 
 
 def offers_feedback(text: str) -> bool:
-    return bool(_FEEDBACK.search(text.lower()))
+    """'I'd like to share more detailed feedback', not 'we are unable to share feedback'."""
+    text = text.lower()
+    return any(not _NO_FEEDBACK.search(text[max(0, m.start() - 40): m.end()]) for m in _FEEDBACK.finditer(text))
 
 
 def invites_reapply(text: str) -> bool:
