@@ -65,7 +65,8 @@ class DraftWriter:
         if self.settings.thank_you:
             kinds.append(DraftKind.THANK_YOU)
         policy = self.settings.feedback_request
-        if policy == "always" or (policy == "after_interview" and ex.stage in _AFTER_INTERVIEW):
+        # An employer who offers feedback has asked to be asked, whatever the stage.
+        if policy == "always" or (policy == "after_interview" and (ex.stage in _AFTER_INTERVIEW or ex.offers_feedback)):
             kinds.append(DraftKind.FEEDBACK_REQUEST)
         return kinds, "" if kinds else "drafts turned off in [drafts]"
 

@@ -222,6 +222,15 @@ def test_after_interview_policy(stage: Stage, expected: list[DraftKind]) -> None
     assert kinds == expected and reason == ""
 
 
+def test_offered_feedback_is_taken_up_even_after_an_application_stage_no() -> None:
+    result = rejection(Stage.APPLICATION, offers_feedback=True)
+    w = writer()
+    assert w.kinds_for(incoming(), result, NOW)[0] == [DraftKind.THANK_YOU, DraftKind.FEEDBACK_REQUEST]
+    assert "You kindly offered to share feedback" in w.render(DraftKind.FEEDBACK_REQUEST, incoming(), result)
+    assert "kindly offered" not in w.render(DraftKind.FEEDBACK_REQUEST, incoming(), rejection(Stage.INTERVIEW))
+    assert writer(feedback_request="never").kinds_for(incoming(), result, NOW)[0] == [DraftKind.THANK_YOU]
+
+
 @pytest.mark.parametrize("stage", list(Stage))
 def test_always_and_never(stage: Stage) -> None:
     assert writer(feedback_request="always").kinds_for(incoming(), rejection(stage), NOW)[0] == [
