@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from agent.classifier import Classifier
 from agent.domain import IncomingEmail, Label
@@ -38,3 +39,11 @@ def test_the_classifiers_read_words_whatever_their_case(classifier: Classifier) 
     plain = classifier.nlp(text).cats
     for variant in (text.upper(), text.title(), text.lower()):
         assert classifier.nlp(variant).cats == pytest.approx(plain, abs=1e-6)
+
+
+def test_the_tokenizer_built_from_the_config_is_the_one_on_disk(classifier: Classifier) -> None:
+    """load_pipeline skips reading the tokenizer back from disk; that is only safe while it is spaCy's default."""
+    from agent.resources import model_dir
+
+    # The vocab is left out: it grows with every text the module's classifier has read.
+    assert classifier.nlp.tokenizer.to_bytes(exclude=["vocab"]) == spacy.load(model_dir()).tokenizer.to_bytes(exclude=["vocab"])
