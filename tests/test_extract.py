@@ -100,8 +100,8 @@ def test_agency_names_its_client(nlp: Language, extractor: Extractor) -> None:
 
 
 def test_agency_signature_does_not_outvote_the_client_it_names(nlp: Language, extractor: Extractor) -> None:
-    body = ("Hi Ana,\n\nI've just spoken to the team at Larchmont Foods. They've decided not to go further this time.\n\n"
-            "Cheers,\nNoel\n\nNoel Grant\nSenior Consultant\nFernhill Search Partners")
+    body = ("Hi Ana,\n\nI've just come off the phone with the team\nat Larchmont Foods. They've decided not to go further this time.\n\n"
+            "I have a couple of other clients I'd like to tell you about.\n\nCheers,\nNoel\n\nNoel Grant\nSenior Consultant\nFernhill Search Partners")
     company = run(nlp, extractor, body, subject="Larchmont Foods - feedback", sender="Noel Grant <noel.grant@fernhillsearch.co>")[0]
     assert company == "Larchmont Foods"
 

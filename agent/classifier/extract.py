@@ -52,12 +52,12 @@ _CONTENT_STOPS = word_set("first full top front back next last call name part we
 _RUN_CONNECTORS = {"&", "of", "and", "de", "von", "van", "der", "la", "le", "du", "del", "'s", "’s", "+", "für"}
 _ANON_ORG = (r"(a|an) ([\w,-]+ ){0,6}?(?-i:company|startup|firm|business|contractor|restaurant|brand|producer|manufacturer|non-?profit|ngo|"
              r"organi[sz]ation|charity|fintech|scale-?up|hospital|retailer|insurer|provider|chain|practice|consultancy|employer)s?\b")
-# An agency writing about a client it will not name: neither the agency nor the candidate's current employer is the answer.
 # A recruitment agency's own name: when it writes about a client it names, the client is the employer.
 _AGENCY = re.compile(r"\b(search|recruit\w*|staffing|talent|resourcing|headhunt\w*|personnel|personalberatung|werving|uitzend\w*|"
                      r"int[ée]rim|s[ée]lection|selecci[óo]n|placements?)\b", re.IGNORECASE)
 # A Dutch or German job title written as one word ('Accountmanager Food'), which a subject can hold in place of the client.
 _COMPOUND_ROLE = re.compile(r"\w(manager|medewerker|adviseur|mitarbeiter|leiter|berater|techniker|ingenieur)\b", re.IGNORECASE)
+# An agency writing about a client it will not name: neither the agency nor the candidate's current employer is the answer.
 _ANONYMOUS_CLIENT = re.compile(
     rf"\b(my|our) (\w+ )?clients?\b(?!['’])|\bthe client (has|have|is|was|came|decided|wants|needs|liked|only|would|felt|asked)\b|"
     rf"\b(retained|engaged) by (a|an|the board)\b|confidential search|\bmandate\b|can'?t share the name|"
