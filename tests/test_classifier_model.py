@@ -7,6 +7,7 @@ import spacy
 
 from agent.classifier import Classifier
 from agent.domain import IncomingEmail, Label
+from agent.resources import model_dir
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,5 @@ def test_the_classifiers_read_words_whatever_their_case(classifier: Classifier) 
 
 def test_the_tokenizer_built_from_the_config_is_the_one_on_disk(classifier: Classifier) -> None:
     """load_pipeline skips reading the tokenizer back from disk; that is only safe while it is spaCy's default."""
-    from agent.resources import model_dir
-
     # The vocab is left out: it grows with every text the module's classifier has read.
     assert classifier.nlp.tokenizer.to_bytes(exclude=["vocab"]) == spacy.load(model_dir()).tokenizer.to_bytes(exclude=["vocab"])

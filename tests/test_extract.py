@@ -186,6 +186,7 @@ def test_contact_from_signature_without_headers(nlp: Language, extractor: Extrac
     ("Happy to pass on the interviewers' feedback on a short call.", True),
     ("Due to the volume of applications we are unable to share feedback.", False),
     ("I'm afraid we can't offer individual feedback at this stage.", False),
+    ("We regret that we cannot go further. I would be happy to share feedback if you'd like.", True),
 ])
 def test_offered_feedback_and_feedback_refused(nlp: Language, extractor: Extractor, sentence: str, offered: bool) -> None:
     body = f"Hi Ana,\n\nWe have decided to go with another candidate. {sentence}\n\nBest,\nTom"

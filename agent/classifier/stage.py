@@ -81,7 +81,12 @@ def stage_of(text: str) -> Stage:
 def offers_feedback(text: str) -> bool:
     """'I'd like to share more detailed feedback', not 'we are unable to share feedback'."""
     text = text.lower()
-    return any(not _NO_FEEDBACK.search(text[max(0, m.start() - 40): m.end()]) for m in _FEEDBACK.finditer(text))
+
+    def refused(m: re.Match[str]) -> bool:  # a negation in the same sentence, shortly before: 'we are unable to share feedback'
+        start = max(m.start() - 40, *(text.rfind(stop, 0, m.start()) + 1 for stop in ".!?\n"))
+        return bool(_NO_FEEDBACK.search(text[start: m.end()]))
+
+    return any(not refused(m) for m in _FEEDBACK.finditer(text))
 
 
 def invites_reapply(text: str) -> bool:
