@@ -28,7 +28,9 @@ class LabelledEmail:
 def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
     """Objects with id, subject, body and optional from, label, subtype, company."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # JSON Lines ends a record at "\n" only; str.splitlines would also split at U+2028 or U+0085,
+        # which a valid JSON string may hold unescaped.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
     for n, line in enumerate(lines, 1):

@@ -31,7 +31,7 @@ def corpus_mails() -> list:  # type: ignore[type-arg]
 
     rows = [
         json.loads(line)
-        for f in sorted((ROOT / "models" / "corpus").glob("*.jsonl"))
+        for f in sorted((ROOT / "models" / "corpus").glob("*/*/*.jsonl"))
         for line in f.read_text().splitlines()
         if line.strip()
     ]

@@ -8,7 +8,6 @@ Reproducible: a fixed split (by a hash of each id) and fixed seeds (SEEDS), whos
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -21,13 +20,15 @@ from spacy.language import Language
 from spacy.tokens import DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import read_corpus
 
 from agent.classifier.components import EXTRACTOR
 from agent.classifier.text import compose
 from agent.domain import Label
 
 MODELS = Path(__file__).resolve().parent
-CORPUS = MODELS / "corpus"
 BUILD = MODELS / "build"
 PIPELINE = MODELS / "pipeline"
 ARCHITECTURES = MODELS.parent / "agent" / "classifier" / "architectures.py"
@@ -49,19 +50,6 @@ def facets(row: dict[str, str]) -> dict[str, float]:
         "job": float(row["label"] != "not_job"),
         "refusal": float(row["label"] == "rejection" or bool(row.get("refusal"))),
     }
-
-
-def read_corpus() -> list[dict[str, str]]:
-    """Every example of every JSONL file in models/corpus."""
-    rows = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                row = json.loads(line)
-                if row["label"] not in LABELS:
-                    raise SystemExit(f"{path.name}:{n}: unknown label {row['label']!r}")
-                rows.append(row)
-    return rows
 
 
 def convert() -> tuple[int, int]:

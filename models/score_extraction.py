@@ -64,11 +64,10 @@ class Tally:
         return self.right / self.total if self.total else 0.0
 
 
-def load_rows(label: str | None = None, half: str | None = None, pattern: str = "*.jsonl") -> list[dict[str, Any]]:
+def load_rows(label: str | None = None, half: str | None = None, pattern: str = "*/*/*.jsonl") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for path in sorted(CORPUS.glob(pattern)):
-        with path.open(encoding="utf-8") as fh:
-            rows.extend(json.loads(line) for line in fh if line.strip())
+        rows.extend(json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip())
     rows = [r for r in rows if label is None or r["label"] == label]
     if half:  # a stable split by id, to tune rules on one half and check they carry over to the other
         rows = [r for r in rows if "ab"[zlib.crc32(r["id"].encode()) % 2] == half]
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--both", action="store_true", help="score with and without the From header")
     parser.add_argument("--show", nargs="*", choices=FIELDS, help="print the misses for these fields (all when none given)")
     parser.add_argument("--label", help="only rows with this label (e.g. rejection)")
-    parser.add_argument("--files", default="*.jsonl", help="which corpus files, as a glob (default: all)")
+    parser.add_argument("--files", default="*/*/*.jsonl", help="which corpus files, as a glob under models/corpus (default: all; e.g. 'de/rejection/*.jsonl')")
     parser.add_argument("--job-only", action="store_true", help="leave out not_job rows, which the product never extracts from")
     parser.add_argument("--by-label", action="store_true", help="also break accuracy down by email label")
     parser.add_argument("--half", choices=["a", "b"], help="only one stable half of the corpus (tune on a, check on b)")

@@ -1,4 +1,4 @@
-"""A backlog of varied, recruiter-like emails built from the team's own corpus (models/corpus/*.jsonl).
+"""A backlog of varied, recruiter-like emails built from the team's own corpus (models/corpus/<lang>/<label>/<kind>.jsonl).
 
 Deterministic for a given seed: the same rows, the same Message-IDs, the same MIME shapes, so
 an uninterrupted run and a crashed-and-restarted run see byte-identical mail. Dates are recent
@@ -46,8 +46,8 @@ class BacklogMail:
 def corpus_rows() -> list[dict[str, str]]:
     """Every labelled row of the corpus, in a stable order."""
     rows = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+    for path in sorted(CORPUS.glob("*/*/*.jsonl")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip():
                 row = json.loads(line)
                 if row.get("label") and row.get("body") and row.get("from"):

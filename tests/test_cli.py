@@ -195,6 +195,17 @@ def test_classify_bad_jsonl_is_one_line_error(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+def test_classify_jsonl_splits_records_on_newline_only(tmp_path: Path) -> None:
+    # U+2028 and U+0085 are legal unescaped inside a JSON string; str.splitlines would cut the record there.
+    rows = [{"id": "a", "subject": "Line\u2028separator", "body": "Thanks for applying.\u0085We chose another candidate."}, {"id": "b", "subject": "s", "body": "b"}]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert "\u2028" in path.read_text(encoding="utf-8")
+    result = invoke("classify", str(path))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.split("\n") if line] == ["a", "b"]
+
+
 # --- eval -----------------------------------------------------------------------------------
 
 
