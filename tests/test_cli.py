@@ -308,6 +308,41 @@ def test_list_failed_shows_only_failures(tmp_path: Path) -> None:
     assert "not_job" not in failed.stdout
 
 
+@pytest.mark.parametrize("order", ["before", "after", "split"])
+def test_global_options_on_either_side_of_the_command(tmp_path: Path, order: str) -> None:
+    config = write_config(tmp_path, extra_imap="poll_seconds = 1")  # a config error proves the file was read
+    args = {
+        "before": ["--config", str(config), "-v", "list"],
+        "after": ["list", "-v", "--config", str(config)],
+        "split": ["-v", "list", "--config", str(config)],
+    }[order]
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert str(config) in result.stderr and "[imap] poll_seconds" in result.stderr
+
+
+def test_verbose_after_the_command_turns_on_progress_logging(tmp_path: Path) -> None:
+    import logging
+
+    config = write_config(tmp_path)
+    root = logging.getLogger()
+    before = root.level
+    try:
+        result = invoke("list", "-vv", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        assert root.level == logging.DEBUG
+    finally:
+        root.setLevel(before)
+
+
+@pytest.mark.parametrize("args", [["-h"], ["list", "-h"], ["once", "-h"], ["digest", "-h"]])
+def test_short_help(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ")
+    assert "--config" in result.stdout
+
+
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("rebound, version ")

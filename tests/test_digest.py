@@ -634,7 +634,7 @@ def test_the_cli_scheduler_uses_the_apps_settings_and_store(home: Path) -> None:
             self.settings = settings
             self.store = Store(settings.database_url)
 
-    assert len(cli._digest_scheduler(AppLike()).jobs) == 2
+    assert len(cli.watch.digest_scheduler(AppLike()).jobs) == 2
 
 
 # --- the command ----------------------------------------------------------------------------

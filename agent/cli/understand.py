@@ -1,0 +1,88 @@
+"""Commands that show what Rebound understands of an email: `classify` and `eval`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agent.cli import config_path, main, reports_errors
+from agent.config import load_settings
+
+
+@main.command()
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON lines with id, subject, body (and optional from).",
+)
+@click.argument("emls", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+@reports_errors
+def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> None:
+    """Print one JSON object a line: the label and what was extracted.
+
+    EMLS are .eml files, or .jsonl files of labelled emails (as --jsonl takes them).
+    """
+    from agent.classifier import Classifier
+    from agent.evaluate import read_jsonl
+    from agent.parse import parse_email
+
+    if jsonl is None and not emls:
+        raise click.UsageError("give --jsonl FILE or one or more .eml files")
+    items: list[tuple[str, Any]] = []
+    if jsonl is not None:
+        items += [(row.id, row.mail) for row in read_jsonl(jsonl)]
+    for path in emls:
+        if path.suffix == ".jsonl":  # `rebound classify dev.jsonl` means the rows, not one odd .eml
+            items += [(row.id, row.mail) for row in read_jsonl(path)]
+        else:
+            items.append((str(path), parse_email(path.read_bytes())))
+    classifier = Classifier(threshold=_threshold(ctx), extract_all=True)
+    for (item_id, _mail), result in zip(items, classifier.classify_many(m for _, m in items), strict=True):
+        ex = result.extraction
+        click.echo(
+            json.dumps(
+                {
+                    "id": item_id,
+                    "label": "uncertain" if result.uncertain else result.label.value,
+                    "is_rejection": result.is_rejection,
+                    "confidence": round(result.confidence, 4),
+                    "company": ex.company or None,
+                    "role": ex.role or None,
+                    "stage": ex.stage.value if result.label.value == "rejection" else None,
+                    "contact_name": ex.contact_name or None,
+                    "top_label": result.label.value,
+                    "human_sender": ex.human_sender,
+                    "offers_feedback": ex.offers_feedback,
+                    "invites_reapply": ex.invites_reapply,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+def _threshold(ctx: click.Context) -> float:
+    """The configured confidence threshold when a config exists; the default otherwise."""
+    from agent.classifier.model import DEFAULT_THRESHOLD
+
+    path = config_path(ctx)
+    return load_settings(path).classifier.confidence_threshold if path.exists() else DEFAULT_THRESHOLD
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--show-companies", is_flag=True, help="Also list the company misses.")
+@reports_errors
+def eval_(file: Path, show_companies: bool) -> None:
+    """Rejection precision, recall and F1 on a labelled JSONL file."""
+    from agent.classifier import Classifier
+    from agent.evaluate import evaluate, read_jsonl
+    from agent.report import print_eval
+
+    rows = list(read_jsonl(file))
+    report = evaluate(rows, Classifier(extract_all=True).classify_many(r.mail for r in rows))
+    print_eval(file, report, show_companies=show_companies)
