@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
+from agent import schema
 from agent.domain import Classification, DraftPlan, IncomingEmail, Label
 from agent.errors import StoreError
 from agent.tables import DigestRecord, DraftRecord, EmailRecord, FolderCursor, RejectionRecord, utcnow
@@ -102,7 +103,7 @@ class Store:
             self.engine: Engine = create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            SQLModel.metadata.create_all(self.engine)
+            schema.upgrade(self.engine, self._safe_url())
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"cannot open database {self._safe_url()}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}"

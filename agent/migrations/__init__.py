@@ -1,0 +1,1 @@
+"""Alembic migrations of Rebound's database, shipped in the package and run at start (agent/store.py)."""

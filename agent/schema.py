@@ -1,0 +1,68 @@
+"""The database's schema version: brought up to date at start, refused when newer than this program.
+
+Migrations are Alembic scripts in agent/migrations, shipped in the package. A database made by
+Rebound 0.1 (tables from create_all, no version) is stamped at the baseline and upgraded from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Engine
+
+from agent.errors import StoreError
+
+log = logging.getLogger(__name__)
+# Alembic narrates each step at INFO; the user gets one line from us instead.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE = "0001"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this program knows."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    revision = script.get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(engine: Engine) -> str | None:
+    """The database's revision; None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, where: str) -> None:
+    """Bring the database to the newest schema, or refuse one written by a newer Rebound."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    newest = script.get_current_head()
+    with engine.begin() as connection:
+        found = MigrationContext.configure(connection).get_current_revision()
+        if found == newest:
+            return
+        if found is not None and found not in {r.revision for r in script.walk_revisions()}:
+            raise StoreError(
+                f"database {where} has schema version {found}, newer than this Rebound knows ({newest}): upgrade Rebound, "
+                "or point [database] url at another database"
+            )
+        config = _config(connection)
+        if found is None and inspect(connection).has_table("emailrecord"):
+            command.stamp(config, BASELINE)  # made by Rebound 0.1, before migrations
+            found = BASELINE
+        command.upgrade(config, "head")
+    log.info("database %s: schema %s → %s", where, found or "empty", newest)
