@@ -21,12 +21,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/rebound demo
 
-# Dovecot (IMAP) and Chromium (digest rendering) are real servers/browsers in the tests.
+# Dovecot (IMAP) and Chromium (digest rendering) are real servers/browsers in the tests; hunspell
+# and its dictionaries check every word of the draft templates.
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v hunspell >/dev/null || missing="$$missing hunspell"; \
+	for d in en_US:hunspell-en-us de_DE:hunspell-de-de fr_FR:hunspell-fr nl_NL:hunspell-nl es_ES:hunspell-es; do \
+	  [ -f /usr/share/hunspell/$${d%%:*}.dic ] || missing="$$missing $${d#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \

@@ -117,6 +117,7 @@ class DatabaseSettings(_Section):
 
 class DraftSettings(_Section):
     templates_dir: Path | None = None
+    style: Literal["one", "separate"] = "one"
     thank_you: bool = True
     feedback_request: Literal["after_interview", "always", "never"] = "after_interview"
     draft_max_age_days: int = Field(default=7, ge=0)

@@ -15,7 +15,9 @@ from agent.classifier import Classifier
 from agent.config import DraftSettings, ProfileSettings
 from agent.drafts import DraftWriter
 from agent.maildir import MaildirSource, received_dates
+from agent.parse import parse_email
 from agent.pipeline import PassOptions, Processor
+from agent.preview import body
 from agent.resources import demo_mail_dir
 from agent.store import Store
 
@@ -42,11 +44,12 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
     dates = [d for d in received_dates(source, "INBOX").values() if d is not None]
     # The demo mail is dated; pretend it is the morning after the newest message arrived.
     now = max(dates) + timedelta(hours=12)
+    writer = DraftWriter(DEMO_PROFILE, DraftSettings(draft_max_age_days=30))
     processor = Processor(
         source,
         store,
         Classifier(),
-        DraftWriter(DEMO_PROFILE, DraftSettings(draft_max_age_days=30)),
+        writer,
         PassOptions(account="demo", folders=("INBOX",), since_days=3650),
         clock=lambda: now,
     )
@@ -69,8 +72,13 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
         f"{summary.seen} emails read, {summary.rejections} rejections recognised, "
         f"{summary.drafts_saved} drafts written to [bold]{drafts_dir}[/] (Maildir, flagged Draft)."
     )
-    first = next(iter(sorted((drafts_dir / "cur").glob("*"))), None)
-    if first is not None:
-        console.rule("one of the drafts")
-        console.print(Text(first.read_text(encoding="utf-8", errors="replace")))
+    checks = {mail.message_id: writer.wording(result).check for mail, result, kinds, _ in summary.events if kinds}
+    paths = sorted((drafts_dir / "cur").glob("*"))
+    for n, path in enumerate(paths, 1):
+        draft = parse_email(path.read_bytes())
+        console.rule(f"draft {n} of {len(paths)}")
+        # As a person reads it in their mail client: decoded headers and text, not MIME.
+        console.print(Text(f"To: {draft.to}\nSubject: {draft.subject}\n\n{body(path.read_bytes()).rstrip()}"))
+        for reason in checks.get(draft.in_reply_to, ()):
+            console.print(Text(f"check: {reason}", style="yellow"))
     console.print(f"Database: {workdir / 'rebound.db'}" + ("" if keep else " (a temporary folder; use --keep DIR to choose)"))

@@ -27,9 +27,48 @@ class Stage(StrEnum):
 
     APPLICATION = "application"
     SCREEN = "screen"
+    ASSESSMENT = "assessment"
     INTERVIEW = "interview"
     FINAL = "final"
     UNKNOWN = "unknown"
+
+
+class Situation(StrEnum):
+    """The situation a reply to a rejection has to fit."""
+
+    APPLICATION = "application"
+    """Turned down on the application alone: no contact beyond applying."""
+    AFTER_SCREEN = "after_screen"
+    AFTER_ASSESSMENT = "after_assessment"
+    AFTER_INTERVIEW = "after_interview"
+    AFTER_FINAL = "after_final"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    ROLE_CLOSED = "role_closed"
+    """Paused, cancelled, frozen or filled internally: the no is not about the candidate."""
+    MISMATCH = "mismatch"
+    """Overqualified, salary, location or hours: a stated reason outside the candidate's control."""
+    NO_OPENINGS = "no_openings"
+    """A speculative application with no opening to fill."""
+    UNKNOWN = "unknown"
+    """A no that does not show how far the application got."""
+
+
+class QuestionKind(StrEnum):
+    """What a question in a rejection asks the candidate."""
+
+    KEEP_ON_FILE = "keep_on_file"
+    FEEDBACK = "feedback"
+    CALL = "call"
+    OTHER_ROLE = "other_role"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the email asks the candidate, with its words as written."""
+
+    kind: QuestionKind
+    text: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +104,21 @@ class Extraction:
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False
-    invites_reapply: bool = False
+    gives_feedback: bool = False
+    """The email already holds feedback: the reply thanks for it rather than asking for it."""
+    keeps_on_file: bool = False
+    """They keep the CV on file, add it to a talent pool or invite the candidate to apply again."""
+    situation: Situation = Situation.UNKNOWN
+    situation_sure: bool = False
+    language: str = "en"
+    language_sure: bool = False
+    register: str = ""
+    """'formal' or 'informal' (Sie/du, vous/tu, u/je, usted/tú); '' for English."""
+    questions: tuple[Question, ...] = ()
+    company_doubt: str = ""
+    """A company name the extractor found but was not sure enough of to use."""
+    role_doubt: str = ""
+    """A role the extractor found but was not sure enough of to use."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +142,9 @@ class Classification:
 
 
 class DraftKind(StrEnum):
-    """The two replies Rebound prepares."""
+    """The replies Rebound prepares: one reply by default, or the thanks and the request apart."""
 
+    REPLY = "reply"
     THANK_YOU = "thank_you"
     FEEDBACK_REQUEST = "feedback_request"
 

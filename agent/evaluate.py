@@ -7,7 +7,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import parseaddr
+from datetime import UTC, datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 from agent.domain import Classification, IncomingEmail
@@ -23,10 +24,14 @@ class LabelledEmail:
     is_rejection: bool | None = None
     subtype: str = ""
     company: str = ""
+    situation: str = ""
+    """The situation a reply must fit, where the file labels it."""
+    language: str = ""
+    """The email's language, where the file labels it ("lang" or "language")."""
 
 
 def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
-    """Objects with id, subject, body and optional from, label, subtype, company."""
+    """Objects with id, subject, body and optional from, to, date, label, subtype, company, situation, lang."""
     try:
         # JSON Lines ends a record at "\n" only; str.splitlines would also split at U+2028 or U+0085,
         # which a valid JSON string may hold unescaped.
@@ -47,15 +52,35 @@ def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
                 from_name=name,
                 from_addr=addr.lower(),
                 reply_to="",
-                to="",
-                date=None,
+                to=row.get("to") or "",
+                date=_date(row.get("date")),
                 text=row.get("body") or "",
             )
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InputError(f"{path}:{n}: not an object with id, subject and body ({exc.__class__.__name__}: {exc})") from exc
         label = row.get("label")
         truth = None if label is None else label == "rejection"
-        yield LabelledEmail(str(row["id"]), mail, truth, row.get("subtype") or label or "", row.get("company") or "")
+        yield LabelledEmail(
+            str(row["id"]),
+            mail,
+            truth,
+            row.get("subtype") or label or "",
+            row.get("company") or "",
+            row.get("situation") or "",
+            row.get("lang") or row.get("language") or "",
+        )
+
+
+def _date(value: object) -> datetime | None:
+    """An RFC 5322 date ("Tue, 17 Nov 2026 10:22:00 +0100") or an ISO one ("2026-11-17T10:22:00+01:00")."""
+    if not value:
+        return None
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = parsedate_to_datetime(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def same_company(predicted: str, truth: str) -> bool:

@@ -213,8 +213,9 @@ class Processor:
             now = self.clock()
             kinds, reason = self.writer.kinds_for(mail, result, now)
             plans = self.writer.plan(kinds, mail, result, now)
+            check = self.writer.wording(result).check if plans else ()
             stored = self.store.record(
-                account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, drafts_folder=drafts_folder
+                account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, check=check, drafts_folder=drafts_folder
             )
         except (MailboxError, StoreError):
             raise  # the connection or the database is gone: the daemon retries the whole pass

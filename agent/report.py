@@ -46,6 +46,8 @@ def print_emails(rows: Sequence[RecordedEmail]) -> None:
             label, note = "failed", r.error
         else:
             note = ", ".join(r.drafts) or r.skip_reason
+            if r.check:
+                note += "".join(f"\ncheck: {reason}" for reason in r.check)
         # Text(), not str: a subject from a stranger must not be read as rich markup.
         cells = [r.received.strftime("%Y-%m-%d") if r.received else "", r.sender, r.subject[:60], label, r.company, note]
         table.add_row(*(Text(c) for c in cells))

@@ -51,7 +51,7 @@ def upgrade(engine: Engine, where: str) -> None:
     """Bring the database to the newest schema, or refuse one written by a newer Rebound."""
     script = ScriptDirectory(str(MIGRATIONS))
     newest = script.get_current_head()
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         found = MigrationContext.configure(connection).get_current_revision()
         if found == newest:
             return
@@ -60,9 +60,23 @@ def upgrade(engine: Engine, where: str) -> None:
                 f"database {where} has schema version {found}, newer than this Rebound knows ({newest}): upgrade Rebound, "
                 "or point [database] url at another database"
             )
-        config = _config(connection)
-        if found is None and inspect(connection).has_table("emailrecord"):
-            command.stamp(config, BASELINE)  # made by Rebound 0.1, before migrations
-            found = BASELINE
-        command.upgrade(config, "head")
+        connection.rollback()  # end the transaction that reading the version began
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original, which the foreign keys of
+            # the tables pointing at it would refuse; the pragma only takes effect outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config = _config(connection)
+                if found is None and inspect(connection).has_table("emailrecord"):
+                    command.stamp(config, BASELINE)  # made by Rebound 0.1, before migrations
+                    found = BASELINE
+                command.upgrade(config, "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise StoreError(f"database {where}: the upgrade to schema {newest} would break a reference between tables")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
     log.info("database %s: schema %s → %s", where, found or "empty", newest)

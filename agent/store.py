@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ class RecordedEmail:
     error: str
     drafts: tuple[str, ...] = ()
     skip_reason: str = ""
+    check: tuple[str, ...] = ()
+    """What to look at before sending the reply (agent/drafts/wording.py)."""
     id: int = 0
     sender_name: str = ""
     recorded_at: datetime | None = None
@@ -177,6 +180,7 @@ class Store:
         *,
         uidvalidity: int,
         skip_reason: str = "",
+        check: Sequence[str] = (),
         drafts_folder: str = "",
     ) -> list[StoredDraft]:
         """Record a message, its rejection and its draft intents, and advance the cursor, atomically."""
@@ -192,7 +196,8 @@ class Store:
             row.subject, row.in_reply_to = mail.subject, mail.in_reply_to
             row.label, row.confidence, row.uncertain = result.label.value, result.confidence, result.uncertain
             row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
-            row.human_sender, row.offers_feedback, row.invites_reapply = ex.human_sender, ex.offers_feedback, ex.invites_reapply
+            row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
+            row.gives_feedback, row.situation, row.language = ex.gives_feedback, ex.situation.value, ex.language
             row.excerpt = mail.text[:EXCERPT_CHARS] if result.is_job else ""
             row.status, row.error = "processed", ""
             row.attempts += 1
@@ -209,6 +214,8 @@ class Store:
                         contact=mail.reply_to or mail.from_addr,
                         received=mail.date,
                         draft_skip_reason=skip_reason,
+                        situation=ex.situation.value,
+                        check_reasons=json.dumps(list(check), ensure_ascii=False),
                     )
                 )
             stored = []
@@ -316,11 +323,14 @@ class Store:
             kinds: dict[int, list[str]] = {}
             for email_id, kind in s.exec(select(DraftRecord.email_id, DraftRecord.kind).where(col(DraftRecord.email_id).in_(ids))).all():
                 kinds.setdefault(email_id, []).append(kind)
-            reasons = dict(
-                s.exec(
-                    select(RejectionRecord.email_id, RejectionRecord.draft_skip_reason).where(col(RejectionRecord.email_id).in_(ids))
+            notes = {
+                email_id: (reason, tuple(json.loads(check or "[]")))
+                for email_id, reason, check in s.exec(
+                    select(RejectionRecord.email_id, RejectionRecord.draft_skip_reason, RejectionRecord.check_reasons).where(
+                        col(RejectionRecord.email_id).in_(ids)
+                    )
                 ).all()
-            )
+            }
             return [
                 RecordedEmail(
                     message_id=r.message_id,
@@ -338,7 +348,8 @@ class Store:
                     status=r.status,
                     error=r.error,
                     drafts=tuple(kinds.get(r.id or 0, ())),
-                    skip_reason=reasons.get(r.id or 0, ""),
+                    skip_reason=notes.get(r.id or 0, ("", ()))[0],
+                    check=notes.get(r.id or 0, ("", ()))[1],
                 )
                 for r in rows
             ]
@@ -352,7 +363,7 @@ class Store:
 
     def digest_emails(self, account: str, since: datetime, until: datetime) -> list[RecordedEmail]:
         """Messages handled in [since, until), oldest first (without draft kinds): the mail Rebound saw that week."""
-        names = [f.name for f in fields(RecordedEmail) if f.name not in {"drafts", "skip_reason", "recorded_at"}]
+        names = [f.name for f in fields(RecordedEmail) if f.name not in {"drafts", "skip_reason", "check", "recorded_at"}]
         with self.session() as s:
             q = select(EmailRecord).where(EmailRecord.account == account, EmailRecord.status == "processed")
             q = q.where(col(EmailRecord.recorded_at) >= since, col(EmailRecord.recorded_at) < until)

@@ -48,7 +48,10 @@ class EmailRecord(SQLModel, table=True):
     contact_name: str = ""
     human_sender: bool = True
     offers_feedback: bool = False
-    invites_reapply: bool = False
+    keeps_on_file: bool = False
+    gives_feedback: bool = False
+    situation: str = ""
+    language: str = ""
     in_reply_to: str = ""
     excerpt: str = ""
     status: str = "processed"  # processed | failed
@@ -68,6 +71,9 @@ class RejectionRecord(SQLModel, table=True):
     contact: str = ""
     received: datetime | None = None
     draft_skip_reason: str = ""
+    situation: str = ""
+    check_reasons: str = "[]"
+    """What the user should look at before sending the reply (JSON list of sentences)."""
 
 
 class DraftRecord(SQLModel, table=True):

@@ -7,6 +7,8 @@ from spacy.tokens import Doc
 
 from agent.classifier import architectures  # noqa: F401  (registers the classifiers' architecture for spacy.load)
 from agent.classifier.extract import Extractor, Headers
+from agent.classifier.language import detect_language
+from agent.classifier.situation import SituationReader
 from agent.domain import Extraction, Label
 
 EXTRACTOR = "rebound_extractor"
@@ -28,23 +30,37 @@ class ExtractorComponent:
 
     def __init__(self, nlp: Language) -> None:
         self.extractor = Extractor(nlp.vocab)
+        self.reader = SituationReader(nlp.vocab, nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
         cats = doc.cats
         if cats and not doc.user_data.get(EXTRACT_ALL) and rejection_score(cats) < EXTRACT_FROM:
             return doc  # most mail: the rules cost four times what classifying does
-        headers = doc.user_data.get("headers", Headers())
-        company, role, contact, stage, human, feedback, reapply = self.extractor(doc, headers)
-        doc.user_data["extraction"] = Extraction(
-            company=company,
-            role=role,
-            contact_name=contact,
-            stage=stage,
-            human_sender=human,
-            offers_feedback=feedback,
-            invites_reapply=reapply,
-        )
+        doc.user_data["extraction"] = extract(doc, doc.user_data.get("headers", Headers()), self.extractor, self.reader)
         return doc
+
+
+def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationReader) -> Extraction:
+    """Everything the rules read from one email: who, what, which language, and what kind of no."""
+    who = extractor(doc, headers)
+    language = detect_language(t.text for t in doc)
+    reading = reader.read(doc, language.language)
+    return Extraction(
+        company=who.company,
+        role=who.role,
+        contact_name=who.contact_name,
+        stage=reading.stage,
+        human_sender=who.human_sender,
+        offers_feedback=reading.offers_feedback,
+        gives_feedback=reading.gives_feedback,
+        keeps_on_file=reading.keeps_on_file,
+        situation=reading.situation,
+        situation_sure=reading.sure,
+        language=language.language,
+        language_sure=language.sure,
+        register=reading.register,
+        questions=reading.questions,
+    )
 
 
 def rejection_score(cats: dict[str, float]) -> float:

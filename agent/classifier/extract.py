@@ -42,8 +42,6 @@ from agent.classifier.senders import (
     valid_org_name,
     word_set,
 )
-from agent.classifier.stage import invites_reapply, offers_feedback, stage_of
-from agent.domain import Stage
 
 # spaCy stop words that do start real names ('First Federal Bank', 'Top Rank', 'Front Range').
 _CONTENT_STOPS = word_set("first full top front back next last call name part well made move show side own same four five six ten twelve "
@@ -85,6 +83,18 @@ _CUES: dict[str, tuple[float, list[str]]] = {
 }
 _SUFFIX_CUES = {"team", "recruiting", "careers", "talent", "hr", "hiring", "people", "crew"}
 _ATS_VERBS = {"decided", "reviewed", "invited", "chosen", "filled", "received", "moved", "selected", "hiring", "closed", "extended", "sent"}
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who wrote, for whom, about which role; with the weight of the evidence behind company and role."""
+
+    company: str
+    role: str
+    contact_name: str
+    human_sender: bool
+    company_votes: float
+    role_votes: float
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ class _Ballot:
         self.spelled.setdefault(key, name)
         return key
 
-    def winner(self, runs: list[Span], domain: str) -> str:
+    def winner(self, runs: list[Span], domain: str) -> tuple[str, float]:
         votes, spelled = self.votes, self.spelled
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
@@ -168,7 +178,7 @@ class _Ballot:
         if best and _AGENCY.search(spelled[best]):  # the agency writes, its client decides ('the team at Orchard Robotics')
             clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _AGENCY.search(spelled[k]) and not _COMPOUND_ROLE.search(spelled[k])]
             best = max(clients, key=lambda k: (votes[k], len(k)), default=best)
-        return LEGAL.sub("", spelled[best]).strip() if best and votes[best] > 0 else ""
+        return (LEGAL.sub("", spelled[best]).strip(), votes[best]) if best and votes[best] > 0 else ("", 0.0)
 
 
 class Extractor:
@@ -181,8 +191,8 @@ class Extractor:
             phrases = {" ".join(w for w in combo if w) for spec in specs for combo in product(*(slot.split("|") for slot in spec.split(" / ")))}
             self.matcher.add(key, [Doc(vocab, words=p.split()) for p in sorted(phrases)])
 
-    def __call__(self, doc: Doc, headers: Headers) -> tuple[str, str, str, Stage, bool, bool, bool]:
-        """(company, role, contact_name, stage, human_sender, offers_feedback, invites_reapply)."""
+    def __call__(self, doc: Doc, headers: Headers) -> Who:
+        """Company, role, contact and whether a person wrote, from the Doc and the sender headers."""
         runs = _name_runs(doc)
         ballot = _Ballot()
         inline_contact, named_client = self._cue_votes(doc, runs, ballot)
@@ -216,10 +226,10 @@ class Extractor:
         for name in [headers.from_name if sender else "", sig_contact, *filter(ROLE_WORDS.search, roles)]:
             ballot.votes.pop(squash(name), None)
         anonymous = bool(_ANONYMOUS_CLIENT.search(text)) and not named_client
-        company = "" if anonymous else ballot.winner(runs, domain)
-        low = text.lower()
-        return (company, best_role(roles, company), sender or person_first_name(sig_contact) or inline_contact, stage_of(low),
-                not is_automated(address) if address else True, offers_feedback(low), invites_reapply(low))
+        company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain)
+        role, role_weight = best_role(roles, company)
+        return Who(company, role, sender or person_first_name(sig_contact) or inline_contact, not is_automated(address) if address else True,
+                   company_votes, role_weight)
 
     def _cue_votes(self, doc: Doc, runs: list[Span], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

@@ -138,10 +138,12 @@ def role_votes(text: str, subject_len: int) -> dict[str, float]:
     return votes
 
 
-def best_role(votes: dict[str, float], company: str) -> str:
+def best_role(votes: dict[str, float], company: str) -> tuple[str, float]:
+    """The role with the most votes, and its votes; ('', 0.0) when none."""
     votes = {r: v for r, v in votes.items() if squash(r) not in {squash(company), *PLATFORMS} and not (company and r.endswith(company))}
     for short in sorted(votes, key=len):  # 'Engineering Manager' is a vote for 'Engineering Manager, Platform'
         longer = [r for r in votes if r != short and r.startswith(short) and votes[r] >= 1.5]
         if longer:
             votes[max(longer, key=lambda r: votes[r])] += votes[short]
-    return max(votes, key=lambda r: (votes[r], bool(ROLE_WORDS.search(r)), len(r)), default="")
+    best = max(votes, key=lambda r: (votes[r], bool(ROLE_WORDS.search(r)), len(r)), default="")
+    return best, votes.get(best, 0.0)

@@ -1,4 +1,4 @@
-"""Commands that show what Rebound understands of an email: `classify` and `eval`."""
+"""Commands that show what Rebound understands of an email and would write: `classify`, `draft` and `eval`."""
 
 from __future__ import annotations
 
@@ -28,19 +28,8 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
     EMLS are .eml files, or .jsonl files of labelled emails (as --jsonl takes them).
     """
     from agent.classifier import Classifier
-    from agent.evaluate import read_jsonl
-    from agent.parse import parse_email
 
-    if jsonl is None and not emls:
-        raise click.UsageError("give --jsonl FILE or one or more .eml files")
-    items: list[tuple[str, Any]] = []
-    if jsonl is not None:
-        items += [(row.id, row.mail) for row in read_jsonl(jsonl)]
-    for path in emls:
-        if path.suffix == ".jsonl":  # `rebound classify dev.jsonl` means the rows, not one odd .eml
-            items += [(row.id, row.mail) for row in read_jsonl(path)]
-        else:
-            items.append((str(path), parse_email(path.read_bytes())))
+    items = _inputs(jsonl, emls)
     classifier = Classifier(threshold=_threshold(ctx), extract_all=True)
     for (item_id, _mail), result in zip(items, classifier.classify_many(m for _, m in items), strict=True):
         ex = result.extraction
@@ -58,7 +47,9 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
                     "top_label": result.label.value,
                     "human_sender": ex.human_sender,
                     "offers_feedback": ex.offers_feedback,
-                    "invites_reapply": ex.invites_reapply,
+                    "keeps_on_file": ex.keeps_on_file,
+                    "situation": ex.situation.value if result.label.value == "rejection" else None,
+                    "language": ex.language,
                 },
                 ensure_ascii=False,
             )
@@ -86,3 +77,53 @@ def eval_(file: Path, show_companies: bool) -> None:
     rows = list(read_jsonl(file))
     report = evaluate(rows, Classifier(extract_all=True).classify_many(r.mail for r in rows))
     print_eval(file, report, show_companies=show_companies)
+
+
+def _inputs(jsonl: Path | None, emls: tuple[Path, ...]) -> list[tuple[str, Any]]:
+    """(id, IncomingEmail) for --jsonl FILE and for each argument (.eml, or .jsonl rows)."""
+    from agent.evaluate import read_jsonl
+    from agent.parse import parse_email
+
+    if jsonl is None and not emls:
+        raise click.UsageError("give --jsonl FILE or one or more .eml files")
+    items: list[tuple[str, Any]] = []
+    if jsonl is not None:
+        items += [(row.id, row.mail) for row in read_jsonl(jsonl)]
+    for path in emls:
+        if path.suffix == ".jsonl":  # `rebound draft dev.jsonl` means the rows, not one odd .eml
+            items += [(row.id, row.mail) for row in read_jsonl(path)]
+        else:
+            items.append((str(path), parse_email(path.read_bytes())))
+    return items
+
+
+@main.command()
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON lines with id, subject, body (and optional from, to, date).",
+)
+@click.argument("emls", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+@reports_errors
+def draft(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> None:
+    """Show what Rebound would write, without a mailbox: one JSON object a line.
+
+    Each line holds id, is_rejection, language, situation, check (what to look at before sending)
+    and drafts (kind, language, to, subject, body). Uses [profile] and [drafts] from your config
+    when there is one.
+    """
+    from agent.classifier import Classifier
+    from agent.config import DraftSettings, ProfileSettings
+    from agent.drafts import DraftWriter
+    from agent.preview import preview
+
+    items = _inputs(jsonl, emls)
+    path = config_path(ctx)
+    settings = load_settings(path) if path.exists() else None
+    profile = settings.profile if settings else ProfileSettings(name="Your Name", email="you@example.com")
+    writer = DraftWriter(profile, settings.drafts if settings else DraftSettings())
+    threshold = settings.classifier.confidence_threshold if settings else _threshold(ctx)
+    for line in preview(items, Classifier(threshold=threshold, extract_all=True), writer):
+        click.echo(json.dumps(line, ensure_ascii=False))

@@ -1,4 +1,8 @@
-"""Jinja2 templates → reply drafts: the right identity, the right thread, nothing smuggled in."""
+"""Jinja2 templates → reply drafts: the right words, the right identity, the right thread, nothing smuggled in.
+
+What the reply says is decided in wording.py (and names.py cleans role and company); this module
+turns it into complete reply messages.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
 
 from agent.config import DraftSettings, ProfileSettings
-from agent.domain import Classification, DraftKind, DraftPlan, IncomingEmail, Stage
+from agent.domain import Classification, DraftKind, DraftPlan, IncomingEmail
+from agent.drafts.wording import Wording, wording
 from agent.errors import ConfigError
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
@@ -21,39 +25,48 @@ from agent.resources import templates_dir
 # Keep threads intact without letting a hostile References header grow without bound.
 MAX_REFERENCES = 20
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|réf|rif)\s*:", re.IGNORECASE)
-_AFTER_INTERVIEW = {Stage.SCREEN, Stage.INTERVIEW, Stage.FINAL}
 
 
 class DraftWriter:
-    """Renders the thank-you and feedback-request drafts for one user."""
+    """Renders the reply to a rejection (or, with style = "separate", a thank-you and a feedback request) for one user."""
 
     def __init__(self, profile: ProfileSettings, settings: DraftSettings) -> None:
         self.profile = profile
         self.settings = settings
-        search: list[Path] = []
+        loaders: list[BaseLoader] = []
         if settings.templates_dir is not None:
             if not settings.templates_dir.is_dir():
                 raise ConfigError(f"[drafts] templates_dir: {settings.templates_dir} is not a folder")
-            search.append(settings.templates_dir)
-        search.append(templates_dir())
+            mine = str(settings.templates_dir)
+            # Your own <lang>/reply.txt.j2 first; a thank_you.txt.j2 at the top, as Rebound 0.1 read
+            # it, still replaces the English one.
+            loaders += [FileSystemLoader(mine), PrefixLoader({"en": FileSystemLoader(mine)})]
+        loaders.append(FileSystemLoader(str(templates_dir())))
+        # A language has templates when its folder holds a reply, in your templates or in Rebound's.
+        folders = [templates_dir(), *([settings.templates_dir] if settings.templates_dir else [])]
+        self.languages = frozenset(p.parent.name for folder in folders for p in folder.glob("*/reply.txt.j2")) | {"en"}
         # Plain-text templates: no HTML escaping, but undefined names are an error, not silence.
-        self.env = Environment(
-            loader=FileSystemLoader([str(p) for p in search]), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
-        )
+        self.env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
-    def kinds_for(self, mail: IncomingEmail, result: Classification, now: datetime) -> tuple[list[DraftKind], str]:
-        """Which drafts a message deserves, or why it gets none."""
+    def kinds_for(self, mail: IncomingEmail, result: Classification, now: datetime, *, preview: bool = False) -> tuple[list[DraftKind], str]:
+        """Which drafts a message deserves, or why it gets none.
+
+        preview (`rebound draft`): what Rebound would write, whatever the email's age, and for an
+        email with no sender as if a person had sent it.
+        """
         ex = result.extraction
         if result.label.value != "rejection":
             return [], ""
         if result.uncertain:
             return [], f"uncertain ({result.confidence:.2f}): left for you to check"
+        if not ex.human_sender:
+            return [], "sent from an automated address: a reply would go nowhere"
+        if preview:
+            return self.kinds_by_settings(result)
         if not (mail.reply_to or mail.from_addr):
             # Garbage that parses to no From at all (found by the hostile-mailbox test) would
             # otherwise get a draft with an empty To.
             return [], "no sender address: nobody to reply to"
-        if not ex.human_sender:
-            return [], "sent from an automated address: a reply would go nowhere"
         if mail.from_addr and mail.from_addr.lower() == self.profile.email.lower():
             return [], "sent by you"
         max_age = timedelta(days=self.settings.draft_max_age_days)
@@ -61,32 +74,41 @@ class DraftWriter:
         arrived = mail.received or mail.date
         if arrived is not None and now - arrived > max_age:
             return [], f"older than {self.settings.draft_max_age_days} days"
-        kinds = []
-        if self.settings.thank_you:
-            kinds.append(DraftKind.THANK_YOU)
-        policy = self.settings.feedback_request
-        # An employer who offers feedback has asked to be asked, whatever the stage.
-        if policy == "always" or (policy == "after_interview" and (ex.stage in _AFTER_INTERVIEW or ex.offers_feedback)):
+        return self.kinds_by_settings(result)
+
+    def kinds_by_settings(self, result: Classification) -> tuple[list[DraftKind], str]:
+        """The drafts [drafts] asks for: one reply by default, or a thank-you and a feedback request."""
+        ask = self.wording(result).ask_feedback
+        if self.settings.style == "one":
+            if self.settings.thank_you:
+                return [DraftKind.REPLY], ""
+            return ([DraftKind.FEEDBACK_REQUEST], "") if ask else ([], "drafts turned off in [drafts]")
+        kinds = [DraftKind.THANK_YOU] if self.settings.thank_you else []
+        if ask:
             kinds.append(DraftKind.FEEDBACK_REQUEST)
         return kinds, "" if kinds else "drafts turned off in [drafts]"
 
+    def wording(self, result: Classification) -> Wording:
+        """What the reply to this rejection says, and what to check before sending it."""
+        return wording(result.extraction, self.settings, self.profile.name, self.languages)
+
     def render(self, kind: DraftKind, mail: IncomingEmail, result: Classification) -> str:
-        """The body text of one draft."""
-        ex = result.extraction
-        context = {
-            "first_name": ex.contact_name,
-            "company": ex.company,
-            "role": ex.role,
-            "stage": ex.stage.value,
-            "user_name": self.profile.name,
-            "offers_feedback": ex.offers_feedback,
-            "invites_reapply": ex.invites_reapply,
-        }
-        name = f"{kind.value}.txt.j2"
+        """The body text of one draft, in the email's language."""
+        said = self.wording(result)
+        return self._render(f"{said.language}/{kind.value}.txt.j2", said.context)
+
+    def fallback_subject(self, result: Classification) -> str:
+        """The subject of a reply to an email that had none, in the email's language."""
+        said = self.wording(result)
+        return fold(self._render(f"{said.language}/subject.txt.j2", said.context))
+
+    def _render(self, name: str, context: dict[str, object]) -> str:
         try:
             text = self.env.get_template(name).render(context)
         except TemplateError as exc:
             raise ConfigError(f"template {name}: {exc}") from exc
+        # Blocks that render empty leave blank lines behind; a paragraph break is one blank line.
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
     def plan(self, kinds: Sequence[DraftKind], mail: IncomingEmail, result: Classification, now: datetime) -> list[DraftPlan]:
@@ -99,7 +121,7 @@ class DraftWriter:
         message_id = make_msgid(idstring=f"rebound.{kind.value}", domain=domain)
         to_addr = mail.reply_to or mail.from_addr
         to = format_address(mail.from_name if to_addr == mail.from_addr else "", to_addr)
-        subject = reply_subject(mail.subject, result)
+        subject = reply_subject(mail.subject) or self.fallback_subject(result)
         references = [*mail.references[-(MAX_REFERENCES - 1) :], mail.message_id]
         msg["From"] = format_address(self.profile.name, self.profile.email)
         msg["To"] = fold(to)
@@ -121,11 +143,9 @@ class DraftWriter:
         )
 
 
-def reply_subject(subject: str, result: Classification) -> str:
-    """'Re: <subject>' as mail clients write it, so the reply joins the thread."""
+def reply_subject(subject: str) -> str:
+    """'Re: <subject>' as mail clients write it, so the reply joins the thread; '' for an empty subject."""
     subject = fold(subject)
     if not subject:
-        ex = result.extraction
-        about = " – ".join(p for p in (ex.role, ex.company) if p)
-        return f"Thank you{' – ' + about if about else ''}"
+        return ""
     return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}"

@@ -1,0 +1,214 @@
+"""What kind of no a rejection is, how far the application got, what it offers and what it asks.
+
+Read from the cue phrases in phrases/<lang>.toml (see phrases/README.md), matched with spaCy's
+PhraseMatcher on a copy of the email's tokens in which French and Italian-style elisions are split
+("l'entretien" → "l'" "entretien"). Matching is linear in the length of the email; the rules
+about what the matches mean are here, and they lean one way on purpose: a draft may only say
+"interview" when the email shows there was one, so every stage needs positive evidence, and a
+sentence that says a stage was not reached ("we will not be inviting you to interview", "we
+moved other candidates to the final round") counts for nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from itertools import product
+from pathlib import Path
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from agent.domain import Question, QuestionKind, Situation, Stage
+
+PHRASES = Path(__file__).resolve().parent / "phrases"
+# Parts of a cue joined by "..." may be this many tokens apart.
+GAP = 8
+# A "question" shorter than this ("Questions?", "Why us?") asks the candidate nothing.
+MIN_QUESTION_WORDS = 4
+MAX_QUESTION_CHARS = 200
+# Furthest first: the furthest step the email shows is how far the application got.
+_STAGES = (Stage.FINAL, Stage.INTERVIEW, Stage.ASSESSMENT, Stage.SCREEN, Stage.APPLICATION)
+_AFTER = {
+    Stage.FINAL: Situation.AFTER_FINAL,
+    Stage.INTERVIEW: Situation.AFTER_INTERVIEW,
+    Stage.ASSESSMENT: Situation.AFTER_ASSESSMENT,
+    Stage.SCREEN: Situation.AFTER_SCREEN,
+    Stage.APPLICATION: Situation.APPLICATION,
+    Stage.UNKNOWN: Situation.UNKNOWN,
+}
+# When several kinds of no are named, the first of these decides what the reply must fit.
+_KINDS = (Situation.OFFER_WITHDRAWN, Situation.ROLE_CLOSED, Situation.MISMATCH, Situation.NO_OPENINGS)
+_QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKind.CALL, QuestionKind.OTHER_ROLE)
+_ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=\w)", re.IGNORECASE)
+_SENTENCE_END = {".", "!", "?", "…"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the phrase lists found in one email."""
+
+    situation: Situation = Situation.UNKNOWN
+    stage: Stage = Stage.UNKNOWN
+    sure: bool = False
+    """False when nothing showed how far the application got, or the evidence disagreed."""
+    offers_feedback: bool = False
+    gives_feedback: bool = False
+    """The email already holds feedback (what the panel felt, where it fell short)."""
+    keeps_on_file: bool = False
+    questions: tuple[Question, ...] = ()
+    register: str = ""
+    """'formal' or 'informal' for the languages that distinguish them; '' for English."""
+
+
+def expand(cue: str) -> list[list[str]]:
+    """A cue's parts, each as the phrases it stands for ('a|b / c|' → ['a c', 'a', 'b c', 'b'])."""
+    return [
+        [" ".join(w for w in combo if w) for combo in product(*(slot.strip().split("|") for slot in part.split(" / ")))]
+        for part in cue.split(" ... ")
+    ]
+
+
+def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
+    """Words (elisions split, spaces dropped), the sentence of each word, and each word's character offset."""
+    words: list[str] = []
+    sentences: list[int] = []
+    offsets: list[int] = []
+    sentence = 0
+    for token in doc:
+        text = token.text
+        if token.is_space:
+            if text.count("\n") >= 2 and words and sentences[-1] == sentence:
+                sentence += 1  # a blank line ends a sentence; a single line break is only wrapping
+            continue
+        m = _ELISION.match(text)
+        pieces = [(m.group(0), 0), (text[m.end() :], m.end())] if m else [(text, 0)]
+        for piece, at in pieces:
+            words.append(piece)
+            sentences.append(sentence)
+            offsets.append(token.idx + at)
+        if text in _SENTENCE_END or text.endswith("?"):
+            sentence += 1
+    return words, sentences, offsets
+
+
+@dataclass(frozen=True)
+class _Cue:
+    key: str
+    parts: tuple[int, ...]
+    """Matcher keys of the parts, in order."""
+
+
+class _Language:
+    """One language's phrase lists, compiled."""
+
+    def __init__(self, vocab: Vocab, tokenizer: Tokenizer, table: dict[str, dict[str, list[str]]]) -> None:
+        self.lower = PhraseMatcher(vocab, attr="LOWER")
+        self.cased = PhraseMatcher(vocab, attr="ORTH")
+        self.cues: list[_Cue] = []
+        part_ids: dict[tuple[bool, str], int] = {}
+        for section, entries in table.items():
+            for name, cues in entries.items():
+                cased = section == "register"
+                for cue in cues:
+                    ids = []
+                    for phrases in expand(cue):
+                        label = "|".join(phrases)
+                        if (cased, label) not in part_ids:
+                            part_ids[(cased, label)] = len(part_ids)
+                            docs = []
+                            for phrase in phrases:
+                                variants = {phrase, phrase[:1].upper() + phrase[1:]} if cased else {phrase}
+                                for variant in sorted(variants):
+                                    words, _, _ = normal_words(tokenizer(variant))
+                                    docs.append(Doc(vocab, words=words))
+                            (self.cased if cased else self.lower).add(str(part_ids[(cased, label)]), docs)
+                        ids.append(part_ids[(cased, label)])
+                    self.cues.append(_Cue(f"{section}.{name}", tuple(ids)))
+
+    def hits(self, doc: Doc, sentences: list[int]) -> dict[str, set[int]]:
+        """For each section.name, the sentences in which one of its cues matched."""
+        starts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for matcher in (self.lower, self.cased):
+            for match_id, start, end in matcher(doc):
+                starts[int(doc.vocab.strings[match_id])].append((start, end))
+        found: dict[str, set[int]] = defaultdict(set)
+        for cue in self.cues:
+            for start, end in starts.get(cue.parts[0], ()):
+                if _rest_follows(cue.parts[1:], end, sentences[start], starts, sentences):
+                    found[cue.key].add(sentences[start])
+        return found
+
+
+def _rest_follows(parts: tuple[int, ...], after: int, sentence: int, starts: dict[int, list[tuple[int, int]]], sentences: list[int]) -> bool:
+    if not parts:
+        return True
+    for start, end in starts.get(parts[0], ()):
+        if after <= start <= after + GAP and sentences[start] == sentence and _rest_follows(parts[1:], end, sentence, starts, sentences):
+            return True
+    return False
+
+
+@cache
+def _tables() -> dict[str, dict[str, dict[str, list[str]]]]:
+    return {path.stem: tomllib.loads(path.read_text(encoding="utf-8")) for path in sorted(PHRASES.glob("*.toml"))}
+
+
+class SituationReader:
+    """Reads the situation of a rejection in any language that has a phrase file."""
+
+    def __init__(self, vocab: Vocab, tokenizer: Tokenizer) -> None:
+        self.vocab = vocab
+        self.languages = {lang: _Language(vocab, tokenizer, table) for lang, table in _tables().items()}
+
+    def read(self, doc: Doc, language: str) -> Reading:
+        """The reading of one email (subject and new text, as the classifier saw it)."""
+        rules = self.languages.get(language) or self.languages["en"]
+        words, sentences, offsets = normal_words(doc)
+        if not words:
+            return Reading()
+        normal = Doc(self.vocab, words=words)
+        hits = rules.hits(normal, sentences)
+        vetoed = hits.get("stage.not_reached", set())
+        shown = [stage for stage in _STAGES if hits.get(f"stage.{stage.value}", set()) - (set() if stage is Stage.APPLICATION else vetoed)]
+        stage = shown[0] if shown else Stage.UNKNOWN
+        kind = next((k for k in _KINDS if hits.get(f"situation.{k.value}")), None)
+        situation = kind or _AFTER[stage]
+        # Unsure: nothing showed the stage, or a sentence denied the very stage another one showed.
+        sure = stage is not Stage.UNKNOWN and not (stage is not Stage.APPLICATION and hits.get(f"stage.{stage.value}", set()) & vetoed)
+        feedback = hits.get("offers.feedback", set()) - hits.get("offers.no_feedback", set())
+        formal, informal = len(hits.get("register.formal", ())), len(hits.get("register.informal", ()))
+        return Reading(
+            situation=situation,
+            stage=stage,
+            sure=sure or kind is not None,
+            offers_feedback=bool(feedback),
+            # A sentence that offers feedback ("share more feedback from the panel") is not feedback given.
+            gives_feedback=bool(hits.get("offers.gives_feedback", set()) - hits.get("offers.feedback", set())),
+            keeps_on_file=bool(hits.get("offers.keep_on_file")),
+            questions=self._questions(doc, words, sentences, offsets, hits),
+            register="" if language == "en" else ("informal" if informal > formal else "formal"),
+        )
+
+    @staticmethod
+    def _questions(doc: Doc, words: list[str], sentences: list[int], offsets: list[int], hits: dict[str, set[int]]) -> tuple[Question, ...]:
+        asked = {sentences[i] for i, w in enumerate(words) if w.endswith("?")} | hits.get("question.ask", set())
+        spans: dict[int, list[int]] = defaultdict(list)
+        for i, sentence in enumerate(sentences):
+            if sentence in asked:
+                spans[sentence].append(i)
+        out = []
+        for sentence in sorted(asked):
+            positions = spans[sentence]
+            if len(positions) < MIN_QUESTION_WORDS:
+                continue
+            kind = next((k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())), QuestionKind.OTHER)
+            last = positions[-1]
+            text = doc.text[offsets[positions[0]] : offsets[last] + len(words[last])]
+            out.append(Question(kind, " ".join(text.split())[:MAX_QUESTION_CHARS]))
+        return tuple(out)

@@ -1,0 +1,61 @@
+"""Role and company as a reply may use them: the words a person would write, or nothing.
+
+An extracted value carries what job boards and applicant-tracking systems add around it — gender
+tags ("(m/w/d)"), requisition numbers, locations, contract types — and sometimes a template's
+unfilled placeholder. A careful friend writing the reply would drop all of that, and would leave a
+value out rather than risk a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longer than this, a "role" is a sentence the extractor picked up, not a title.
+MAX_ROLE_CHARS = 60
+MAX_COMPANY_CHARS = 50
+
+_PLACEHOLDER = re.compile(r"[\[\]{}<>%]|\$\{|\b(company|employer|job|role|position) ?(name|title)\b", re.IGNORECASE)
+# "(m/w/d)", "(w/m/d)", "(h/f)", "(m/v)", "(m/f/d)", "(all genders)", "(gn)", "m/w/d" unbracketed.
+_GENDER = re.compile(
+    r"\s*\(\s*(?:[mwfdhvx]\s*/\s*[mwfdhvx](?:\s*/\s*[mwfdhvx])?|all genders|alle geschlechter|gn\*?|[mwfdhvx]{2,3}|f/h/x|h/f/x)\s*\)"
+    r"|\s+\b[mwfdhv]/[mwfdhvx](?:/[mwfdhvx])?\b",
+    re.IGNORECASE,
+)
+_PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
+# "Req ID 48213", "Job #4411", "Ref. PF-ITS-0923", "R-2024-118", "JR1234", "Kennziffer 12/34".
+_REQUISITION = re.compile(
+    r"\s*[-–—|,:#]?\s*\b(?:req(?:uisition)?|job|ref(?:erence)?|posting|vacancy|stellen|kennziffer|referenz|réf|ref\.|vacature|id|nr|no)\b"
+    r"\.?\s*(?:id|no|nr|number|nummer)?\.?\s*[:#]?\s*[A-Z0-9][\w/.-]*\d[\w/.-]*",
+    re.IGNORECASE,
+)
+_CODE = re.compile(r"\s*[-–—|,#]?\s*\b(?=[\w/.-]*\d)[A-Z]{0,5}[-/]?\d[\w/.-]*$")
+# A trailing segment after a dash, bar or comma: a team, a place, a contract type.
+_SEGMENT = re.compile(r"\s+[-–—|]\s+|\s*[|·]\s*|,\s+")
+_LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
+
+
+def clean_role(role: str) -> str:
+    """The job title alone: 'Data Analyst (m/w/d) – Berlin, Req 4411' → 'Data Analyst'; '' when nothing sure is left."""
+    if not role or _PLACEHOLDER.search(role):
+        return ""
+    text = _GENDER.sub("", role)
+    text = _REQUISITION.sub("", text)
+    text = _PARENTHESIS.sub("", text)
+    text = _SEGMENT.split(text, maxsplit=1)[0]
+    text = _CODE.sub("", text)
+    text = _LEADING.sub("", " ".join(text.split())).strip(" -–—|,.:;/*#")
+    if not text or len(text) > MAX_ROLE_CHARS or not re.search(r"[^\W\d_]{2}", text) or _PLACEHOLDER.search(text):
+        return ""
+    return text
+
+
+def clean_company(company: str) -> str:
+    """The employer's name as people say it; '' for a placeholder or anything that does not read as a name."""
+    if not company or _PLACEHOLDER.search(company):
+        return ""
+    text = _GENDER.sub("", company)
+    text = _PARENTHESIS.sub("", text)
+    text = " ".join(text.split()).strip(" -–—|,.:;")
+    if not text or len(text) > MAX_COMPANY_CHARS or not re.search(r"[^\W\d_]{2}", text):
+        return ""
+    return text

@@ -1,0 +1,101 @@
+"""What a reply says, in which language, and what the user should check before sending it.
+
+Everything here is decided from the classifier's reading of the email; the words themselves are in
+templates/<lang>/. A draft claims only what the email shows, and where Rebound is unsure it leaves
+a thing out and says so in a "check" reason, shown in `rebound list` and in the digest, never in
+the draft itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agent.config import DraftSettings
+from agent.domain import Extraction, QuestionKind, Situation, Stage
+from agent.drafts.names import clean_company, clean_role
+
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "nl": "Dutch", "es": "Spanish"}
+_MET = {Stage.SCREEN, Stage.ASSESSMENT, Stage.INTERVIEW, Stage.FINAL}
+_AFTER_CONTACT = {Situation.AFTER_SCREEN, Situation.AFTER_ASSESSMENT, Situation.AFTER_INTERVIEW, Situation.AFTER_FINAL}
+# The search ended for reasons that are not about the candidate: asking "what could I have done
+# better" reads oddly, unless the employer offered to say.
+_NOT_ABOUT_YOU = {Situation.ROLE_CLOSED, Situation.OFFER_WITHDRAWN, Situation.MISMATCH, Situation.NO_OPENINGS}
+# Questions a reply can answer plainly; the others are left to the user.
+_PLAIN = {QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK}
+_ANSWERED_WITH_A_LINE = {QuestionKind.CALL, QuestionKind.OTHER_ROLE}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The template variables for one rejection's reply, its language, and what to check."""
+
+    language: str
+    context: dict[str, Any]
+    check: tuple[str, ...]
+    ask_feedback: bool
+
+
+def feedback_wanted(ex: Extraction, settings: DraftSettings) -> bool:
+    """Whether the reply asks for feedback, by [drafts] feedback_request and what the email says."""
+    policy = settings.feedback_request
+    if policy == "never":
+        return False
+    if ex.gives_feedback and not ex.offers_feedback:
+        return False  # the feedback is in the email already: the reply thanks for it
+    if ex.offers_feedback:
+        return True  # an employer who offers feedback has asked to be asked
+    if ex.situation in _NOT_ABOUT_YOU:
+        return False
+    if policy == "always":
+        return True
+    return ex.stage in _MET or ex.situation in _AFTER_CONTACT
+
+
+def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: frozenset[str]) -> Wording:
+    """Decide what the reply to this rejection says; languages: those with templates (English among them)."""
+    check: list[str] = []
+    language = ex.language if ex.language in languages else "en"
+    if language != ex.language:
+        name = LANGUAGE_NAMES.get(ex.language, ex.language)
+        check.append(f"language: the email is in {name}, which Rebound has no templates for yet; the reply is in English")
+    elif not ex.language_sure:
+        check.append(f"language: not sure which language the email is in; the reply is in {LANGUAGE_NAMES[language]}")
+    role, company = clean_role(ex.role), clean_company(ex.company)
+    if ex.role and not role:
+        check.append(f"role: left out “{ex.role}”, which did not read as a job title")
+    if ex.role_doubt:
+        check.append(f"role: left out “{ex.role_doubt}”, which Rebound was not sure of")
+    if ex.company_doubt:
+        check.append(f"company: left out “{ex.company_doubt}”, which Rebound was not sure of")
+    if not ex.situation_sure:
+        check.append("situation: the email does not say how far your application got, so the reply does not mention it")
+    ask_feedback = feedback_wanted(ex, settings)
+    answers = []
+    for question in ex.questions:
+        if question.kind in _PLAIN:
+            answers.append(question.kind.value)
+        elif question.kind in _ANSWERED_WITH_A_LINE:
+            answers.append(question.kind.value)
+            what = "suggests a call" if question.kind is QuestionKind.CALL else "mentions another role"
+            check.append(f"question: the email {what} (“{question.text}”); the reply says you would be glad to, add a time or a detail if you like")
+        else:
+            check.append(f"question: the email asks “{question.text}”, and the reply does not answer it")
+    if QuestionKind.FEEDBACK.value in answers and settings.feedback_request != "never":
+        ask_feedback = True
+    context = {
+        "first_name": ex.contact_name,
+        "company": company,
+        "role": role,
+        "situation": ex.situation.value,
+        "stage": ex.stage.value,
+        "met": ex.stage in _MET,
+        "formal": ex.register != "informal",
+        "ask_feedback": ask_feedback,
+        "feedback_offered": ex.offers_feedback or QuestionKind.FEEDBACK.value in answers,
+        "feedback_given": ex.gives_feedback,
+        "keep_on_file": ex.keeps_on_file,
+        "answers": tuple(a for a in answers if a != QuestionKind.FEEDBACK.value),
+        "user_name": user_name,
+    }
+    return Wording(language, context, tuple(check), ask_feedback)

@@ -1,0 +1,205 @@
+"""agent/classifier/situation.py and language.py: what kind of no, how far it got, what it offers and asks, in which language.
+
+Unit tests on spaCy's blank English tokenizer (the pipeline's own), no trained model; then the
+team's corpus, whose rejections carry situation labels: floors for accuracy, and the rule that
+matters most for drafts — no stage past the application is claimed where the email shows none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from agent.classifier.language import detect_language
+from agent.classifier.situation import Reading, SituationReader
+from agent.classifier.text import compose
+from agent.domain import QuestionKind, Situation, Stage
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTACT = {Stage.SCREEN, Stage.ASSESSMENT, Stage.INTERVIEW, Stage.FINAL}
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="module")
+def reader(nlp: Language) -> SituationReader:
+    return SituationReader(nlp.vocab, nlp.tokenizer)
+
+
+def read(nlp: Language, reader: SituationReader, body: str, subject: str = "") -> tuple[str, Reading]:
+    doc = nlp.make_doc(compose(subject, body))
+    language = detect_language(t.text for t in doc).language
+    return language, reader.read(doc, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Thank you for applying. We will not be inviting you to interview for this role.", Stage.APPLICATION),
+        ("The committee selected a smaller group of candidates to interview; your application was not among them.", Stage.APPLICATION),
+        ("I am sorry to tell you that you have not been shortlisted for interview.", Stage.APPLICATION),
+        ("The shortlisting panel met on Thursday and assessed all applications.", Stage.APPLICATION),
+        ("We have moved other candidates to the final round.", Stage.UNKNOWN),
+        ("I need to cancel your interview on Friday: the role has been frozen.", Stage.UNKNOWN),
+        ("Thank you for your time after your interviews with the team last week.", Stage.INTERVIEW),
+        ("Thanks for coming in for the final round on Friday.", Stage.FINAL),
+        ("It was great to have you onsite. We went with another candidate.", Stage.FINAL),
+        ("Thanks for the phone screen yesterday. We won't be moving forward.", Stage.SCREEN),
+        ("Thank you for taking part in the initial telephone interview.", Stage.SCREEN),
+        ("Thank you for taking the time to speak with me on Friday about the role.", Stage.SCREEN),
+        ("Thanks for coming in for the trial shift on Saturday. We've decided not to proceed.", Stage.FINAL),
+        ("Thanks for completing the coding exercise. It's a no from us for this role.", Stage.ASSESSMENT),
+        ("We are no longer recruiting for this position.", Stage.UNKNOWN),
+        ("Sorry, the Sales Associate spot has been filled.", Stage.UNKNOWN),
+        ("Vielen Dank für das nette Gespräch am Dienstag. Leider haben wir uns anders entschieden.", Stage.INTERVIEW),
+        ("Leider können wir Sie nicht zu einem Vorstellungsgespräch einladen. Wir danken für Ihre Bewerbung.", Stage.APPLICATION),
+        ("Merci pour notre entretien de mardi. Nous avons malheureusement retenu une autre candidature.", Stage.INTERVIEW),
+        ("Nous ne pouvons malheureusement pas vous proposer d'entretien pour ce poste. Merci pour votre candidature.", Stage.APPLICATION),
+        ("Bedankt voor het fijne gesprek van vorige week. Helaas hebben we voor een andere kandidaat gekozen.", Stage.INTERVIEW),
+        ("Gracias por la entrevista del martes. Lamentablemente hemos elegido otro perfil.", Stage.INTERVIEW),
+        ("Su candidatura no ha sido seleccionada para la fase de entrevistas. Le agradecemos su interés.", Stage.APPLICATION),
+    ],
+)
+def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) -> None:
+    assert read(nlp, reader, text)[1].stage is stage
+
+
+@pytest.mark.parametrize(
+    ("text", "situation"),
+    [
+        ("We have to rescind the offer we extended to you after the background check.", Situation.OFFER_WITHDRAWN),
+        ("After your interviews, the position has been put on hold indefinitely due to a hiring freeze.", Situation.ROLE_CLOSED),
+        ("We decided to fill the role internally with a colleague from the finance team.", Situation.ROLE_CLOSED),
+        ("Your experience goes well beyond what this entry-level role requires; we think you are overqualified.", Situation.MISMATCH),
+        ("Your salary expectations are above the band we have for this role.", Situation.MISMATCH),
+        ("We are unable to offer visa sponsorship for this position.", Situation.MISMATCH),
+        ("Thank you for your speculative application. We have no openings at the moment.", Situation.NO_OPENINGS),
+        ("Thank you for your application. We reviewed your CV and will not progress it.", Situation.APPLICATION),
+        ("We've decided not to move forward.", Situation.UNKNOWN),
+        ("Die Stelle wurde leider gestrichen, da ein Einstellungsstopp verhängt wurde.", Situation.ROLE_CLOSED),
+        ("Votre profil est surqualifié pour ce poste, nous ne donnerons donc pas suite.", Situation.MISMATCH),
+        ("Helaas hebben wij op dit moment geen passende vacatures voor uw open sollicitatie.", Situation.NO_OPENINGS),
+        ("Lamentablemente, la vacante ha sido cancelada por una reestructuración interna.", Situation.ROLE_CLOSED),
+    ],
+)
+def test_situation(nlp: Language, reader: SituationReader, text: str, situation: Situation) -> None:
+    assert read(nlp, reader, text)[1].situation is situation
+
+
+@pytest.mark.parametrize(
+    ("sentence", "offered"),
+    [
+        ("I'd really like to share more detailed feedback from the panel if it would help.", True),
+        ("Happy to pass on the interviewers' feedback on a short call.", True),
+        ("Due to the volume of applications we are unable to share feedback.", False),
+        ("I'm afraid we can't offer individual feedback at this stage.", False),
+        ("We regret that we cannot go further. I would be happy to share feedback if you'd like.", True),
+        ("Gerne geben wir Ihnen auf Wunsch ein kurzes Feedback zu Ihrem Gespräch.", True),
+        ("Si vous le souhaitez, je peux vous faire un retour plus détaillé.", True),
+    ],
+)
+def test_offered_feedback_and_feedback_refused(nlp: Language, reader: SituationReader, sentence: str, offered: bool) -> None:
+    body = f"Hi Ana,\n\nWe have decided to go with another candidate. {sentence}\n\nBest,\nTom"
+    assert read(nlp, reader, body)[1].offers_feedback is offered
+
+
+def test_feedback_in_the_email_is_told_apart_from_an_offer(nlp: Language, reader: SituationReader) -> None:
+    given = "After your interview the panel felt your system design answers could have gone deeper."
+    assert read(nlp, reader, given)[1].gives_feedback
+    assert not read(nlp, reader, "I'd be happy to share feedback from the panel if you'd like.")[1].gives_feedback
+
+
+def test_keep_on_file(nlp: Language, reader: SituationReader) -> None:
+    body = "Hi Ana,\n\nWe went another way. I'm happy to share feedback if you'd like, and we encourage you to apply again."
+    reading = read(nlp, reader, body)[1]
+    assert reading.offers_feedback and reading.keeps_on_file
+
+
+def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> None:
+    body = (
+        "Hi Ana,\n\nWe went with another candidate. Would you be happy for us to keep your CV on file? "
+        "Are you free for a quick call on Wednesday? Questions? Which of our other teams would interest you most?\n\nTom"
+    )
+    questions = read(nlp, reader, body)[1].questions
+    assert [q.kind for q in questions] == [QuestionKind.KEEP_ON_FILE, QuestionKind.CALL, QuestionKind.OTHER_ROLE]
+    assert questions[1].text == "Are you free for a quick call on Wednesday?"
+
+
+@pytest.mark.parametrize(
+    ("text", "register"),
+    [
+        ("Vielen Dank für Ihre Bewerbung. Leider müssen wir Ihnen absagen.", "formal"),
+        ("Danke für deine Bewerbung! Leider müssen wir dir absagen.", "informal"),
+        ("Merci pour votre candidature, nous ne pouvons pas y donner suite.", "formal"),
+        ("Merci pour ta candidature, on ne peut pas te proposer le poste.", "informal"),
+        ("Bedankt voor uw sollicitatie. Helaas kunnen wij u geen plek aanbieden.", "formal"),
+        ("Bedankt voor je sollicitatie. Helaas kunnen we jou geen plek aanbieden.", "informal"),
+        ("Le agradecemos su interés, pero su candidatura no ha sido seleccionada.", "formal"),
+        ("Te agradecemos tu interés, pero tu candidatura no ha sido seleccionada.", "informal"),
+    ],
+)
+def test_register(nlp: Language, reader: SituationReader, text: str, register: str) -> None:
+    assert read(nlp, reader, text)[1].register == register
+
+
+# --- the team's corpus ----------------------------------------------------------------------
+
+
+def _corpus() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("corpus", ROOT / "models" / "corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def labelled(nlp: Language, reader: SituationReader) -> list[tuple[dict[str, object], str, Reading]]:
+    rows = [r for r in _corpus().read_corpus() if r["label"] == "rejection" and r.get("situation")]
+    out = []
+    for row in rows:
+        language, reading = read(nlp, reader, str(row["body"]), str(row["subject"]))
+        out.append((row, language, reading))
+    return out
+
+
+def _heldout(row_id: object) -> bool:
+    return int(hashlib.sha256(str(row_id).encode()).hexdigest(), 16) % 7 == 0
+
+
+def test_the_corpus_labels_situations(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    assert len(labelled) >= 1200
+    assert {row["situation"] for row, _, _ in labelled} == {s.value for s in Situation}
+
+
+def test_language_is_right_on_the_corpus(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    wrong = [row["id"] for row, language, _ in labelled if language != row["lang"]]
+    assert len(wrong) <= len(labelled) // 200, wrong
+
+
+def test_no_contact_is_claimed_where_the_email_shows_none(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    """The draft-quality rule: after an application-stage no, a reply never mentions an interview."""
+    claimed = [
+        row["id"]
+        for row, _, reading in labelled
+        if reading.stage in CONTACT and reading.situation not in {Situation.NO_OPENINGS} and row["situation"] in {"application", "unknown"}
+    ]
+    assert len(claimed) <= len(labelled) // 250, claimed
+
+
+def test_situation_accuracy_on_the_heldout_split(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    heldout = [(row, reading) for row, _, reading in labelled if _heldout(row["id"])]
+    # application and unknown differ only in whether the email says the application was read;
+    # a reply to either claims nothing.
+    same = {"application": "unknown", "unknown": "application"}
+    right = sum(reading.situation.value in {row["situation"], same.get(str(row["situation"]))} for row, reading in heldout)
+    assert right / len(heldout) >= 0.60

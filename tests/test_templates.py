@@ -1,0 +1,212 @@
+"""Every draft template in every language, with every combination of known and unknown fields and
+every situation: clean sentences, no placeholders or gender tags, no claims the email did not make,
+and every word known to the language's hunspell dictionary (Debian's hunspell-en-us, -de-de, -fr, -nl, -es)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from functools import cache
+
+import pytest
+
+from agent.config import DraftSettings, ProfileSettings
+from agent.domain import Classification, DraftKind, Extraction, Label, Question, QuestionKind, Situation, Stage
+from agent.drafts import DraftWriter
+from agent.resources import templates_dir
+
+# Every language Rebound ships templates for.
+TEMPLATE_LANGUAGES = sorted(p.parent.name for p in templates_dir().glob("*/reply.txt.j2"))
+
+USER = "Alex Morgan"
+PROFILE = ProfileSettings(name=USER, email="alex.morgan@example.org")
+# Values that come from the email: they are not the template's words, so the spelling check skips them.
+NAMES = ["", "Zoë"]
+COMPANIES = ["", "Brightwell Health"]
+ROLES = ["", "Data Analyst"]
+DICTIONARIES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "nl": "nl_NL", "es": "es_ES"}
+STAGE_OF = {
+    Situation.APPLICATION: Stage.APPLICATION,
+    Situation.AFTER_SCREEN: Stage.SCREEN,
+    Situation.AFTER_ASSESSMENT: Stage.ASSESSMENT,
+    Situation.AFTER_INTERVIEW: Stage.INTERVIEW,
+    Situation.AFTER_FINAL: Stage.FINAL,
+    Situation.UNKNOWN: Stage.UNKNOWN,
+}
+# Words for an interview or a conversation, which a reply may only use when the email shows there was one.
+MET_WORDS = {
+    "en": r"interview|conversation|meeting|speak|spoke|spent with me|met ",
+    "de": r"gespräch|interview|kennenlernen|kennengelernt|treffen|getroffen",
+    "fr": r"entretien|entrevue|échange|rencontr|conversation|discuté",
+    "nl": r"gesprek|interview|kennismaking|ontmoet|gesproken",
+    "es": r"entrevista|conversación|reunión|conocer|conocido|hablar",
+}
+# A stage-based situation before any contact: the reply must not mention meeting anyone.
+NO_CONTACT = {Situation.APPLICATION, Situation.UNKNOWN, Situation.NO_OPENINGS}
+QUESTIONS = [
+    (),
+    (Question(QuestionKind.KEEP_ON_FILE, "May we keep your details?"),),
+    (Question(QuestionKind.CALL, "Could we have a quick call?"), Question(QuestionKind.OTHER_ROLE, "Would another role interest you?")),
+]
+BROKEN = [
+    (re.compile(r"  "), "two spaces"),
+    (re.compile(r" [,.;:!?)](?!\w)"), "a space before punctuation"),
+    (re.compile(r"\bknow at\b|\bthe +(role|position)\b(?! \w)|\bthe\s+(at|for|with)\b"), "a hole where a value was"),
+    (re.compile(r"[\[\]{}<>%]|\{\{|\bNone\b|\bnull\b"), "a placeholder"),
+    (re.compile(r"\([mwfdhvx]/[mwfdhvx]", re.IGNORECASE), "a gender tag"),
+    (re.compile(r"^[ \t]+\S|[ \t]+$", re.MULTILINE), "stray whitespace at a line's edge"),
+    (re.compile(r"\n\n\n"), "two blank lines"),
+    (re.compile(r"[,;:]\s*\n\n(?!\S)|,,|\.\.(?!\.)|\s[–—]\s*$", re.MULTILINE), "a dangling punctuation mark"),
+]
+
+
+def test_english_and_the_classifiers_languages_have_templates() -> None:
+    assert "en" in TEMPLATE_LANGUAGES
+
+
+def writer(**settings: object) -> DraftWriter:
+    return DraftWriter(PROFILE, DraftSettings(**settings))  # type: ignore[arg-type]
+
+
+def result(language: str, situation: Situation, formal: bool, name: str, company: str, role: str, **extra: object) -> Classification:
+    stage = STAGE_OF.get(situation, Stage.INTERVIEW if extra.pop("met", False) else Stage.UNKNOWN)
+    ex = Extraction(
+        company=company,
+        role=role,
+        contact_name=name,
+        stage=stage,
+        situation=situation,
+        situation_sure=True,
+        language=language,
+        language_sure=True,
+        register="" if language == "en" else ("formal" if formal else "informal"),
+        **extra,  # type: ignore[arg-type]
+    )
+    return Classification(Label.REJECTION, 0.95, extraction=ex)
+
+
+FLAGS: list[dict[str, object]] = [
+    {},
+    {"offers_feedback": True},
+    {"gives_feedback": True},
+    {"gives_feedback": True, "offers_feedback": True},
+    {"keeps_on_file": True},
+    {"met": True},
+]
+STYLES = {"one": [DraftKind.REPLY], "separate": [DraftKind.THANK_YOU, DraftKind.FEEDBACK_REQUEST]}
+
+
+def renders(language: str) -> Iterator[tuple[tuple[object, ...], str]]:
+    """(what was rendered, the text): every situation and register with every combination of known and
+    unknown name, company and role; and every offer, flag and question with all of them known and with
+    none known."""
+    registers = [True] if language == "en" else [True, False]
+    writers = {style: writer(style=style, feedback_request="always") for style in STYLES}
+    fields = list(itertools.product(NAMES, COMPANIES, ROLES))
+    cases = itertools.chain(
+        itertools.product(list(Situation), registers, fields, [{}], [()]),
+        itertools.product(list(Situation), registers, [fields[0], fields[-1]], FLAGS[1:], QUESTIONS),
+        itertools.product(list(Situation), registers, [fields[0], fields[-1]], [{}], QUESTIONS[1:]),
+    )
+    for situation, formal, (name, company, role), extra, questions in cases:
+        res = result(language, situation, formal, name, company, role, questions=questions, **extra)
+        for style, kinds in STYLES.items():
+            for kind in kinds:
+                where = (language, situation.value, "formal" if formal else "informal", name, company, role, extra, len(questions), kind.value)
+                yield where, writers[style].render(kind, _mail(), res)
+        yield (*where[:-1], "subject"), writers["one"].fallback_subject(res)
+
+
+def _mail():  # type: ignore[no-untyped-def]
+    from agent.domain import IncomingEmail
+
+    return IncomingEmail("INBOX", 1, "<m@x>", "", "Zoë", "zoe@example.com", "", "", None, "")
+
+
+@cache
+def all_renders(language: str) -> list[tuple[tuple[object, ...], str]]:
+    return list(renders(language))
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_every_combination_renders_clean_text(language: str) -> None:
+    seen = 0
+    for where, text in all_renders(language):
+        seen += 1
+        for pattern, what in BROKEN:
+            match = pattern.search(text)
+            assert match is None, f"{what} in {where}: …{text[max(match.start() - 40, 0) : match.end() + 40]!r}…"
+        if where[-1] == "subject":
+            assert text and "\n" not in text, where
+            continue
+        name, company = where[3], where[4]
+        assert text.endswith(USER + "\n"), where
+        assert (name in text) if name else True, where
+        if company and where[1] not in {"no_openings"}:
+            assert company in text, where
+    assert seen > 500
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_no_meeting_is_claimed_before_any_contact(language: str) -> None:
+    met = re.compile(MET_WORDS[language], re.IGNORECASE)
+    for where, text in all_renders(language):
+        situation, extra, questions = where[1], where[6], where[7]
+        if Situation(situation) in NO_CONTACT and not extra.get("met") and not questions:
+            body = text.replace("Zoë", "")
+            assert not met.search(body), f"{where}: {met.search(body)!r} in\n{text}"
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_no_other_candidates_when_the_role_closed_or_the_offer_was_withdrawn(language: str) -> None:
+    others = re.compile(r"candidat|Kandidat|kandidaat|Bewerber|sollicitant", re.IGNORECASE)
+    for where, text in all_renders(language):
+        if where[1] in {"role_closed", "offer_withdrawn"}:
+            assert not others.search(text), f"{where}:\n{text}"
+
+
+@pytest.mark.parametrize("language", [lang for lang in TEMPLATE_LANGUAGES if lang != "en"])
+def test_the_register_shows_in_the_words(language: str) -> None:
+    you = {
+        "de": (r"\b(Sie|Ihnen|Ihr|Ihre|Ihrem|Ihren)\b", r"\b(du|dich|dir|dein|deine|deinem|deinen)\b"),
+        "fr": (r"\b(vous|votre|vos)\b", r"\b(tu|te|toi|ton|ta|tes|t')"),
+        "nl": (r"\b(u|uw)\b", r"\b(je|jij|jou|jouw)\b"),
+        "es": (r"\b(usted|le|su|sus)\b", r"\b(tú|te|ti|tu|tus)\b"),
+    }[language]
+    formal, informal = (re.compile(p, re.IGNORECASE if language != "de" else 0) for p in you)
+    for where, text in all_renders(language):
+        if where[-1] == "subject":
+            continue
+        body = text.replace("Zoë", "")
+        if where[2] == "formal":
+            assert not informal.search(body), f"{where}: {informal.search(body)!r}\n{text}"
+        else:
+            assert not formal.search(body), f"{where}: {formal.search(body)!r}\n{text}"
+
+
+def _hunspell() -> str | None:
+    return shutil.which("hunspell")
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_every_word_is_in_the_languages_dictionary(language: str) -> None:
+    if _hunspell() is None:
+        if os.environ.get("CI"):
+            pytest.fail("hunspell is missing (make system-deps installs it)")
+        pytest.skip("hunspell is not installed")
+    texts = {text for _, text in all_renders(language)}
+    # The values that come from the email, and the user's name, are not the template's words.
+    words = " ".join(texts)
+    for value in (*NAMES, *COMPANIES, *ROLES, USER):
+        if value:
+            words = words.replace(value, " ")
+    proc = subprocess.run(
+        ["hunspell", "-d", DICTIONARIES[language], "-l"], input=words, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    unknown = sorted(set(proc.stdout.split()))
+    assert unknown == [], f"not in the {DICTIONARIES[language]} dictionary: {unknown}"
