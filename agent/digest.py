@@ -205,7 +205,7 @@ def summarise(
     for e in (e for e in this_week if e.id in answers):
         parent = by_id.get(answers[e.id].email_id)
         company = (parent.company if parent else "") or e.company  # the name the user knows from the thread
-        answering = "feedback request" if answers[e.id].kind == "feedback_request" else "thank-you note"
+        answering = {"feedback_request": "feedback request", "reply": "reply"}.get(answers[e.id].kind, "thank-you note")
         replies.append(_mention(e, company, f"Replied to your {answering}", week.zone))
     unsure = [_mention(e, e.company, GUESSES.get(e.label, "not job mail"), week.zone) for e in job if e.uncertain]
     funnel, has_history = _funnel(week, [e for e in emails if e.id not in answers])
@@ -214,7 +214,7 @@ def summarise(
     unsent = sorted({r.name for r in rejections if any(s == "still in Drafts" for _, s in r.drafts)})
     answered = {d.id for d in answers.values()}
     # Nudged in exactly one digest: the one for the week in which the request turned a week old.
-    waiting = [d for d in sent if d.kind == "feedback_request" and d.id not in answered]
+    waiting = [d for d in sent if d.asks_feedback and d.id not in answered]
     waiting = [d for d in waiting if d.created_at and NUDGE_AFTER <= week.end - d.created_at < NUDGE_AFTER + timedelta(weeks=1)]
     unanswered = sorted({(by_id[d.email_id].company if d.email_id in by_id else "") or d.to for d in waiting})
     hard = len(rejections) >= HARD_WEEK_REJECTIONS or any(r.stage == "final round" for r in rejections)
@@ -246,7 +246,7 @@ def _who(e: RecordedEmail) -> str:
 
 
 def _rejection(e: RecordedEmail, drafts: Sequence[StoredDraft], fates: dict[int, Fate], zone: tzinfo) -> Rejection:
-    names = {"thank_you": "Thank-you note", "feedback_request": "Feedback request"}
+    names = {"reply": "Reply", "thank_you": "Thank-you note", "feedback_request": "Feedback request"}
     shown = {"saved": "still in Drafts", "pending": "still in Drafts", "sent": "sent", "discarded": "deleted without sending"}
     mine = [(names.get(d.kind, d.kind), shown.get(fates.get(d.id, Fate(d.status)).status, "")) for d in drafts if d.email_id == e.id]
     return Rejection(_name(e), e.company, e.role, STAGE_NAMES.get(e.stage, ""), _day(e, zone), e.subject, _who(e), tuple(mine))
@@ -255,7 +255,7 @@ def _rejection(e: RecordedEmail, drafts: Sequence[StoredDraft], fates: dict[int,
 def _answers(emails: Sequence[RecordedEmail], drafts: Sequence[StoredDraft], fates: dict[int, Fate]) -> dict[int, StoredDraft]:
     """Emails that answer a reply the user sent, by the email's id: threaded to it, or from the person written to."""
     out: dict[int, StoredDraft] = {}
-    for d in sorted(drafts, key=lambda d: d.kind != "feedback_request"):  # a feedback request is the better match
+    for d in sorted(drafts, key=lambda d: not d.asks_feedback):  # a draft that asked for feedback is the better match
         fate = fates.get(d.id, Fate(d.status))
         ids = {d.message_id, fate.sent_id} - {""}
         for e in emails:

@@ -159,6 +159,7 @@ class DraftPlan:
     to: str
     subject: str
     raw: bytes
+    asks_feedback: bool = False
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,12 @@ class Report:
     company_right: int = 0
     company_total: int = 0
     company_misses: list[tuple[str, str, str]] = field(default_factory=list)
+    situations: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(labelled, read) situation of each labelled rejection."""
+    languages: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(labelled, detected) language of each email that carries one."""
+    scores: list[tuple[float, bool]] = field(default_factory=list)
+    """(P(rejection), is it one) of every email: the reliability curve."""
 
     @property
     def precision(self) -> float:
@@ -129,6 +135,31 @@ class Report:
     @property
     def company_accuracy(self) -> float:
         return self.company_right / self.company_total if self.company_total else 0.0
+
+    @property
+    def situation_accuracy(self) -> float:
+        total = sum(self.situations.values())
+        return sum(n for (want, got), n in self.situations.items() if want == got) / total if total else 0.0
+
+    @property
+    def language_accuracy(self) -> float:
+        total = sum(self.languages.values())
+        return sum(n for (want, got), n in self.languages.items() if want == got) / total if total else 0.0
+
+    def reliability(self, bins: int = 10) -> list[tuple[float, float, int, float]]:
+        """(from, to, emails, share that are rejections) for each band of P(rejection) that holds emails."""
+        out = []
+        for b in range(bins):
+            low, high = b / bins, (b + 1) / bins
+            inside = [truth for p, truth in self.scores if low <= p < high or (b == bins - 1 and p == 1.0)]
+            if inside:
+                out.append((low, high, len(inside), sum(inside) / len(inside)))
+        return out
+
+    @property
+    def confidently_wrong(self) -> int:
+        """Emails called right or wrong about being a rejection with P ≥ 0.9 (or ≤ 0.1), and wrong."""
+        return sum(1 for p, truth in self.scores if (p >= 0.9 and not truth) or (p <= 0.1 and truth))
 
 
 def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -> Report:
@@ -151,6 +182,12 @@ def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -
             report.tn += 1
         if predicted != row.is_rejection:
             report.misclassified.append((row.id, row.subtype, result.label.value, result.confidence))
+        p_rejection = result.confidence if result.label.value == "rejection" else 1.0 - result.confidence
+        report.scores.append((p_rejection, row.is_rejection))
+        if row.situation and row.is_rejection:
+            report.situations[(row.situation, result.extraction.situation.value)] += 1
+        if row.language:
+            report.languages[(row.language, result.extraction.language)] += 1
         if row.company:
             report.company_total += 1
             if same_company(result.extraction.company, row.company):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,20 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         counts = report.by_subtype[key]
         table.add_row(key, str(counts["right"]), str(counts["wrong"]) if counts["wrong"] else "")
     console.print(table)
+    if report.situations:
+        total = sum(report.situations.values())
+        console.print(f"situation right on {report.situation_accuracy:.1%} of {total} labelled rejections")
+        wrong = Counter({pair: n for pair, n in report.situations.items() if pair[0] != pair[1]})
+        if wrong:
+            console.print("  most confused (labelled → read): " + ", ".join(f"{a} → {b} ({n})" for (a, b), n in wrong.most_common(6)))
+    if report.languages:
+        console.print(f"language right on {report.language_accuracy:.1%} of {sum(report.languages.values())} emails")
+    curve = report.reliability()
+    console.print(
+        "calibration (P(rejection) band: emails, share that are rejections): "
+        + ", ".join(f"{low:.1f}–{high:.1f}: {n}, {share:.2f}" for low, high, n, share in curve)
+    )
+    console.print(f"confidently wrong (P ≥ 0.9 or ≤ 0.1 and wrong): {report.confidently_wrong} of {len(report.scores)}")
     if report.misclassified:
         console.print("misclassified: " + ", ".join(f"{i} ({sub} → {label} {conf:.2f})" for i, sub, label, conf in report.misclassified))
     if show_companies and report.company_misses:

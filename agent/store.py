@@ -50,6 +50,7 @@ class StoredDraft:
     email_id: int = 0
     to: str = ""
     created_at: datetime | None = None
+    asks_feedback: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ class Store:
                     subject=plan.subject,
                     raw=plan.raw,
                     folder=drafts_folder,
+                    asks_feedback=plan.asks_feedback,
                 )
                 s.add(d)
                 s.flush()
@@ -404,6 +406,7 @@ def _stored(d: DraftRecord) -> StoredDraft:
         email_id=d.email_id,
         to=d.to,
         created_at=_aware(d.created_at),
+        asks_feedback=d.asks_feedback,
     )
 
 

@@ -85,6 +85,8 @@ class DraftRecord(SQLModel, table=True):
     kind: str
     parent_message_id: str
     message_id: str = Field(index=True, unique=True)
+    asks_feedback: bool = False
+    """The draft asks for feedback (a feedback request, or a reply that holds one): the digest follows it up."""
     to: str = ""
     subject: str = ""
     raw: bytes = b""

@@ -103,6 +103,7 @@ def draft(parent: RecordedEmail, kind: str = "thank_you", *, status: str = "save
         email_id=parent.id,
         to=parent.sender,
         created_at=created or parent.recorded_at,
+        asks_feedback=kind == "feedback_request",
     )
 
 

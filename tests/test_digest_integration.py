@@ -152,7 +152,8 @@ def _config(tmp_path: Path, account: ImapAccount, smtp: SmtpServer | None = None
     extra = _smtp_toml(smtp)
     extra += f'\n[digest]\nto = "{DIGEST_TO}"\ntimezone = "UTC"\n'
     extra += "\n[goals]\napplications_per_week = 5\nnetworking_contacts_per_week = 2\nlearning_hours_per_week = 3\n"
-    return make_rebound(tmp_path, account, extra=extra)
+    # Two drafts per rejection, so that one can be sent and its sibling kept.
+    return make_rebound(tmp_path, account, extra=extra, drafts={"style": "separate"})
 
 
 def _build(tmp_path: Path, account: ImapAccount) -> Scenario:

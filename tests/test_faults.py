@@ -567,7 +567,7 @@ def test_append_refused(tmp_path: Path, dovecot_factory: DovecotFactory, start_d
     wait_done(rebound, proc, account, len(parents))
     stop_daemon(proc, rebound)
 
-    assert draft_keys(account) == sorted((p, "thank_you") for p in parents)
+    assert draft_keys(account) == sorted((p, "reply") for p in parents)
     assert {r[4] for r in rebound.draft_rows()} == {"saved"}
     print(f"APPEND refused {rebound.log.count('NOPERM')} time(s) by the daemon before the ACL was fixed")
 
@@ -647,10 +647,10 @@ def test_two_daemons_on_one_account_and_database(tmp_path: Path, imap_account: I
 
 
 def test_failing_message_is_retried_a_bounded_number_of_times(tmp_path: Path, imap_account: ImapAccount) -> None:
-    # A broken thank-you template (a user's override) makes every rejection fail; other mail is fine.
+    # A broken reply template (a user's override) makes every rejection fail; other mail is fine.
     templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "thank_you.txt.j2").write_text("Hi {{ first_name }}, {{ no_such_variable }}\n")
+    (templates / "en").mkdir(parents=True)
+    (templates / "en" / "reply.txt.j2").write_text("Hi {{ first_name }}, {{ no_such_variable }}\n")
     imap_account.append("INBOX", rejection("<fails@fenwickhale.com>"))
     imap_account.append("INBOX", next(m.raw for m in backlog(40, tag="fine") if m.label == "not_job"))
     rebound = make_rebound(tmp_path, imap_account, drafts={"templates_dir": templates, "feedback_request": "never"})

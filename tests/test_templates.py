@@ -173,7 +173,7 @@ def test_no_other_candidates_when_the_role_closed_or_the_offer_was_withdrawn(lan
 def test_the_register_shows_in_the_words(language: str) -> None:
     you = {
         "de": (r"\b(Sie|Ihnen|Ihr|Ihre|Ihrem|Ihren)\b", r"\b(du|dich|dir|dein|deine|deinem|deinen)\b"),
-        "fr": (r"\b(vous|votre|vos)\b", r"\b(tu|te|toi|ton|ta|tes|t')"),
+        "fr": (r"\b(vous|votre|vos)\b", r"\b(tu|te|toi|ton|ta|tes)\b|\bt['’]"),
         "nl": (r"\b(u|uw)\b", r"\b(je|jij|jou|jouw)\b"),
         "es": (r"\b(usted|le|su|sus)\b", r"\b(tú|te|ti|tu|tus)\b"),
     }[language]

@@ -140,6 +140,7 @@ class DraftWriter:
             to=to_addr,
             subject=subject,
             raw=msg.as_bytes(policy=SMTP),
+            asks_feedback=kind is DraftKind.FEEDBACK_REQUEST or (kind is DraftKind.REPLY and self.wording(result).ask_feedback),
         )
 
 

@@ -2,7 +2,7 @@
 
 emailrecord.invites_reapply becomes keeps_on_file (kept on file, talent pool or invited to apply
 again); emailrecord gains gives_feedback, situation and language; rejectionrecord gains situation
-and check_reasons.
+and check_reasons; draftrecord gains asks_feedback (a 0.1 feedback_request draft asked for it).
 
 Revision ID: 0002
 Revises: 0001
@@ -29,9 +29,14 @@ def upgrade() -> None:
     with op.batch_alter_table("rejectionrecord") as batch:
         batch.add_column(sa.Column("situation", sa.String(), nullable=False, server_default=""))
         batch.add_column(sa.Column("check_reasons", sa.String(), nullable=False, server_default="[]"))
+    with op.batch_alter_table("draftrecord") as batch:
+        batch.add_column(sa.Column("asks_feedback", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.execute(sa.text("UPDATE draftrecord SET asks_feedback = :yes WHERE kind = 'feedback_request'").bindparams(yes=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("draftrecord") as batch:
+        batch.drop_column("asks_feedback")
     with op.batch_alter_table("rejectionrecord") as batch:
         batch.drop_column("check_reasons")
         batch.drop_column("situation")
