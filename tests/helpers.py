@@ -345,7 +345,7 @@ def imap_sessions(account: ImapAccount) -> list[tuple[int, str]]:
 START_TIMEOUT = 30.0
 DRAFT_TIMEOUT = 20.0
 RECONNECT_TIMEOUT = 15.0
-STOP_TIMEOUT = 2.0
+STOP_TIMEOUT = 10.0  # generous for a loaded CI machine; the daemon itself notices SIGTERM within a second
 
 StartDaemon = Callable[[Rebound], subprocess.Popen[str]]
 

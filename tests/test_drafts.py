@@ -107,6 +107,8 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
     subject = one_draft(incoming(subject=""))["Subject"]
     assert subject.startswith("Thank you") and "Data Analyst" in subject and "Acme" in subject
     assert one_draft(incoming(subject=""), rejection(role="", company=""))["Subject"] == "Thank you"
+    german = one_draft(incoming(subject=""), rejection(language="de", register="formal"))["Subject"]
+    assert "Data Analyst" in german and not german.startswith("Thank")
 
 
 

@@ -64,8 +64,8 @@ BROKEN = [
 ]
 
 
-def test_english_and_the_classifiers_languages_have_templates() -> None:
-    assert "en" in TEMPLATE_LANGUAGES
+def test_every_language_the_classifier_reads_has_templates() -> None:
+    assert TEMPLATE_LANGUAGES == ["de", "en", "es", "fr", "nl"]
 
 
 def writer(**settings: object) -> DraftWriter:
@@ -97,7 +97,7 @@ FLAGS: list[dict[str, object]] = [
     {"keeps_on_file": True},
     {"met": True},
 ]
-STYLES = {"one": [DraftKind.REPLY], "separate": [DraftKind.THANK_YOU, DraftKind.FEEDBACK_REQUEST]}
+STYLES = {"one": [DraftKind.REPLY], "separate": [DraftKind.THANK_YOU, DraftKind.FEEDBACK_REQUEST], "request only": [DraftKind.FEEDBACK_REQUEST]}
 
 
 def renders(language: str) -> Iterator[tuple[tuple[object, ...], str]]:
@@ -105,7 +105,11 @@ def renders(language: str) -> Iterator[tuple[tuple[object, ...], str]]:
     unknown name, company and role; and every offer, flag and question with all of them known and with
     none known."""
     registers = [True] if language == "en" else [True, False]
-    writers = {style: writer(style=style, feedback_request="always") for style in STYLES}
+    writers = {
+        "one": writer(feedback_request="always"),
+        "separate": writer(style="separate", feedback_request="always"),
+        "request only": writer(style="separate", thank_you=False, feedback_request="always"),
+    }
     fields = list(itertools.product(NAMES, COMPANIES, ROLES))
     cases = itertools.chain(
         itertools.product(list(Situation), registers, fields, [{}], [()]),
@@ -116,7 +120,7 @@ def renders(language: str) -> Iterator[tuple[tuple[object, ...], str]]:
         res = result(language, situation, formal, name, company, role, questions=questions, **extra)
         for style, kinds in STYLES.items():
             for kind in kinds:
-                where = (language, situation.value, "formal" if formal else "informal", name, company, role, extra, len(questions), kind.value)
+                where = (language, situation.value, "formal" if formal else "informal", name, company, role, extra, len(questions), style, kind.value)
                 yield where, writers[style].render(kind, _mail(), res)
         yield (*where[:-1], "subject"), writers["one"].fallback_subject(res)
 
@@ -159,6 +163,17 @@ def test_no_meeting_is_claimed_before_any_contact(language: str) -> None:
         if Situation(situation) in NO_CONTACT and not extra.get("met") and not questions:
             body = text.replace("Zoë", "")
             assert not met.search(body), f"{where}: {met.search(body)!r} in\n{text}"
+
+
+AGAIN = {"en": r"\bagain\b", "de": r"noch einmal|nochmals", "fr": r"\bencore\b", "nl": r"nogmaals|opnieuw", "es": r"de nuevo|otra vez"}
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_a_feedback_request_sent_alone_does_not_thank_again(language: str) -> None:
+    again = re.compile(AGAIN[language], re.IGNORECASE)
+    for where, text in all_renders(language):
+        if where[-1] == "feedback_request" and where[-2] == "request only":
+            assert not again.search(text), f"{where}:\n{text}"
 
 
 @pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)

@@ -97,5 +97,7 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "keep_on_file": ex.keeps_on_file,
         "answers": tuple(a for a in answers if a != QuestionKind.FEEDBACK.value),
         "user_name": user_name,
+        # A feedback request sent beside a thank-you may say "again"; sent alone, it may not.
+        "follows_thanks": settings.style == "separate" and settings.thank_you,
     }
     return Wording(language, context, tuple(check), ask_feedback)
