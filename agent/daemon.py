@@ -14,7 +14,7 @@ from typing import Protocol
 
 import schedule
 
-from agent.errors import AuthError, MailboxError, StoreError
+from agent.errors import AuthError, ConfigError, MailboxError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,11 @@ IDLE_SECONDS = 25 * 60
 BACKOFF_START = 1.0
 BACKOFF_CAP = 30.0
 STABLE_AFTER = 60.0
-# A rejected password won't fix itself in seconds; don't hammer the server (or lock the account).
-AUTH_RETRY_SECONDS = 15 * 60
+# A login refused after a good start (the server in maintenance, a password command whose agent
+# is locked) won't fix itself in seconds: back off from a minute up to a quarter of an hour, so
+# the server is not hammered and the account not locked.
+AUTH_RETRY_START = 60.0
+AUTH_RETRY_CAP = 15 * 60.0
 
 
 @dataclass
@@ -69,13 +72,19 @@ def install_signal_handlers(stop: threading.Event) -> None:
 
 
 class Daemon:
-    """Connect, pass, wait, repeat; every failure becomes a wait, never an exit."""
+    """Connect, pass, wait, repeat; after a good start every failure becomes a wait, never an exit.
+
+    Before the first successful login, a refused login or a bad config ends the run (the user is
+    there to read the one line that says why); afterwards they are waited out like an outage.
+    """
 
     def __init__(self, connect: Callable[[], Session], stop: threading.Event, scheduler: schedule.Scheduler | None = None) -> None:
         self.connect = connect
         self.stop = stop
         self.scheduler = scheduler or schedule.Scheduler()
         self.backoff = Backoff()
+        self.auth_backoff = Backoff(start=AUTH_RETRY_START, cap=AUTH_RETRY_CAP)
+        self.started = False
         self._auth_reported = False
 
     def run(self) -> None:
@@ -84,21 +93,32 @@ class Daemon:
             started = time.monotonic()
             try:
                 self._connected_loop(started)
-            except AuthError as exc:
+            except (AuthError, ConfigError) as exc:
+                if not self.started:
+                    raise
+                delay = self.auth_backoff.next_delay()
                 if not self._auth_reported:
-                    log.error("%s; retrying every %d minutes (fix the password and restart to retry now)", exc, AUTH_RETRY_SECONDS // 60)
+                    log.error("%s; it worked before, so Rebound keeps trying (next in %.0f s, at most every %d minutes)", exc, delay,
+                              AUTH_RETRY_CAP // 60)
                     self._auth_reported = True
-                self.stop.wait(AUTH_RETRY_SECONDS)
+                self.stop.wait(delay)
             except (MailboxError, StoreError) as exc:
                 if time.monotonic() - started >= STABLE_AFTER:
                     self.backoff.reset()
                 delay = self.backoff.next_delay()
                 log.warning("%s; reconnecting in %.1f s", exc, delay)
                 self.stop.wait(delay)
+            except Exception as exc:  # a bug or a surprise from a library: logged and retried, never an exit
+                delay = self.backoff.next_delay()
+                log.error("unexpected %s: %s; trying again in %.1f s (run with -v for the details)", exc.__class__.__name__, exc, delay)
+                log.info("the unexpected error's traceback", exc_info=True)
+                self.stop.wait(delay)
 
     def _connected_loop(self, started: float) -> None:
         session = self.connect()
+        self.started = True
         self._auth_reported = False
+        self.auth_backoff.reset()
         try:
             while not self.stop.is_set():
                 session.run_pass()

@@ -24,13 +24,13 @@ from filelock import FileLock, Timeout
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from agent.config import DigestSettings, Settings, SmtpSettings, default_data_dir
-from agent.digest import HISTORY_WEEKS, Fate, Week, WeekDigest, parse_week, summarise, week_of
-from agent.domain import MailSource
+from agent.digest import HISTORY_WEEKS, Week, WeekDigest, parse_week, summarise, week_of
+from agent.domain import Fate, MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
+from agent.ledger import Ledger
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
-from agent.sent import sent_copies
-from agent.store import Store, StoredDraft
+from agent.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -75,32 +75,6 @@ def due_at(week: Week, settings: DigestSettings) -> datetime:
     offset = (DAYS.index(settings.day) - 1) % 7 + 1
     hour, minute = (int(p) for p in settings.time.split(":"))
     return datetime.combine(week.start.date() + timedelta(days=offset), time(hour, minute), tzinfo=week.zone)
-
-
-# --- drafts on the server -------------------------------------------------------------------
-
-
-def track_drafts(source: MailSource, store: Store, drafts: Sequence[StoredDraft]) -> dict[int, Fate]:
-    """Look each draft up: still in Drafts by Message-ID, else sent (agent/sent.py), else discarded."""
-    drafts_folder, sent = source.drafts_folder(), source.sent_folder()
-    fates: dict[int, Fate] = {}
-    missing = []
-    for d in drafts:
-        if d.status == "pending":
-            fates[d.id] = Fate("pending")  # not APPENDed yet: the next pass saves it
-        elif source.find_message_id(drafts_folder, d.message_id) is not None:
-            fates[d.id] = Fate("saved")
-        else:
-            missing.append(d)
-    copies = sent_copies(source, sent, missing, {d.message_id for d in drafts}) if sent and missing else {}
-    for d in missing:
-        # A sent message moved out of Sent was still sent.
-        fates[d.id] = Fate("sent", copies[d.id]) if d.id in copies else Fate("sent" if d.status == "sent" else "discarded")
-    for d in drafts:
-        if fates[d.id].status != d.status:
-            store.set_draft_status(d.id, fates[d.id].status)
-            log.info("draft %s (%s) is now %s", d.message_id, d.kind, fates[d.id].status)
-    return fates
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -242,7 +216,7 @@ class DigestService:
         fates = {d.id: Fate(d.status) for d in drafts}
         if source is not None:
             try:
-                fates = track_drafts(source, self.store, drafts)
+                fates = Ledger(source, self.store, account).settle(drafts, source.drafts_folder())
             except MailboxError as exc:  # a digest with last week's draft states beats no digest
                 log.warning("cannot check drafts on the server (%s); showing their state as last seen", exc)
         return summarise(week, emails, drafts, fates, self.settings.goals, self.settings.profile.name)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from agent.config import GoalSettings
+from agent.domain import Fate
 from agent.store import RecordedEmail, StoredDraft
 
 # The funnel compares the week with the average of this many weeks before it.
@@ -94,14 +95,6 @@ def parse_week(text: str, zone: tzinfo) -> Week:
 
 
 # --- what the digest says -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fate:
-    """What became of one draft: saved (still a draft), sent, discarded or pending; and the Message-ID it left under."""
-
-    status: str
-    sent_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,23 @@ class DraftPlan:
 
 
 @dataclass(frozen=True)
+class Fate:
+    """What became of one draft: saved (still a draft), sent, discarded or pending; and the Message-ID it left under."""
+
+    status: str
+    sent_id: str = ""
+
+
+@dataclass(frozen=True)
+class ServerDraft:
+    """A draft of Rebound's found on the server: where it is, its Message-ID, and which kind it is."""
+
+    uid: int
+    message_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class FolderState:
     """What the server says about a folder right now."""
 
@@ -181,8 +198,10 @@ class MailSource(Protocol):
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]: ...
     def drafts_folder(self) -> str: ...
     def sent_folder(self) -> str | None: ...
+    def trash_folder(self) -> str | None: ...
     def append_draft(self, folder: str, raw: bytes) -> int | None: ...
     def find_message_id(self, folder: str, message_id: str) -> int | None: ...
     def find_replies_to(self, folder: str, message_id: str) -> list[int]: ...
+    def find_drafts_for(self, folder: str, parent_message_id: str) -> list[ServerDraft]: ...
     def append_message(self, folder: str, raw: bytes) -> None: ...
     def close(self) -> None: ...

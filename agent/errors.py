@@ -13,6 +13,10 @@ class MailboxError(ReboundError):
     """An IMAP or Maildir operation failed (connect, login, fetch, append)."""
 
 
+class ConnectionLost(MailboxError):
+    """The connection to the mail server broke (or never came up): retried by reconnecting."""
+
+
 class AuthError(MailboxError):
     """The server rejected the credentials; retrying soon will not help."""
 

@@ -20,9 +20,9 @@ from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedComma
 from imap_tools.mailbox import BaseMailBox
 
 from agent.config import ImapSettings
-from agent.domain import FolderState, IncomingEmail
-from agent.errors import AuthError, CertificateError, MailboxError
-from agent.parse import parse_email
+from agent.domain import FolderState, IncomingEmail, ServerDraft
+from agent.errors import AuthError, CertificateError, ConnectionLost, MailboxError
+from agent.parse import parse_email, server_draft
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ SENT_NAMES = (
     "Verzonden",
     "Enviados",
 )
+TRASH_NAMES = ("Trash", "Deleted Items", "Deleted Messages", "[Gmail]/Trash", "[Google Mail]/Trash", "INBOX.Trash", "Papierkorb", "Corbeille",
+               "Prullenbak", "Papelera")
 # How long one IDLE poll waits: SIGTERM is noticed within this.
 IDLE_POLL_SECONDS = 1.0
 # Bytes of body fetched for a message over the size cap: the text parts come first in real mail.
@@ -96,7 +98,7 @@ def _operation(what: str) -> Iterator[None]:
     except MailboxLoginError as exc:
         raise AuthError(f"{what}: the server rejected the username or password") from exc
     except imaplib.IMAP4.abort as exc:
-        raise MailboxError(f"{what}: connection lost ({exc})") from exc
+        raise ConnectionLost(f"{what}: connection lost ({exc})") from exc
     except imaplib.IMAP4.error as exc:
         raise MailboxError(f"{what}: server said {exc}") from exc
     except UnexpectedCommandStatusError as exc:
@@ -108,7 +110,7 @@ def _operation(what: str) -> Iterator[None]:
     except ImapToolsError as exc:
         raise MailboxError(f"{what}: {exc}") from exc
     except (OSError, EOFError) as exc:
-        raise MailboxError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+        raise ConnectionLost(f"{what}: {exc.__class__.__name__}: {exc}") from exc
 
 
 class ImapMailbox:
@@ -165,7 +167,15 @@ class ImapMailbox:
             self._selected = folder
 
     def folder_state(self, folder: str) -> FolderState:
-        """UIDVALIDITY and UIDNEXT of a folder."""
+        """UIDVALIDITY and UIDNEXT of a folder, as of now.
+
+        Each pass starts here. When the folder is still selected from the last pass, a NOOP lets the
+        server bring this connection's view up to date first: Dovecot syncs a selected mailbox at the
+        end of a command, so a SEARCH straight after new mail arrived would not yet see it.
+        """
+        if self._selected == folder:
+            with _operation(f"refresh folder {folder!r}"):
+                self.box.client.noop()
         with _operation(f"status of folder {folder!r}"):
             status = self.box.folder.status(folder, ["UIDVALIDITY", "UIDNEXT"])
         return FolderState(folder, int(status["UIDVALIDITY"]), int(status.get("UIDNEXT", 0)))
@@ -282,6 +292,10 @@ class ImapMailbox:
         """The folder flagged \\Sent, else one with a common name, else None."""
         return self._special("\\Sent", SENT_NAMES)
 
+    def trash_folder(self) -> str | None:
+        """The folder flagged \\Trash, else one with a common name, else None."""
+        return self._special("\\Trash", TRASH_NAMES)
+
     def append_draft(self, folder: str, raw: bytes) -> int | None:
         """APPEND a draft flagged \\Draft; returns its UID when the server reports APPENDUID."""
         with _operation(f"save draft to {folder!r}"):
@@ -308,6 +322,19 @@ class ImapMailbox:
         with _operation(f"search {folder!r} for replies to {message_id}"):
             return [int(uid) for uid in self.box.uids(AND(header=H("In-Reply-To", message_id)))]
 
+    def find_drafts_for(self, folder: str, parent_message_id: str) -> list[ServerDraft]:
+        """Rebound's drafts in a folder that answer this Message-ID (In-Reply-To and an X-Rebound-Draft header)."""
+        uids = self.find_replies_to(folder, parent_message_id)
+        if not uids:
+            return []
+        found = []
+        with _operation(f"fetch headers from {folder!r}"):
+            for msg in self.box.fetch(uid_list=[str(u) for u in uids], mark_seen=False, headers_only=True, bulk=True):
+                draft = server_draft(int(msg.uid or 0), msg.raw)  # type: ignore[attr-defined]
+                if draft is not None:
+                    found.append(draft)
+        return found
+
     def append_message(self, folder: str, raw: bytes) -> None:
         """APPEND an unread message (the digest, when no SMTP server is configured)."""
         with _operation(f"deliver to {folder!r}"):
@@ -316,23 +343,23 @@ class ImapMailbox:
 
     # --- waiting ---------------------------------------------------------------------------
 
-    def wait_for_change(self, stop: threading.Event, max_seconds: float) -> bool:
-        """IDLE on the first watched folder until something arrives, stop is set, or max_seconds pass.
+    def idle(self, folder: str, stop: threading.Event, max_seconds: float) -> bool:
+        """IDLE on a folder until the server reports a change (True), stop is set, or max_seconds pass.
 
         Polls the socket once a second so SIGTERM is honoured at once; max_seconds must stay
         below 29 minutes (RFC 2177), after which the caller simply re-issues it.
         """
-        folder = self.settings.folders[0]
         self._select(folder)
         deadline = time.monotonic() + max_seconds
+        changed = False
         with _operation(f"IDLE on {folder!r}"):
             self.box.idle.start()  # type: ignore[no-untyped-call]
             try:
                 while not stop.is_set() and time.monotonic() < deadline:
                     polled = time.monotonic()
-                    responses = self.box.idle.poll(timeout=IDLE_POLL_SECONDS)
-                    if responses:
-                        return True
+                    if self.box.idle.poll(timeout=IDLE_POLL_SECONDS):
+                        changed = True
+                        break
                     if time.monotonic() - polled < IDLE_POLL_SECONDS / 2:
                         # Nothing, yet at once: the socket was readable with no response in it,
                         # i.e. the connection is closed (EOF). Polling again would spin a core.
@@ -341,7 +368,15 @@ class ImapMailbox:
                 self.box.idle.stop()  # type: ignore[no-untyped-call]
             # A connection dropped during IDLE answers poll() with [] like a timeout; NOOP tells.
             self.box.client.noop()
-        return False
+        # News that arrived with the end of IDLE or with the NOOP is filed by imaplib, not returned.
+        untagged = self.box.client.untagged_responses
+        for kind in _CHANGES:
+            changed |= untagged.pop(kind, None) is not None
+        return changed
+
+
+# Untagged responses that mean new mail (flag changes and expunges need no pass).
+_CHANGES = ("EXISTS", "RECENT")
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from agent.domain import FolderState, IncomingEmail
+from agent.domain import FolderState, IncomingEmail, ServerDraft
 from agent.errors import MailboxError
-from agent.parse import parse_email
+from agent.parse import parse_email, server_draft
 
 UIDLIST = "rebound-uidlist.json"
 
@@ -105,6 +105,10 @@ class MaildirSource:
         """The Sent subfolder, if there is one."""
         return "Sent" if self._dir("Sent").is_dir() else None
 
+    def trash_folder(self) -> str | None:
+        """The Trash subfolder, if there is one."""
+        return "Trash" if self._dir("Trash").is_dir() else None
+
     def append_draft(self, folder: str, raw: bytes) -> int | None:
         """Store a draft with the Draft and Seen flags (Maildir 'D' and 'S')."""
         msg = mailbox.MaildirMessage(raw)
@@ -132,6 +136,19 @@ class MaildirSource:
         if not self._dir(folder).is_dir():
             return []
         return [uid for uid, mail in self._read(folder, sorted(self._uids(folder).values())) if mail.in_reply_to == message_id]
+
+    def find_drafts_for(self, folder: str, parent_message_id: str) -> list[ServerDraft]:
+        """Rebound's drafts in a folder that answer this Message-ID."""
+        if not self._dir(folder).is_dir():
+            return []
+        by_uid = {u: k for k, u in self._uids(folder).items()}
+        box = self._maildir(folder)
+        found = []
+        for uid in self.find_replies_to(folder, parent_message_id):
+            draft = server_draft(uid, box.get_bytes(by_uid[uid]))
+            if draft is not None:
+                found.append(draft)
+        return found
 
     def close(self) -> None:
         """Nothing to close: every call opens and closes its own files."""

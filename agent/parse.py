@@ -15,7 +15,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import ClassVar
 
-from agent.domain import IncomingEmail
+from agent.domain import IncomingEmail, ServerDraft
 
 # Enough for any real MIME tree; a 2,000-deep hostile one is cut here instead of recursing.
 MAX_MIME_DEPTH = 50
@@ -289,3 +289,13 @@ def format_address(name: str, addr: str) -> str:
         return str(Address(display_name=fold(name), addr_spec=addr))
     except (ValueError, IndexError):
         return addr
+
+
+def server_draft(uid: int, raw: bytes) -> ServerDraft | None:
+    """The draft in these bytes when Rebound wrote it (its X-Rebound-Draft header says which kind), else None."""
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        kind = fold(headers.get("X-Rebound-Draft"))
+    except Exception:  # noqa: BLE001 - a header this broken is not one Rebound wrote
+        return None
+    return ServerDraft(uid, parse_email(raw).message_id, kind) if kind else None

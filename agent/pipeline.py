@@ -11,8 +11,8 @@ from agent.classifier import Classifier
 from agent.domain import Classification, DraftKind, IncomingEmail, MailSource
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
-from agent.sent import sent_copies
-from agent.store import Store, StoredDraft
+from agent.ledger import Ledger
+from agent.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,89 +60,21 @@ class Processor:
         self.writer = writer
         self.options = options
         self.clock = clock
+        self.ledger = Ledger(source, store, options.account)
 
     def run_once(self) -> PassSummary:
-        """Reconcile unfinished drafts, then handle every new message in every watched folder."""
+        """Settle the drafts already written, then handle every new message in every watched folder."""
         summary = PassSummary()
         drafts_folder = self.source.drafts_folder()
-        summary.drafts_saved += self.reconcile(drafts_folder)
+        summary.drafts_saved += self.ledger.reconcile(drafts_folder)
         self.check_saved(drafts_folder)
         for folder in self.options.folders:
             self._folder(folder, drafts_folder, summary)
         return summary
 
-    def reconcile(self, drafts_folder: str) -> int:
-        """Finish drafts recorded before a crash: find them on the server before APPENDing again."""
-        saved = 0
-        pending = self.store.pending_drafts(self.options.account)
-        if not pending:
-            return 0
-        missing = []
-        for draft in pending:
-            uid = self.source.find_message_id(drafts_folder, draft.message_id)
-            if uid is not None:
-                self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
-                log.info("draft %s was already in %s (uid %s)", draft.message_id, drafts_folder, uid)
-            else:
-                missing.append(draft)
-        sent = self.source.sent_folder()
-        copies = self._sent_copies(sent, missing) if sent and missing else {}
-        for draft in missing:
-            if draft.id in copies:
-                self.store.set_draft_status(draft.id, "sent", folder=sent)
-                log.info("draft %s (reply to %s) was already sent", draft.message_id, draft.parent_message_id)
-            else:
-                saved += self._append(draft, drafts_folder)
-        return saved
-
     def check_saved(self, drafts_folder: str) -> None:
-        """Notice saved drafts the user has since sent (marked sent) or deleted (marked discarded).
-
-        Each pass fetches the headers of our own drafts only, by the UIDs they were saved under, and
-        checks their Message-IDs. Only when one seems gone is the whole Drafts folder searched by
-        Message-ID, so a folder deleted and re-created (new UIDVALIDITY, UIDs reused) cannot fool it;
-        a draft found there under a new UID is remembered by that UID. Sent is searched only for
-        the drafts that are really gone.
-        """
-        saved = [d for d in self.store.drafts(self.options.account, statuses=("saved",)) if d.folder in ("", drafts_folder)]
-        if not saved:
-            return
-        by_uid = self.source.message_ids(drafts_folder, sorted({d.uid for d in saved if d.uid}))
-        gone = [d for d in saved if not d.uid or by_uid.get(d.uid) != d.message_id]
-        if not gone:
-            return
-        everywhere = {mid: uid for uid, mid in self.source.message_ids(drafts_folder, self.source.uids_after(drafts_folder, 0)).items()}
-        for draft in gone:
-            if draft.message_id in everywhere:
-                self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=everywhere[draft.message_id])
-        gone = [d for d in gone if d.message_id not in everywhere]
-        if not gone:
-            return
-        sent = self.source.sent_folder()
-        copies = self._sent_copies(sent, gone) if sent else {}
-        for draft in gone:
-            if draft.id in copies:
-                self.store.set_draft_status(draft.id, "sent", folder=sent)
-                log.info("draft %s (reply to %s) was sent as %s", draft.message_id, draft.parent_message_id, copies[draft.id])
-            else:
-                self.store.set_draft_status(draft.id, "discarded")
-                log.info("draft %s (reply to %s) was deleted from %s", draft.message_id, draft.parent_message_id, drafts_folder)
-
-    def _sent_copies(self, sent: str, drafts: list[StoredDraft]) -> dict[int, str]:
-        """Which of these drafts are in Sent (agent/sent.py)."""
-        everyone = self.store.drafts(self.options.account)
-        # A sibling sent earlier competes for the replies in Sent, so its copy is not taken for one of these.
-        parents = {d.parent_message_id for d in drafts}
-        earlier = [d for d in everyone if d.status == "sent" and d.parent_message_id in parents]
-        return sent_copies(self.source, sent, [*drafts, *earlier], {d.message_id for d in everyone})
-
-    def _append(self, draft: StoredDraft, drafts_folder: str) -> int:
-        uid = self.source.append_draft(drafts_folder, draft.raw)
-        self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
-        log.info(
-            "saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id
-        )
-        return 1
+        """Notice the saved drafts the user has since sent or deleted (agent/ledger.py)."""
+        self.ledger.settle(self.store.drafts(self.options.account, statuses=("saved",)), drafts_folder)
 
     def _new_uids(self, folder: str) -> tuple[int, list[int], int]:
         """UIDVALIDITY, the UIDs to handle, and the UID the cursor may move to once they are handled.
@@ -175,6 +107,8 @@ class Processor:
         uidvalidity, uids, considered = self._new_uids(folder)
         if uids:
             log.info("%s: %d new message(s)", folder, len(uids))
+        else:
+            log.debug("%s: nothing new", folder)
         for start in range(0, len(uids), BATCH):
             mails = list(self.source.fetch(folder, uids[start : start + BATCH]))
             summary.seen += len(mails)
@@ -235,7 +169,7 @@ class Processor:
             " uncertain" if result.uncertain else "",
         )
         for draft in stored:
-            summary.drafts_saved += self._append(draft, drafts_folder)
+            summary.drafts_saved += self.ledger.place(draft, drafts_folder)
         summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))
 
 

@@ -19,8 +19,6 @@ from sqlalchemy.engine import Connection, Engine
 from agent.errors import StoreError
 
 log = logging.getLogger(__name__)
-# Alembic narrates each step at INFO; the user gets one line from us instead.
-logging.getLogger("alembic").setLevel(logging.WARNING)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"

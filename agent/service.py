@@ -19,6 +19,7 @@ from agent.errors import AlreadyRunning
 from agent.mailbox import ImapMailbox
 from agent.pipeline import PassOptions, PassSummary, Processor
 from agent.store import Store
+from agent.watch import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -59,29 +60,36 @@ class App:
         self.writer = DraftWriter(settings.profile, settings.drafts)
         self.options = PassOptions(settings.account, settings.imap.folders, settings.imap.since_days)
 
-    def connect(self) -> ImapSession:
-        """Log in and return a session ready for passes."""
-        password = self.settings.imap.resolve_password("imap")
-        mailbox = ImapMailbox(self.settings.imap, password)
-        return ImapSession(self, mailbox)
+    def mailbox(self) -> ImapMailbox:
+        """A new logged-in connection."""
+        return ImapMailbox(self.settings.imap, self.settings.imap.resolve_password("imap"))
+
+    def connect(self, *, watch: bool = False) -> ImapSession:
+        """Log in and return a session ready for passes; with watch, one IDLE connection per watched folder too."""
+        return ImapSession(self, self.mailbox(), watch=watch)
 
 
 class ImapSession(Session):
-    """One IMAP connection: passes over it, and IDLE (or a plain wait) between them."""
+    """One IMAP connection for the passes; between them, the folder watchers' IDLE (or a plain wait)."""
 
-    def __init__(self, app: App, mailbox: ImapMailbox) -> None:
+    def __init__(self, app: App, mailbox: ImapMailbox, *, watch: bool = False) -> None:
         self.app = app
         self.mailbox = mailbox
         self.processor = Processor(mailbox, app.store, app.classifier, app.writer, app.options)
-        self.use_idle = app.settings.imap.idle and mailbox.supports_idle
+        self.watchers: Watchers | None = None
+        if watch and app.settings.imap.idle and mailbox.supports_idle:
+            self.watchers = Watchers(app.settings.imap.folders, app.mailbox)
+            self.watchers.start()
         log.info(
             "connected to %s as %s (%s)",
             app.settings.imap.host,
             app.settings.imap.username,
-            "IDLE" if self.use_idle else f"polling every {app.settings.imap.poll_seconds} s",
+            f"IDLE on {', '.join(app.settings.imap.folders)}" if self.watchers else f"polling every {app.settings.imap.poll_seconds} s",
         )
 
     def run_pass(self) -> PassSummary:
+        if self.watchers is not None:
+            self.watchers.wake.clear()  # what arrives from now on wakes the next pass
         summary = self.processor.run_once()
         if summary.seen or summary.drafts_saved:
             log.info(
@@ -95,12 +103,14 @@ class ImapSession(Session):
         return summary
 
     def wait(self, stop: threading.Event, seconds: float) -> None:
-        if self.use_idle:
-            self.mailbox.wait_for_change(stop, seconds)
+        if self.watchers is not None and self.watchers.pushing:
+            self.watchers.wait(stop, seconds)
         else:
             stop.wait(min(seconds, self.app.settings.imap.poll_seconds))
 
     def close(self) -> None:
+        if self.watchers is not None:
+            self.watchers.close()
         self.mailbox.close()
 
 

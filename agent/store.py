@@ -294,8 +294,10 @@ class Store:
             ).all()
             return [_stored(r) for r in rows]
 
-    def set_draft_status(self, draft_id: int, status: str, *, folder: str | None = None, uid: int | None = None) -> None:
-        """Mark a draft saved (with where it landed), sent or discarded."""
+    def set_draft_status(
+        self, draft_id: int, status: str, *, folder: str | None = None, uid: int | None = None, message_id: str | None = None
+    ) -> None:
+        """Mark a draft saved (with where it landed), sent or discarded; message_id links it to a draft found on the server."""
         with self.session() as s:
             row = s.get(DraftRecord, draft_id)
             if row is None:
@@ -306,6 +308,8 @@ class Store:
                 row.folder = folder
             if uid is not None:
                 row.uid = uid
+            if message_id is not None:
+                row.message_id = message_id
             if status == "saved" and row.saved_at is None:
                 row.saved_at = utcnow()
             s.add(row)

@@ -13,9 +13,9 @@ from agent.evaluate import LabelledEmail, evaluate, read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 # Floors a little under today's figures: a retrain that loses ground fails here, not in the field.
-MIN_PRECISION = 0.88
-MIN_RECALL = 0.87
-MIN_COMPANY = 0.82
+MIN_PRECISION = 0.93
+MIN_RECALL = 0.89
+MIN_COMPANY = 0.80
 
 
 def _build_module():  # type: ignore[no-untyped-def]

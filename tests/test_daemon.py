@@ -17,7 +17,7 @@ import schedule
 
 from agent import daemon as daemon_module
 from agent.daemon import BACKOFF_CAP, Backoff, Daemon, Session, install_signal_handlers
-from agent.errors import AuthError, MailboxError, StoreError
+from agent.errors import AuthError, ConfigError, MailboxError, StoreError
 
 JOIN = 5.0  # generous bound for "the thread finished"; the tests assert tighter ones themselves
 
@@ -220,33 +220,54 @@ def test_lost_connection_during_pass_reconnects(stop: threading.Event) -> None:
     assert len(d.backoff.given) == 1
 
 
-def test_auth_error_logged_once(stop: threading.Event, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(daemon_module, "AUTH_RETRY_SECONDS", 0.01)
+def test_a_refused_login_at_start_ends_the_run(stop: threading.Event) -> None:
+    def connect() -> Session:
+        raise AuthError("login: the server rejected the username or password")
+
+    with pytest.raises(AuthError):
+        Daemon(connect, stop).run()
+
+
+def test_a_failing_password_command_at_start_ends_the_run(stop: threading.Event) -> None:
+    def connect() -> Session:
+        raise ConfigError("[imap] password_command 'pass' failed: CalledProcessError")
+
+    with pytest.raises(ConfigError):
+        Daemon(connect, stop).run()
+
+
+@pytest.mark.parametrize("error", [AuthError("login: rejected"), ConfigError("[imap] password_command 'pass' failed: CalledProcessError")])
+def test_after_a_good_start_a_refused_login_is_retried_and_logged_once(
+    stop: threading.Event, caplog: pytest.LogCaptureFixture, error: Exception
+) -> None:
     calls = 0
+
+    def drop(s: FakeSession) -> None:
+        raise MailboxError("connection lost")
 
     def connect() -> Session:
         nonlocal calls
         calls += 1
+        if calls == 1:
+            return FakeSession(on_pass=drop)
         if calls == 6:
             stop.set()
-        raise AuthError("login: the server rejected the username or password")
+        raise error
 
     d = Daemon(connect, stop)
+    d.backoff = RecordingBackoff()
+    d.auth_backoff = Backoff(start=0.01, cap=0.02)
     with caplog.at_level(logging.DEBUG, logger="agent.daemon"):
         finish(start(d))
     assert calls == 6
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    assert "rejected the username or password" in errors[0].getMessage()
-    # A bad password is not a flaky network: it doesn't climb the reconnect backoff.
-    assert d.backoff.attempt == 0
+    assert len(errors) == 1 and str(error) in errors[0].getMessage()
+    # A refused login is not a flaky network: it waits on its own, longer backoff.
+    assert d.auth_backoff.attempt == 5 and d.backoff.attempt == 1
 
 
-def test_auth_error_reported_again_after_a_good_login(
-    stop: threading.Event, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(daemon_module, "AUTH_RETRY_SECONDS", 0.01)
-    script = ["auth", "auth", "ok", "auth", "auth", "last"]
+def test_auth_error_reported_again_after_a_good_login(stop: threading.Event, caplog: pytest.LogCaptureFixture) -> None:
+    script = ["ok", "auth", "auth", "ok", "auth", "last"]
     calls = 0
 
     def drop(s: FakeSession) -> None:
@@ -264,10 +285,33 @@ def test_auth_error_reported_again_after_a_good_login(
 
     d = Daemon(connect, stop)
     d.backoff = RecordingBackoff()
+    d.auth_backoff = Backoff(start=0.01, cap=0.02)
     with caplog.at_level(logging.WARNING, logger="agent.daemon"):
         finish(start(d))
     assert calls == len(script)
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 2
+
+
+def test_an_unexpected_error_in_a_pass_is_logged_and_retried(stop: threading.Event, caplog: pytest.LogCaptureFixture) -> None:
+    sessions: list[FakeSession] = []
+
+    def explode_then_stop(s: FakeSession) -> None:
+        if len(sessions) == 1:
+            raise UnicodeEncodeError("ascii", "<8-bit-ü@x>", 7, 8, "ordinal not in range(128)")
+        stop.set()
+
+    def connect() -> Session:
+        sessions.append(FakeSession(on_pass=explode_then_stop))
+        return sessions[-1]
+
+    d = Daemon(connect, stop)
+    d.backoff = RecordingBackoff()
+    with caplog.at_level(logging.INFO, logger="agent.daemon"):
+        finish(start(d))
+    assert len(sessions) == 2 and sessions[0].closed.is_set()
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "UnicodeEncodeError" in error.getMessage() and error.exc_info is None
+    assert any(r.exc_info for r in caplog.records if r.levelno == logging.INFO), "the traceback is there at -v"
 
 
 def overdue_job(scheduler: schedule.Scheduler, func: Callable[[], None]) -> schedule.Job:

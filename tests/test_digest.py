@@ -32,7 +32,6 @@ from agent.delivery import (
     render,
     subject_line,
     template_env,
-    track_drafts,
     week_to_sum_up,
     weekly_scheduler,
 )
@@ -40,6 +39,7 @@ from agent.digest import ADVICE, MAX_STEPS, Fate, Week, WeekDigest, parse_week, 
 from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Stage
 from agent.drafts import DraftWriter
 from agent.errors import ConfigError, MailboxError
+from agent.ledger import Ledger
 from agent.parse import parse_email
 from agent.resources import templates_dir
 from agent.store import RecordedEmail, Store, StoredDraft
@@ -406,6 +406,12 @@ class FakeMailbox:
     def find_replies_to(self, folder: str, message_id: str) -> list[int]:
         return [uid for uid, raw in enumerate(self.folders[folder], 1) if parse_email(raw).in_reply_to == message_id]
 
+    def uids_after(self, folder: str, last_uid: int) -> list[int]:
+        return list(range(last_uid + 1, len(self.folders[folder]) + 1))
+
+    def message_ids(self, folder: str, uids: Sequence[int]) -> dict[int, str]:
+        return {uid: parse_email(self.folders[folder][uid - 1]).message_id for uid in uids if 0 < uid <= len(self.folders[folder])}
+
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         for uid in uids:
             yield parse_email(self.folders[folder][uid - 1], folder=folder, uid=uid)
@@ -447,7 +453,7 @@ def recorded(store: Store, n: int, stage: Stage = Stage.INTERVIEW, when: datetim
     return store.record(ACCOUNT, incoming, result, plans, uidvalidity=1, drafts_folder="Drafts")
 
 
-def test_track_drafts_finds_each_drafts_fate(tmp_path: Path) -> None:
+def test_the_ledger_finds_each_drafts_fate(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
     box = FakeMailbox()
     kept_both = recorded(store, 1)
@@ -460,7 +466,7 @@ def test_track_drafts_finds_each_drafts_fate(tmp_path: Path) -> None:
     box.folders["Sent"].append(as_sent(sent_thanks[0].raw, "<client-2@example.org>"))
     drafts = store.drafts(ACCOUNT)
 
-    fates = track_drafts(box, store, drafts)
+    fates = Ledger(box, store, ACCOUNT).settle(drafts, box.drafts_folder())
 
     by_id = {d.id: d for d in drafts}
     assert [fates[d.id].status for d in kept_both] == ["saved", "saved"]
@@ -470,7 +476,7 @@ def test_track_drafts_finds_each_drafts_fate(tmp_path: Path) -> None:
     assert {d.id: d.status for d in store.drafts(ACCOUNT)} == {i: fates[i].status for i in by_id}
 
     box.folders["Sent"].clear()  # moved out of Sent later: still sent
-    again = track_drafts(box, store, store.drafts(ACCOUNT))
+    again = Ledger(box, store, ACCOUNT).settle(store.drafts(ACCOUNT), box.drafts_folder())
     assert again[sent_thanks[0].id].status == "sent"
 
 

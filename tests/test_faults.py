@@ -602,21 +602,37 @@ def auth_failures(account: ImapAccount) -> int:
     return len(re.findall(rf"auth failed, \d+ attempts.*user=<{re.escape(account.user)}>", log))
 
 
-def test_wrong_password_backs_off_and_says_so_once(tmp_path: Path, imap_account: ImapAccount, start_daemon: StartDaemon) -> None:
+def test_a_wrong_password_at_start_ends_run_with_one_line(tmp_path: Path, imap_account: ImapAccount) -> None:
     rebound = make_rebound(tmp_path, imap_account, password="not-the-password")
-    proc = start_daemon(rebound)
-    wait_for(lambda: "rejected" in rebound.log or proc.poll() is not None, START_TIMEOUT, "the login to be rejected", interval=0.05)
-    # Any other connection error is retried within 1 s at first: 3 s with no retry means the long wait.
-    time.sleep(3)
+    result = rebound.run("run", timeout=START_TIMEOUT)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]  # `run` logs its progress; the last line says why it ended
+    assert line.startswith("rebound: ") and "rejected" in line and imap_account.user in line, result.stderr
+    assert "not-the-password" not in result.stderr + result.stdout
+    assert wait_for(lambda: auth_failures(imap_account), 5, "Dovecot to log the failed login") == 1
 
+
+def test_a_login_refused_after_a_good_start_is_waited_out_and_said_once(
+    tmp_path: Path, imap_account: ImapAccount, start_daemon: StartDaemon
+) -> None:
+    # The password comes from a command (a password manager); after a good start it begins to give a wrong one.
+    secret = tmp_path / "secret.txt"
+    secret.write_text(imap_account.password + "\n")
+    rebound = make_rebound(tmp_path, imap_account, imap={"password_env": None, "password_command": ["cat", str(secret)]})
+    proc = start_daemon(rebound)
+    wait_idle(imap_account, proc, rebound, timeout=START_TIMEOUT)
+    secret.write_text("not-the-password\n")
+    imap_account.kick()  # the server drops every session: the daemon must log in again
+
+    wait_for(lambda: "rejected" in rebound.log, RECONNECT_TIMEOUT, "the new login to be refused", interval=0.05)
+    # A refused login after a good start is retried from a minute on: 3 s later it is still waiting, not exited.
+    time.sleep(3)
     assert proc.poll() is None, rebound.log
     errors = [line for line in rebound.log.splitlines() if "rejected" in line]
-    assert len(errors) == 1, rebound.log
-    assert "ERROR" in errors[0] and imap_account.user in errors[0] and "minutes" in errors[0], errors[0]
-    assert wait_for(lambda: auth_failures(imap_account), 5, "Dovecot to log the failed login") == 1
+    assert len(errors) == 1 and "ERROR" in errors[0] and "keeps trying" in errors[0], rebound.log
     stop_daemon(proc, rebound)  # SIGTERM ends the long wait at once
     assert "not-the-password" not in rebound.log
-    print(f"wrong password: {errors[0].split(': ', 1)[1]}")
 
 
 def test_two_daemons_on_one_account_and_database(tmp_path: Path, imap_account: ImapAccount, start_daemon: StartDaemon) -> None:

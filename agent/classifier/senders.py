@@ -119,7 +119,8 @@ PLATFORMS = word_set(
     "myworkday myworkdaysite myworkdayjobs workday greenhouse lever icims smartrecruiters taleo ashby successfactors bamboohr ashbyhq jobvite "
     "workable workablemail recruitee teamtailor breezy breezyhr jazzhr applytojob personio linkedin indeed glassdoor ziprecruiter monster seek "
     "hackerrank hackerrankforwork codesignal codility testgorilla hirevue sparkhire modernhire docusign hellosign adobesign calendly goodtime "
-    "paradox peopleadmin paycomonline governmentjobs zoom teams google softgarden rippling pinpointhq homerun freshteam zohorecruit dayforce")
+    "paradox peopleadmin paycomonline governmentjobs zoom teams google softgarden rippling pinpointhq homerun freshteam zohorecruit dayforce "
+    "xing stepstone jobalerts android ios online")
 _MAIL_HOSTS = PLATFORMS | word_set("gmail googlemail outlook yahoo hotmail icloud proton protonmail example mail email company me live aol btinternet hey")
 _NOT_DOMAIN_NAMES = word_set("com org net io co uk de fr nl es eu ca au us careers jobs mail email hire talent recruiting notifications app gov edu "
                              "ac be ar cl se ie za pl")
@@ -213,10 +214,18 @@ def is_title(text: str) -> bool:
         re.match(r"(head|director|vp|chief|co-?founder|founder|managing|senior|junior|lead)\b", text, re.IGNORECASE))
 
 
+# A person addressed or signing with a title ('Mrs J Farrow', 'Frau Gut', 'Dr. Molina') is never the employer.
+HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|hr|fr|mme|madame|monsieur|mlle|m|sr|sra|srta|señor|señora|dhr|mevr|mevrouw|"
+                       r"meneer|heer)\.?\s", re.IGNORECASE)
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(utc|gmt|cet|cest|est|pst|bst)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def valid_org_name(text: str, title_ok: bool = False) -> bool:
-    """A name: capitalised words (and 'of', '&', 'de'), no placeholder, no job title, no department, no time of day."""
+    """A name: capitalised words (and 'of', '&', 'de'), no placeholder, no job title, no department, no time of day, no person."""
     if not text or len(text) > 60 or PLACEHOLDER.search(text) or _WEEKDAYS.search(text) or not re.search(r"[^\W\d_]{2}", text):
+        return False
+    if HONORIFIC.match(text) or _CLOCK.search(text):
         return False
     if any(w[0].islower() and w.lower() not in NAME_CONNECTORS and not re.search(r"[A-Z]", w) for w in re.findall(r"(?<![\w'’-])[^\W\d_][\w'’-]*", text)):  # '7shifts': a word glued to a digit is part of a name
         return False  # a phrase ('where things stand', 'is an Equal Opportunity Employer'), not a name

@@ -31,6 +31,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 def _setup_logging(verbose: int) -> None:
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     root = logging.getLogger()
+    # Alembic narrates every step (and its plugins, as they load) at INFO; agent/schema.py says in one line what changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     elif verbose:

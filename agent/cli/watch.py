@@ -54,7 +54,7 @@ def run(ctx: click.Context) -> None:
     install_signal_handlers(stop)
     with single_instance(settings):
         app = App(settings)
-        daemon = Daemon(app.connect, stop, scheduler=digest_scheduler(app))
+        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app))
         log.info("rebound %s watching %s", __version__, ", ".join(settings.imap.folders))
         daemon.run()
     log.info("stopped")

@@ -31,6 +31,8 @@ _REQUISITION = re.compile(
 _CODE = re.compile(r"\s*[-–—|,#]?\s*\b(?=[\w/.-]*\d)[A-Z]{0,5}[-/]?\d[\w/.-]*$")
 # A trailing segment after a dash, bar or comma: a team, a place, a contract type.
 _SEGMENT = re.compile(r"\s+[-–—|]\s+|\s*[|·]\s*|,\s+")
+# A person with a title ('Mrs J Farrow', 'Frau Gut') is not a company a reply can name.
+_HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|mme|madame|monsieur|sr|sra|señor|señora|dhr|mevr|mevrouw)\.?\s", re.IGNORECASE)
 _LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
 
 
@@ -51,7 +53,7 @@ def clean_role(role: str) -> str:
 
 def clean_company(company: str) -> str:
     """The employer's name as people say it; '' for a placeholder or anything that does not read as a name."""
-    if not company or _PLACEHOLDER.search(company):
+    if not company or _PLACEHOLDER.search(company) or _HONORIFIC.match(company):
         return ""
     text = _GENDER.sub("", company)
     text = _PARENTHESIS.sub("", text)

@@ -1,0 +1,148 @@
+"""Rebound's drafts on the server: placed once, and what became of them, decided in one place.
+
+The server is the source of truth. Before a draft is APPENDed, Drafts is searched for a draft of
+Rebound's that already answers the same email (In-Reply-To and X-Rebound-Draft), Sent for a reply
+the user already sent, and Trash for one they threw away: so a new or restored database, a second
+machine, or a crash between APPEND and commit never doubles a draft, and a database that was lost
+finds every draft again. Afterwards each pass (and the digest) asks what became of the drafts
+saved earlier: still in Drafts (perhaps under a new UID), sent (found in Sent, agent/sent.py),
+or deleted.
+
+Looking one draft up must not stop the pass: a server that chokes on one search (an 8-bit
+Message-ID) leaves that draft as it was, logged, and the others go on. Only a lost connection
+stops the pass, to be retried by reconnecting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from itertools import groupby
+
+from agent.domain import Fate, MailSource, ServerDraft
+from agent.errors import ConnectionLost
+from agent.sent import sent_copies
+from agent.store import Store, StoredDraft
+
+log = logging.getLogger(__name__)
+
+
+class Ledger:
+    """The drafts of one account, kept in step with one mail source."""
+
+    def __init__(self, source: MailSource, store: Store, account: str) -> None:
+        self.source = source
+        self.store = store
+        self.account = account
+
+    # --- writing a draft ----------------------------------------------------------------------
+
+    def place(self, draft: StoredDraft, drafts_folder: str) -> int:
+        """Put a recorded draft on the server unless it (or an answer to the same email) is there already; 1 if APPENDed."""
+        try:
+            if self._found(draft, drafts_folder):
+                return 0
+        except ConnectionLost:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one odd email must not stop the pass; it stays pending
+            log.warning("cannot look for existing replies to %s (%s: %s); the draft waits for the next pass",
+                        draft.parent_message_id, exc.__class__.__name__, exc)
+            return 0
+        uid = self.source.append_draft(drafts_folder, draft.raw)
+        self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
+        log.info("saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id)
+        return 1
+
+    def _found(self, draft: StoredDraft, drafts_folder: str) -> bool:
+        """Link the draft to what the server already holds for its email, if anything; True when it needs no APPEND."""
+        known = {d.message_id for d in self.store.drafts(self.account)} - {draft.message_id}
+        on_server = [d for d in self.source.find_drafts_for(drafts_folder, draft.parent_message_id) if d.message_id not in known]
+        if on_server:
+            match = _best(on_server, draft)
+            self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=match.uid, message_id=match.message_id)
+            log.info("a %s draft answering %s was already in %s (uid %s): linked, not written again", match.kind,
+                     draft.parent_message_id, drafts_folder, match.uid)
+            return True
+        sent = self.source.sent_folder()
+        if sent:
+            replies = [uid for uid in self.source.find_replies_to(sent, draft.parent_message_id)]
+            copies = [m for m in self.source.message_ids(sent, replies).values() if m not in known] if replies else []
+            if copies:
+                self.store.set_draft_status(draft.id, "sent", folder=sent, message_id=copies[0])
+                log.info("%s was already answered from %s: no draft", draft.parent_message_id, sent)
+                return True
+        trash = self.source.trash_folder()
+        thrown = [d for d in self.source.find_drafts_for(trash, draft.parent_message_id) if d.message_id not in known] if trash else []
+        if thrown:
+            self.store.set_draft_status(draft.id, "discarded", folder=trash, message_id=thrown[0].message_id)
+            log.info("a draft answering %s is in %s: you deleted it, so it is not written again", draft.parent_message_id, trash)
+            return True
+        return False
+
+    def reconcile(self, drafts_folder: str) -> int:
+        """Finish drafts recorded but not yet on the server (a crash, a refused APPEND); how many were APPENDed."""
+        return sum(self.place(draft, drafts_folder) for draft in self.store.pending_drafts(self.account))
+
+    # --- what became of them ------------------------------------------------------------------
+
+    def settle(self, drafts: Sequence[StoredDraft], drafts_folder: str) -> dict[int, Fate]:
+        """What became of each draft: still in Drafts, sent, or deleted; the store learns every change."""
+        fates: dict[int, Fate] = {d.id: Fate("pending") for d in drafts if d.status == "pending"}
+        placed = [d for d in drafts if d.status != "pending"]
+        if not placed:
+            return fates
+        # Our own drafts by the UIDs they were saved under: one FETCH of headers, the usual case.
+        by_uid = self.source.message_ids(drafts_folder, sorted({d.uid for d in placed if d.uid and d.folder in ("", drafts_folder)}))
+        gone = []
+        for d in placed:
+            if d.uid and by_uid.get(d.uid) == d.message_id:
+                fates[d.id] = Fate("saved")
+            else:
+                gone.append(d)
+        if gone and any(d.status != "sent" for d in gone):
+            # Only when one seems gone is the whole folder read: a folder deleted and re-created
+            # (new UIDVALIDITY, UIDs reused) or a client that re-saved a draft under a new UID.
+            everywhere = {mid: uid for uid, mid in self.source.message_ids(drafts_folder, self.source.uids_after(drafts_folder, 0)).items()}
+            for d in [d for d in gone if d.message_id in everywhere]:
+                fates[d.id] = Fate("saved")
+                if d.uid != everywhere[d.message_id]:
+                    self.store.set_draft_status(d.id, "saved", folder=drafts_folder, uid=everywhere[d.message_id])
+            gone = [d for d in gone if d.message_id not in everywhere]
+        fates.update(self._sent_or_deleted(gone))
+        for d in drafts:
+            if fates[d.id].status != d.status:
+                self.store.set_draft_status(d.id, fates[d.id].status, folder=self.source.sent_folder() if fates[d.id].status == "sent" else None)
+                log.info("draft %s (reply to %s) is now %s", d.message_id, d.parent_message_id, fates[d.id].status)
+        return fates
+
+    def _sent_or_deleted(self, gone: Sequence[StoredDraft]) -> dict[int, Fate]:
+        sent = self.source.sent_folder()
+        everyone = self.store.drafts(self.account)
+        ours = {d.message_id for d in everyone}
+        fates: dict[int, Fate] = {}
+        for parent, group in groupby(sorted(gone, key=lambda d: d.parent_message_id), key=lambda d: d.parent_message_id):
+            drafts = list(group)
+            copies: dict[int, str] = {}
+            if sent:
+                # A sibling sent earlier competes for the replies in Sent, so its copy is not taken for one of these.
+                earlier = [d for d in everyone if d.status == "sent" and d.parent_message_id == parent and d not in drafts]
+                try:
+                    copies = sent_copies(self.source, sent, [*drafts, *earlier], ours)
+                except ConnectionLost:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - this email's drafts keep their state; the others are settled
+                    log.warning("cannot look in %s for replies to %s (%s: %s)", sent, parent, exc.__class__.__name__, exc)
+                    for d in drafts:
+                        fates[d.id] = Fate(d.status)
+                    continue
+            for d in drafts:
+                # A sent message moved out of Sent was still sent.
+                fates[d.id] = Fate("sent", copies[d.id]) if d.id in copies else Fate("sent" if d.status == "sent" else "discarded")
+        return fates
+
+
+def _best(found: Sequence[ServerDraft], draft: StoredDraft) -> ServerDraft:
+    """The server's draft that stands for this one: itself (a crash after APPEND), else one of its kind, else any."""
+    return next((f for f in found if f.message_id == draft.message_id), None) or next(
+        (f for f in found if f.kind == draft.kind), found[0]
+    )
