@@ -115,10 +115,10 @@ class Extraction:
     register: str = ""
     """'formal' or 'informal' (Sie/du, vous/tu, u/je, usted/tú); '' for English."""
     questions: tuple[Question, ...] = ()
-    company_doubt: str = ""
-    """A company name the extractor found but was not sure enough of to use."""
-    role_doubt: str = ""
-    """A role the extractor found but was not sure enough of to use."""
+    company_sure: bool = True
+    """Whether the evidence for the company is strong enough for a reply to name it."""
+    role_sure: bool = True
+    """Whether the evidence for the role is strong enough for a reply to name it."""
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ class Classifier:
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
         rejection = rejection_score(cats)
-        if sum(1 for t in doc if t.is_alpha) < MIN_WORDS:
+        if _fewer_words_than(doc, MIN_WORDS):
             # A bag of words with nothing in it returns the classifiers' priors at full
             # confidence; empty or garbled mail is no one's decision, so say so.
             label, confidence = Label.NOT_JOB, 0.0
@@ -88,3 +88,13 @@ class Classifier:
             extraction = Extraction(human_sender=not is_automated(address) if address else True)
         return Classification(label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction)
 
+
+def _fewer_words_than(doc: spacy.tokens.Doc, n: int) -> bool:
+    """Whether the Doc holds fewer than n alphabetic words; stops at the n-th, as most mail has them in its subject."""
+    seen = 0
+    for token in doc:
+        if token.is_alpha:
+            seen += 1
+            if seen >= n:
+                return False
+    return True

@@ -111,7 +111,8 @@ _GENERIC_WORDS = re.compile(
     r"assessment|offer|update|status|schedule|reschedul\w*|paused|hold|application|applications|candidature|bewerbung|sollicitatie|"
     r"candidatura|jobs|alert|digest|matches|newsletter|welcome|congratulations|thank|thanks|regards|outcome|results?|feedback|next steps?|"
     r"notice|withdrawal|equal opportunity|eoe|cv|résumé|resume|important|urgent|final|onsite|agenda|calendar|event|part-time|full-time|"
-    r"remote|lender|employer|email|coding|share|pre-employment|acquisition|portal|platform|onboarding)\b", re.IGNORECASE)
+    r"remote|lender|employer|email|coding|share|pre-employment|acquisition|portal|platform|onboarding|confidential|vertraulich|"
+    r"vertrouwelijk|confidentiel|confidencial|private|privat|privé|privado|request|anfrage|aanvraag|demande|solicitud)\b", re.IGNORECASE)
 _WEEKDAYS = re.compile(r"^((mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
                        r"november|december|noon|midnight|reception|building|floor|suite|room|gate|office|department)$|^\S+ \d", re.IGNORECASE)
 # Hiring tools and mail hosts: their names and domains say nothing about the employer.

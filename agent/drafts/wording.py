@@ -64,10 +64,12 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
     role, company = clean_role(ex.role), clean_company(ex.company)
     if ex.role and not role:
         check.append(f"role: left out “{ex.role}”, which did not read as a job title")
-    if ex.role_doubt:
-        check.append(f"role: left out “{ex.role_doubt}”, which Rebound was not sure of")
-    if ex.company_doubt:
-        check.append(f"company: left out “{ex.company_doubt}”, which Rebound was not sure of")
+    elif role and not ex.role_sure:
+        check.append(f"role: left out “{role}”, which Rebound was not sure of")
+        role = ""
+    if company and not ex.company_sure:
+        check.append(f"company: left out “{company}”, which Rebound was not sure of")
+        company = ""
     if not ex.situation_sure:
         check.append("situation: the email does not say how far your application got, so the reply does not mention it")
     ask_feedback = feedback_wanted(ex, settings)
