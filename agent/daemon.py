@@ -86,7 +86,7 @@ class Daemon:
                 self._connected_loop(started)
             except AuthError as exc:
                 if not self._auth_reported:
-                    log.error("%s; retrying every %d minutes (fix the password and restart to retry now)", exc, AUTH_RETRY_SECONDS // 60)
+                    log.error("%s; retrying every %d minutes (%s)", exc, AUTH_RETRY_SECONDS // 60, exc.remedy)
                     self._auth_reported = True
                 self.stop.wait(AUTH_RETRY_SECONDS)
             except (MailboxError, StoreError) as exc:

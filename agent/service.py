@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
@@ -19,6 +20,9 @@ from agent.errors import AlreadyRunning
 from agent.mailbox import ImapMailbox
 from agent.pipeline import PassOptions, PassSummary, Processor
 from agent.store import Store
+
+if TYPE_CHECKING:
+    from agent.oauth.bearer import BearerTokens
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,7 @@ class App:
 
     def connect(self) -> ImapSession:
         """Log in and return a session ready for passes."""
-        password = self.settings.imap.resolve_password("imap")
-        mailbox = ImapMailbox(self.settings.imap, password)
+        mailbox = ImapMailbox(self.settings.imap, imap_credentials(self.settings))
         return ImapSession(self, mailbox)
 
 
@@ -102,6 +105,15 @@ class ImapSession(Session):
 
     def close(self) -> None:
         self.mailbox.close()
+
+
+def imap_credentials(settings: Settings) -> str | BearerTokens:
+    """What the IMAP login presents: the password, or the account's OAuth2 tokens."""
+    if settings.imap.auth == "oauth2":
+        from agent.oauth.account import bearer_tokens
+
+        return bearer_tokens(settings)
+    return settings.imap.resolve_password("imap")
 
 
 def db_path_hint(settings: Settings) -> Path | None:
