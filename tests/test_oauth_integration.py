@@ -9,10 +9,12 @@ user's part (opening the verification page, following the browser's redirect).
 from __future__ import annotations
 
 import base64
+import json
 import re
 import socket
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -288,43 +290,95 @@ def test_vv_output_holds_no_token(setup: Setup) -> None:
 # --- the digest over SMTP with the same tokens ---------------------------------------------------
 
 
-def test_smtp_oauth2_sends_the_digest_with_the_accounts_token(setup: Setup) -> None:
+@dataclass
+class OAuthSmtp:
+    port: int
+    received: list[bytes]
+    refused: list[str]
+
+
+@pytest.fixture
+def oauth_smtp(setup: Setup) -> Iterator[OAuthSmtp]:
+    """aiosmtpd taking only XOAUTH2, each token checked with the local OAuth server, as Dovecot does."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
     oauth = setup.oauth
-    received: list[bytes] = []
+    state = OAuthSmtp(0, [], [])
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            received.append(envelope.original_content or b"")
+            state.received.append(envelope.original_content or b"")
             return "250 OK"
 
         async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
-            # Gmail's way: a refused token gets a JSON challenge, the client answers empty, then 535.
             fields = dict(p.split("=", 1) for p in base64.b64decode(args[1]).decode().split("\x01") if "=" in p)
             token = fields.get("auth", "").removeprefix("Bearer ")
-            with urllib.request.urlopen(urllib.request.Request(f"{oauth.base}/introspect", data=f"token={token}".encode()), timeout=10) as r:
-                ok = b'"active": true' in r.read() and fields.get("user") == setup.user
+            request = urllib.request.Request(f"{oauth.base}/introspect", data=urllib.parse.urlencode({"token": token}).encode())
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                ok = json.load(answer).get("active") is True and fields.get("user") == setup.user
             if not ok:
-                await server.challenge_auth('{"status":"401","schemes":"bearer"}')
+                # Gmail's way: a JSON challenge, which the client must answer with an empty line, then 535.
+                state.refused.append(token)
+                answer_line = await server.challenge_auth('{"status":"401","schemes":"bearer"}')
+                assert answer_line == b"", "the client answered the error challenge with something other than an empty line"
             return AuthResult(success=ok, handled=False)
 
     with socket.socket() as probe:  # aiosmtpd's Controller cannot take port 0
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, auth_require_tls=False)
+        state.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port, auth_require_tls=False)
     controller.start()
     try:
-        with setup.rebound.config.open("a") as f:
-            f.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nauth = "oauth2"\n')
-        sign_in_by_device(setup)
-        setup.deliver_rejection()
-        once(setup)
-        oauth.expire_access_tokens()  # the digest's SMTP login refreshes (the IMAP check may do it first)
-        result = _use(setup, _env(setup), "digest", "--send", "--force")
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert len(received) == 1
+        yield state
     finally:
         controller.stop()
 
+
+def test_smtp_oauth2_sends_the_digest_with_the_accounts_token(setup: Setup, oauth_smtp: OAuthSmtp) -> None:
+    with setup.rebound.config.open("a") as f:
+        f.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {oauth_smtp.port}\nsecurity = "none"\nauth = "oauth2"\n')
+    sign_in_by_device(setup)
+    setup.deliver_rejection()
+    once(setup)
+    result = _use(setup, _env(setup), "digest", "--send", "--force")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(oauth_smtp.received) == 1 and not oauth_smtp.refused
+
+
+def test_smtp_refreshes_once_when_its_token_is_refused(setup: Setup, oauth_smtp: OAuthSmtp) -> None:
+    from agent.config import SmtpSettings, load_settings
+    from agent.delivery import send_smtp
+    from agent.oauth.account import oauth_client, token_folder
+    from agent.oauth.bearer import BearerTokens
+    from agent.oauth.store import TokenStore
+
+    sign_in_by_device(setup)
+    setup.oauth.expire_access_tokens()  # the saved token still looks good to Rebound; the server says no
+    settings = load_settings(setup.rebound.config)
+    store = TokenStore(settings.account, token_folder(settings), use_keyring=False)  # where `rebound auth` put them
+    tokens = BearerTokens(oauth_client(settings), store, settings.imap.username)
+    msg = EmailMessage()
+    msg["From"] = msg["To"] = setup.user
+    msg["Subject"] = "Your week"
+    msg.set_content("hello")
+    smtp = SmtpSettings(host="127.0.0.1", port=oauth_smtp.port, security="none", auth="oauth2")
+    send_smtp(smtp, msg, setup.user, setup.user, tokens)
+    assert len(oauth_smtp.refused) == 1 and len(oauth_smtp.received) == 1
+    assert setup.oauth.count("token:refresh_token", ok=True) == 1
+
+
+def test_oauthbearer_where_the_server_offers_nothing_else(tmp_path: Path, dovecot_factory: DovecotFactory) -> None:
+    user = f"bearer-{uuid.uuid4().hex[:8]}@example.com"
+    with running_oauth_server(user) as oauth:
+        server = dovecot_factory(tls=False, oauth2_introspection_url=f"{oauth.base}/introspect", oauth2_mechanisms="oauthbearer")
+        account = ImapAccount(server=server, user=user, password="unused")
+        rebound = make_rebound(tmp_path, account, imap={"password_env": None, "auth": "oauth2"}, extra=_oauth_toml(oauth))
+        rebound.password = None
+        setup = Setup(oauth, server, user, rebound)
+        sign_in_by_device(setup)
+        message_id = setup.deliver_rejection()
+        oauth.expire_access_tokens()  # and a refused OAUTHBEARER login is retried once, refreshed
+        once(setup)
+        assert replies_to(setup, message_id)
+        assert oauth.count("token:refresh_token", ok=True) == 1
