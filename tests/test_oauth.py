@@ -10,7 +10,10 @@ import base64
 import re
 import socket
 import stat
+import threading
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +31,7 @@ from agent.oauth.bearer import BearerTokens, SaslResponder, oauthbearer, xoauth2
 from agent.oauth.client import DeviceCode, OAuthClient
 from agent.oauth.providers import Endpoints, endpoints
 from agent.oauth.settings import OAuth2Settings
-from agent.oauth.signin import device_sign_in
+from agent.oauth.signin import code_sign_in, device_sign_in
 from agent.oauth.store import Grant, TokenStore
 
 USER = "alex@example.com"
@@ -192,6 +195,33 @@ def test_an_unreachable_token_endpoint_is_one_line() -> None:
     with pytest.raises(MailboxError, match=r"ask for a sign-in code at http://127\.0\.0\.1:\d+/device: ConnectionError") as caught:
         OAuthClient(ends, "id").start_device()
     assert "\n" not in str(caught.value)
+
+
+# --- the code flow's answers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [("error=access_denied&error_description=The+user+said+no", "refused (access_denied: The user said no)"), ("code=abc", "state mismatch")],
+)
+def test_a_refused_or_foreign_browser_answer_is_one_clear_line(oauth: OAuthServer, answer: str, says: str) -> None:
+    """The browser comes back without a code, or with another sign-in's state: no token request is made."""
+    lines: list[str] = []
+
+    def show(line: str) -> None:
+        lines.append(line)
+        if line.startswith("http://") and "/authorize?" in line:
+            state = re.search(r"[?&]state=([^&]+)", line)
+            assert state
+            redirect = re.search(r"[?&]redirect_uri=([^&]+)", line)
+            assert redirect
+            target = urllib.parse.unquote(redirect.group(1))
+            suffix = f"&state={state.group(1)}" if answer.startswith("error") else "&state=not-this-one"
+            threading.Thread(target=lambda: urllib.request.urlopen(f"{target}?{answer}{suffix}", timeout=10).read(), daemon=True).start()
+
+    with pytest.raises(AuthError, match=re.escape(says)):
+        code_sign_in(_client(oauth), show, login_hint=USER, open_browser=False, timeout=30)
+    assert oauth.count("token:authorization_code") == 0
 
 
 # --- the token store -----------------------------------------------------------------------------
