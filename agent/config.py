@@ -17,6 +17,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from agent.errors import ConfigError
+from agent.oauth.settings import OAuth2Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ APP_NAME = "rebound"
 ENV_CONFIG = "REBOUND_CONFIG"
 
 Security = Literal["ssl", "starttls", "none"]
+Auth = Literal["password", "oauth2"]
 
 
 class _Section(BaseModel):
@@ -87,11 +89,25 @@ class ImapSettings(_Credentials):
     poll_seconds: int = Field(default=300, ge=10)
     idle: bool = True
     max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    auth: Auth = "password"
+    oauth2: OAuth2Settings | None = None
 
     @model_validator(mode="after")
     def _plaintext_only_on_loopback(self) -> ImapSettings:
         if self.security == "none" and not _is_loopback(self.host):
             raise ValueError(f'security = "none" sends the password in clear text; only allowed for loopback, not {self.host}')
+        return self
+
+    @model_validator(mode="after")
+    def _oauth2_table_matches_auth(self) -> ImapSettings:
+        if self.auth == "oauth2":
+            if self.oauth2 is None:
+                raise ValueError('auth: "oauth2" needs an [imap.oauth2] table (provider, client_id)')
+            given = [k for k in ("password", "password_env", "password_command") if getattr(self, k)]
+            if given:
+                raise ValueError(f'auth: "oauth2" signs in with tokens; remove {", ".join(given)}')
+        elif self.oauth2 is not None:
+            raise ValueError('auth: set auth = "oauth2" to sign in with the [imap.oauth2] table')
         return self
 
     @property
@@ -134,6 +150,7 @@ class SmtpSettings(_Credentials):
     security: Security = "ssl"
     username: str | None = None
     tls_ca_file: Path | None = None
+    auth: Auth = "password"
 
     @model_validator(mode="after")
     def _plaintext_only_on_loopback(self) -> SmtpSettings:
@@ -169,6 +186,12 @@ class Settings(_Section):
     smtp: SmtpSettings | None = None
     digest: DigestSettings = DigestSettings()
     goals: GoalSettings = GoalSettings()
+
+    @model_validator(mode="after")
+    def _smtp_oauth2_uses_the_accounts_tokens(self) -> Settings:
+        if self.smtp is not None and self.smtp.auth == "oauth2" and self.imap.auth != "oauth2":
+            raise ValueError('[smtp] auth: "oauth2" reuses the mailbox\'s sign-in: set [imap] auth = "oauth2" and [imap.oauth2] too')
+        return self
 
     @property
     def database_url(self) -> str:
@@ -213,9 +236,13 @@ def _describe(error: dict[str, object]) -> str:
         msg = "unknown key"
     elif error.get("type") == "missing":
         msg = "missing value"
+    head, sep, rest = msg.partition(": ")
+    if sep and head.isidentifier() and error.get("type") == "value_error":
+        loc, msg = [*loc, head], rest  # a check across keys names the key it is about first
     if not loc:
         return msg
-    section, key = (f"[{loc[0]}]", " ".join(loc[1:])) if len(loc) > 1 else ("", loc[0])
+    # Nested tables read as TOML writes them: [imap.oauth2] client_id.
+    section, key = (f"[{'.'.join(loc[:-1])}]", loc[-1]) if len(loc) > 1 else ("", loc[0])
     where = f"{section} {key}".strip()
     return f"{where}: {msg}"
 
@@ -243,6 +270,10 @@ def load_settings(path: Path) -> Settings:
 
 
 def _warn_if_readable_by_others(path: Path, settings: Settings) -> None:
-    holds_password = settings.imap.password is not None or (settings.smtp is not None and settings.smtp.password is not None)
+    holds_password = (
+        settings.imap.password is not None
+        or (settings.smtp is not None and settings.smtp.password is not None)
+        or (settings.imap.oauth2 is not None and settings.imap.oauth2.client_secret is not None)
+    )
     if holds_password and path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
         log.warning("%s holds a password and is readable by other users; run: chmod 600 %s", path, path)

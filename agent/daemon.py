@@ -98,8 +98,9 @@ class Daemon:
                     raise
                 delay = self.auth_backoff.next_delay()
                 if not self._auth_reported:
-                    log.error("%s; it worked before, so Rebound keeps trying (next in %.0f s, at most every %d minutes)", exc, delay,
-                              AUTH_RETRY_CAP // 60)
+                    remedy = getattr(exc, "remedy", "")
+                    log.error("%s; it worked before, so Rebound keeps trying (next in %.0f s, at most every %d minutes)%s", exc, delay,
+                              AUTH_RETRY_CAP // 60, f"; {remedy}" if remedy else "")
                     self._auth_reported = True
                 self.stop.wait(delay)
             except (MailboxError, StoreError) as exc:

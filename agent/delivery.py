@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
@@ -31,6 +31,9 @@ from agent.ledger import Ledger
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
 from agent.store import Store
+
+if TYPE_CHECKING:
+    from agent.oauth.bearer import BearerTokens
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +147,9 @@ def compose(digest: WeekDigest, text: str, html: str, *, sender: str, to: str, n
 # --- sending --------------------------------------------------------------------------------
 
 
-def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str) -> None:
+def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, tokens: BearerTokens | None = None) -> None:
     """Hand the message to the SMTP server, certificate verified, for the one recipient only."""
-    password = settings.resolve_password("smtp") if settings.username else None
+    password = settings.resolve_password("smtp") if settings.username and tokens is None else None
     host, port = settings.host, settings.effective_port
     where = f"send the digest through {host}:{port} ({settings.security})"
     ctx = ssl.create_default_context(cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None)
@@ -159,7 +162,9 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str) -
         with client:
             if settings.security == "starttls":
                 client.starttls(context=ctx)
-            if settings.username and password is not None:
+            if tokens is not None:
+                _login_oauth2(client, settings, tokens)
+            elif settings.username and password is not None:
                 client.login(settings.username, password)
             # Explicit recipients: the digest goes to the user alone, whatever the headers say.
             client.send_message(msg, from_addr=sender, to_addrs=[parseaddr(to)[1] or to])
@@ -176,6 +181,38 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str) -
         raise DeliveryError(f"{where}: server said {exc.smtp_code} {said}") from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _login_oauth2(client: smtplib.SMTP, settings: SmtpSettings, tokens: BearerTokens) -> None:
+    """AUTH with the account's bearer token (XOAUTH2, else OAUTHBEARER); once more with a refreshed one if refused."""
+    from agent.oauth.bearer import SaslResponder, oauthbearer, xoauth2
+
+    client.ehlo_or_helo_if_needed()
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    mechanism = "XOAUTH2" if "XOAUTH2" in offered else "OAUTHBEARER" if "OAUTHBEARER" in offered else None
+    if mechanism is None:
+        raise DeliveryError('the SMTP server offers no OAuth2 login (AUTH XOAUTH2 or OAUTHBEARER); use [smtp] auth = "password"')
+    # The token belongs to the mailbox's account: its name, unless [smtp] username says otherwise.
+    username = settings.username or tokens.username
+    token = tokens.access_token()
+    for attempt in (1, 2):
+        initial = (
+            xoauth2(username, token)
+            if mechanism == "XOAUTH2"
+            else oauthbearer(username, token, settings.host, settings.effective_port)
+        )
+        try:
+            client.auth(mechanism, SaslResponder(mechanism, initial))
+            return
+        except smtplib.SMTPAuthenticationError as exc:
+            if attempt == 2:
+                said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+                raise DeliveryError(
+                    f"the SMTP server refused the OAuth2 token, even a freshly refreshed one ({exc.smtp_code} {said}); "
+                    "check that SMTP AUTH is enabled for the account and that the app has the SMTP scope"
+                ) from None
+            log.info("SMTP %s refused the access token; refreshing it once", mechanism)
+            token = tokens.refreshed_token(token)
 
 
 @dataclass(frozen=True)
@@ -248,7 +285,10 @@ class DigestService:
                 text, html = render(self.env, digest)
                 msg = compose(digest, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock())
                 if self.settings.smtp is not None:
-                    send_smtp(self.settings.smtp, msg, self.settings.profile.email, self.to)
+                    from agent.oauth.account import bearer_tokens
+
+                    tokens = bearer_tokens(self.settings) if self.settings.smtp.auth == "oauth2" else None
+                    send_smtp(self.settings.smtp, msg, self.settings.profile.email, self.to, tokens)
                     via = "smtp"
                 else:
                     assert source is not None

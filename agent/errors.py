@@ -20,6 +20,14 @@ class ConnectionLost(MailboxError):
 class AuthError(MailboxError):
     """The server rejected the credentials; retrying soon will not help."""
 
+    remedy = "fix the password and restart to retry now"
+
+
+class SignInRequired(AuthError):
+    """No usable OAuth2 sign-in (never signed in, or the refresh token expired or was revoked)."""
+
+    remedy = "a new sign-in is picked up at the next try"
+
 
 class CertificateError(MailboxError):
     """The server's TLS certificate could not be verified."""

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedCommandStatusError
@@ -23,6 +24,9 @@ from agent.config import ImapSettings
 from agent.domain import FolderState, IncomingEmail, ServerDraft
 from agent.errors import AuthError, CertificateError, ConnectionLost, MailboxError
 from agent.parse import parse_email, server_draft
+
+if TYPE_CHECKING:
+    from agent.oauth.bearer import BearerTokens
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +120,7 @@ def _operation(what: str) -> Iterator[None]:
 class ImapMailbox:
     """A logged-in IMAP connection, watched folders opened read-only so no flag ever changes."""
 
-    def __init__(self, settings: ImapSettings, password: str) -> None:
+    def __init__(self, settings: ImapSettings, password: str | BearerTokens) -> None:
         self.settings = settings
         host, port = settings.host, settings.effective_port
         where = f"connect to {host}:{port} ({settings.security})"
@@ -132,7 +136,7 @@ class ImapMailbox:
         try:
             with _operation(f"log in to {host} as {settings.username}"):
                 try:
-                    box.login(settings.username, password, initial_folder=None)
+                    _login(box, settings, password)
                 except imaplib.IMAP4.error as exc:
                     # XOAUTH2 and some servers raise the bare imaplib error for a bad password.
                     if "auth" in str(exc).lower() or "login" in str(exc).lower():
@@ -377,6 +381,45 @@ class ImapMailbox:
 
 # Untagged responses that mean new mail (flag changes and expunges need no pass).
 _CHANGES = ("EXISTS", "RECENT")
+
+
+def _login(box: BaseMailBox, settings: ImapSettings, credentials: str | BearerTokens) -> None:
+    if isinstance(credentials, str):
+        box.login(settings.username, credentials, initial_folder=None)
+    else:
+        _login_oauth2(box, settings, credentials)
+
+
+def _login_oauth2(box: BaseMailBox, settings: ImapSettings, tokens: BearerTokens) -> None:
+    """AUTHENTICATE with a bearer token; once more with a refreshed one if the server refuses it."""
+    from agent.oauth.bearer import SaslResponder, oauthbearer, xoauth2
+
+    caps = box.client.capabilities
+    # XOAUTH2 first: Microsoft offers nothing else, Google both; OAUTHBEARER is the standard one.
+    mechanism = "XOAUTH2" if "AUTH=XOAUTH2" in caps else "OAUTHBEARER" if "AUTH=OAUTHBEARER" in caps else None
+    where = f"log in to {settings.host} as {settings.username}"
+    if mechanism is None:
+        raise AuthError(f'{where}: the server offers no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER); use [imap] auth = "password"')
+    token = tokens.access_token()
+    for attempt in (1, 2):
+        initial = (
+            xoauth2(settings.username, token)
+            if mechanism == "XOAUTH2"
+            else oauthbearer(settings.username, token, settings.host, settings.effective_port)
+        )
+        try:
+            box.client.authenticate(mechanism, SaslResponder(mechanism, initial).as_bytes)
+            return
+        except imaplib.IMAP4.abort:
+            raise  # the connection is gone: that is no verdict on the token
+        except imaplib.IMAP4.error as exc:
+            if attempt == 2:
+                raise AuthError(
+                    f"{where}: the server refused the OAuth2 token, even a freshly refreshed one ({exc}); "
+                    "check that IMAP is enabled for the account and that the app has the IMAP scope"
+                ) from None
+            log.info("%s: %s refused the access token; refreshing it once", where, mechanism)
+            token = tokens.refreshed_token(token)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
@@ -20,6 +21,9 @@ from agent.mailbox import ImapMailbox
 from agent.pipeline import PassOptions, PassSummary, Processor
 from agent.store import Store
 from agent.watch import Watchers
+
+if TYPE_CHECKING:
+    from agent.oauth.bearer import BearerTokens
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ class App:
 
     def mailbox(self) -> ImapMailbox:
         """A new logged-in connection."""
-        return ImapMailbox(self.settings.imap, self.settings.imap.resolve_password("imap"))
+        return ImapMailbox(self.settings.imap, imap_credentials(self.settings))
 
     def connect(self, *, watch: bool = False) -> ImapSession:
         """Log in and return a session ready for passes; with watch, one IDLE connection per watched folder too."""
@@ -112,6 +116,15 @@ class ImapSession(Session):
         if self.watchers is not None:
             self.watchers.close()
         self.mailbox.close()
+
+
+def imap_credentials(settings: Settings) -> str | BearerTokens:
+    """What the IMAP login presents: the password, or the account's OAuth2 tokens."""
+    if settings.imap.auth == "oauth2":
+        from agent.oauth.account import bearer_tokens
+
+        return bearer_tokens(settings)
+    return settings.imap.resolve_password("imap")
 
 
 def db_path_hint(settings: Settings) -> Path | None:

@@ -21,6 +21,7 @@ import contextlib
 import email.parser
 import grp
 import imaplib
+import json
 import os
 import pwd
 import re
@@ -169,6 +170,9 @@ class DovecotServer:
     dovecot_bin: str
     doveadm_bin: str
     host: str = HOST
+    #: Set when logins are checked by an OAuth 2.0 introspection endpoint (see :meth:`start`).
+    oauth2_introspection_url: str | None = None
+    oauth2_mechanisms: str = "xoauth2"
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -182,6 +186,8 @@ class DovecotServer:
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        oauth2_introspection_url: str | None = None,
+        oauth2_mechanisms: str = "xoauth2",
     ) -> DovecotServer:
         """Write a config into ``workdir`` (created if needed) and start Dovecot.
 
@@ -190,6 +196,11 @@ class DovecotServer:
         ``any_user_password`` *any* user name also logs in with that password and gets
         its own empty Maildir. ``tls=False`` means no STARTTLS, no implicit-TLS port
         and no certificate. ``extra_conf`` is appended verbatim to the generated config.
+
+        With ``oauth2_introspection_url`` the server takes only ``oauth2_mechanisms``
+        (XOAUTH2 by default; "xoauth2 oauthbearer" for both): no password logs in, and each bearer token is checked by that RFC 7662 endpoint (Dovecot's ``oauth2``
+        passdb), whose answer must name the user in ``username``. The assertion helpers
+        cannot log in then: use :meth:`save` and :meth:`fetch`, which go through doveadm.
         """
         reason = dovecot_unavailable_reason()
         found = find_dovecot()
@@ -220,6 +231,8 @@ class DovecotServer:
             password=first_password,
             users=users,
             any_user_password=any_user_password,
+            oauth2_introspection_url=oauth2_introspection_url,
+            oauth2_mechanisms=oauth2_mechanisms,
             conf_path=workdir / "dovecot.conf",
             log_path=workdir / "log" / "dovecot.log",
             dovecot_bin=found[0],
@@ -280,21 +293,31 @@ class DovecotServer:
 
     # -- administration ----------------------------------------------------------
 
-    def doveadm(self, *args: str) -> str:
+    def doveadm(self, *args: str, input: bytes | None = None) -> str:
         """Run ``doveadm -c CONF ARGS...`` and return its standard output."""
         result = subprocess.run(
             [self.doveadm_bin, "-c", str(self.conf_path), *args],
             capture_output=True,
-            text=True,
+            input=input,
             check=False,
             timeout=30,
         )
+        out, err = result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
         if result.returncode != 0:
             raise DovecotError(
                 f"doveadm {' '.join(args)} exited with {result.returncode}: "
-                f"{result.stderr.strip() or result.stdout.strip()}"
+                f"{err.strip() or out.strip()}"
             )
-        return result.stdout
+        return out
+
+    def save(self, user: str, folder: str, raw: bytes) -> None:
+        """Deliver ``raw`` into ``folder`` of ``user`` without an IMAP login (``doveadm save``)."""
+        self.doveadm("save", "-u", user, "-m", folder, input=raw)
+
+    def fetch(self, user: str, folder: str) -> list[tuple[set[str], bytes]]:
+        """(flags, raw) of every message in ``folder``, without an IMAP login (``doveadm fetch``)."""
+        out = self.doveadm("-f", "json", "fetch", "-u", user, "flags text", "mailbox", folder)
+        return [(set(m["flags"].split()) - {"\\Recent"}, m["text"].encode()) for m in json.loads(out or "[]")]
 
     def kick(self, user: str) -> str:
         """Disconnect every IMAP session of ``user`` (``doveadm kick``)."""
@@ -470,7 +493,24 @@ class DovecotServer:
             "passdb {\n  driver = passwd-file\n"
             f"  args = scheme=PLAIN username_format=%u {users_file}\n}}\n"
         )
-        if self.any_user_password is not None:
+        mechanisms = "plain login"
+        userdb_args = ""
+        if self.oauth2_introspection_url is not None:
+            oauth2_conf = wd / "oauth2.conf.ext"
+            oauth2_conf.write_text(
+                "introspection_mode = post\n"
+                f"introspection_url = {self.oauth2_introspection_url}\n"
+                "force_introspection = yes\n"
+                "username_attribute = username\n"
+                "active_attribute = active\n"
+                "active_value = true\n"
+            )
+            oauth2_conf.chmod(0o644)
+            mechanisms = self.oauth2_mechanisms
+            passdbs = f"passdb {{\n  driver = oauth2\n  mechanisms = {mechanisms}\n  args = {oauth2_conf}\n}}\n"
+            # No passdb can say who exists without a token: let doveadm (save, fetch) reach anyone.
+            userdb_args = " allow_all_users=yes"
+        elif self.any_user_password is not None:
             passdbs += (
                 "passdb {\n  driver = static\n"
                 f"  args = password={self.any_user_password}\n}}\n"
@@ -494,7 +534,7 @@ listen = {HOST}
 {privileges}
 {ssl_block}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 verbose_proctitle = yes
 mail_location = maildir:~/Maildir
@@ -505,7 +545,7 @@ login_greeting = Dovecot test server ready.
 {passdbs}
 userdb {{
   driver = static
-  args = uid={uid} gid={gid} home={wd / "mail"}/%u
+  args = uid={uid} gid={gid} home={wd / "mail"}/%u{userdb_args}
 }}
 
 namespace inbox {{
@@ -653,6 +693,8 @@ class DovecotFactory(Protocol):
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        oauth2_introspection_url: str | None = None,
+        oauth2_mechanisms: str = "xoauth2",
     ) -> DovecotServer: ...
 
 

@@ -176,6 +176,7 @@ def make_rebound(
         "idle": True,
     }
     imap_keys.update(imap or {})
+    imap_keys = {k: v for k, v in imap_keys.items() if v is not None}  # None: leave the key out
     draft_keys: dict[str, object] = {"draft_max_age_days": 7}
     draft_keys.update(drafts or {})
     lines = ["[imap]"]

@@ -1,7 +1,7 @@
 """The command line; the only place that turns errors into messages and exit codes.
 
 The commands live in the modules of this package, one group each (watch, understand, digest,
-demo); they register themselves on `main` when imported at the bottom of this file.
+demo, auth); they register themselves on `main` when imported at the bottom of this file.
 """
 
 from __future__ import annotations
@@ -117,4 +117,4 @@ def main(ctx: click.Context) -> None:
     _setup_logging(ctx.obj.get("verbose", 0))
 
 
-from agent.cli import demo, digest, understand, watch  # noqa: E402,F401  (each registers its commands on main)
+from agent.cli import auth, demo, digest, understand, watch  # noqa: E402,F401  (each registers its commands on main)

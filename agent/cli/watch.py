@@ -71,10 +71,11 @@ def digest_service(settings: Settings, store: Store | None = None) -> DigestServ
     """The digest for this config, checking drafts over a fresh IMAP connection."""
     from agent.delivery import DigestService
     from agent.mailbox import ImapMailbox
+    from agent.service import imap_credentials
     from agent.store import Store
 
     def connect() -> ImapMailbox:
-        return ImapMailbox(settings.imap, settings.imap.resolve_password("imap"))
+        return ImapMailbox(settings.imap, imap_credentials(settings))
 
     return DigestService(settings, store or Store(settings.database_url), connect)
 
