@@ -14,7 +14,7 @@ from typing import Protocol
 
 import schedule
 
-from agent.errors import AuthError, ConfigError, MailboxError, StoreError
+from agent.errors import AuthError, ConfigError, MailboxError, SignInRequired, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,14 @@ class Daemon:
             try:
                 self._connected_loop(started)
             except (AuthError, ConfigError) as exc:
-                if not self.started:
+                # An OAuth2 sign-in that expired is mended from outside (`rebound auth`) while the
+                # daemon waits, whenever it happens; a wrong password at start is for the user to fix now.
+                if not self.started and not isinstance(exc, SignInRequired):
                     raise
                 delay = self.auth_backoff.next_delay()
                 if not self._auth_reported:
                     remedy = getattr(exc, "remedy", "")
-                    log.error("%s; it worked before, so Rebound keeps trying (next in %.0f s, at most every %d minutes)%s", exc, delay,
+                    log.error("%s; Rebound keeps trying (next in %.0f s, at most every %d minutes)%s", exc, delay,
                               AUTH_RETRY_CAP // 60, f"; {remedy}" if remedy else "")
                     self._auth_reported = True
                 self.stop.wait(delay)

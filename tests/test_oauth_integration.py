@@ -259,7 +259,7 @@ def test_under_run_a_revoked_sign_in_is_logged_once_and_waited_out(setup: Setup)
     text = log.read_text()
     assert refreshes == 1, "one try, then a wait: no loop hammering the token endpoint"
     said = [line for line in text.splitlines() if "rebound auth" in line]
-    assert len(said) == 1 and "retrying every 15 minutes" in said[0], text
+    assert len(said) == 1 and "keeps trying" in said[0] and "at most every 15 minutes" in said[0], text
     assert "Traceback" not in text
     assert not [s for s in _secret_forms(setup.oauth, setup.user) if s in text], "a token in the daemon's log"
 
