@@ -70,7 +70,12 @@ class _Credentials(_Section):
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
             except (OSError, subprocess.SubprocessError) as exc:
                 raise ConfigError(f"[{section}] password_command {argv[0]!r} failed: {type(exc).__name__}") from exc
-            return out.stdout.rstrip("\n")
+            # Like mutt, msmtp and isync: the password is the first line. `pass` and other stores
+            # print "login:", "url:" and notes after it, which belong to no password.
+            password = out.stdout.split("\n", 1)[0].removesuffix("\r")
+            if not password:
+                raise ConfigError(f"[{section}] password_command {argv[0]!r} printed no password on its first line")
+            return password
         raise ConfigError(f"[{section}] password: missing (set password, password_env or password_command)")
 
 

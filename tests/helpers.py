@@ -179,7 +179,8 @@ def make_rebound(
     draft_keys: dict[str, object] = {"draft_max_age_days": 7}
     draft_keys.update(drafts or {})
     lines = ["[imap]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in imap_keys.items()]
+    # None leaves a key out (e.g. password_env, for a test that gives password_command instead).
+    lines += [f"{k} = {_toml_value(v)}" for k, v in imap_keys.items() if v is not None]
     lines += ["", "[profile]", f"name = {_toml_value(PROFILE_NAME)}", f"email = {_toml_value(PROFILE_EMAIL)}"]
     lines += ["", "[database]", f"url = {_toml_value('sqlite:///' + str(db))}"]
     lines += ["", "[drafts]"]

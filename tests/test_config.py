@@ -307,3 +307,21 @@ def test_no_warning_when_file_holds_no_password(tmp_path: Path, caplog: pytest.L
     with caplog.at_level(logging.WARNING, logger="agent.config"):
         load_settings(path)
     assert "readable by other users" not in caplog.text
+
+
+def test_password_command_gives_its_first_line_only(tmp_path: Path) -> None:
+    # What `pass show` prints for an entry with the usual extra fields.
+    entry = "s3cret pass phrase\\nlogin: me@example.org\\nurl: https://mail.example.org\\n"
+    settings = load_settings(write_config(tmp_path, minimal(password=f'password_command = ["printf", "{entry}"]')))
+    assert settings.imap.resolve_password("imap") == "s3cret pass phrase"
+
+
+def test_password_command_with_crlf_output(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, minimal(password='password_command = ["printf", "secret\\\\r\\\\nlogin: x\\\\r\\\\n"]')))
+    assert settings.imap.resolve_password("imap") == "secret"
+
+
+def test_password_command_printing_nothing_is_named(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, minimal(password='password_command = ["printf", "\\\\nlogin: x\\\\n"]')))
+    with pytest.raises(ConfigError, match=r"\[imap\] password_command 'printf' printed no password"):
+        settings.imap.resolve_password("imap")

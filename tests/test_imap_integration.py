@@ -207,6 +207,20 @@ def test_wrong_password_is_reported(tmp_path: Path, imap_account: ImapAccount) -
     assert drafts(imap_account) == []
 
 
+def test_a_pass_style_password_command_logs_in(tmp_path: Path, imap_account: ImapAccount) -> None:
+    # `pass show` prints the password, then "login:", "url:" and notes: only the first line is the password.
+    script = tmp_path / "pass-show"
+    script.write_text(f"#!/bin/sh\nprintf '%s\\n' '{imap_account.password}' 'login: {imap_account.user}' 'url: imap://{imap_account.host}'\n")
+    script.chmod(0o700)
+    rebound = make_rebound(tmp_path, imap_account, imap={"password_env": None, "password_command": [str(script)]})
+    imap_account.append("INBOX", rejection("<pass-style-1@fenwickhale.com>"))
+
+    result = rebound.once()
+
+    assert summary(result.stdout)["drafts"] == 1, result.stderr
+    assert [d.in_reply_to for d in drafts(imap_account)] == ["<pass-style-1@fenwickhale.com>"]
+
+
 def test_cursor_new_mail_and_the_first_look_window(tmp_path: Path, imap_account: ImapAccount) -> None:
     now = datetime.now(UTC)
     old = now - timedelta(days=60)
