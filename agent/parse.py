@@ -30,16 +30,18 @@ MAX_HEADER_CHARS = 998
 # Threading needs only the newest few References (drafts keep 20).
 MAX_REFERENCES = 100
 
-_WS = re.compile(r"\s+")
+# C0 and C1 control characters (NUL, ESC, DEL, NEL, ...) read as spaces: a decoded Subject may
+# carry them, and in a draft's headers they reach the user's mail client and terminal.
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
 
 
 def fold(value: object) -> str:
-    """Collapse every run of whitespace, line breaks included, into one space.
+    """Collapse every run of whitespace, line breaks and control characters included, into one space.
 
-    Every header value copied from incoming mail goes through here, so a Subject that
-    decodes to "Hi\\nBcc: x" can never become a header of its own in a draft.
+    Every header value Rebound writes goes through here, so a Subject that decodes to
+    "Hi\\nBcc: x" can never become a header of its own in a draft, nor "\\x1b[2J" clear a screen.
     """
-    return _WS.sub(" ", str(value or "")).strip()
+    return " ".join(str(value or "").translate(_CONTROLS).split())
 
 
 def _header(msg: Message, name: str) -> str:

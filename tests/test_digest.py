@@ -355,6 +355,16 @@ def test_the_html_is_made_for_email_clients() -> None:
     assert "max-width:600px" in html
 
 
+def test_no_control_character_reaches_the_digests_headers() -> None:
+    d = hostile_digest()
+    text, html = render(template_env([templates_dir()]), d)
+    msg = compose(d, text, html, sender="alex@example.org", to="Alex\x00\x1bMorgan\x7f <alex@example.org>", now=at(6, 18))
+    head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    assert not any(re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in head.split(b"\r\n")), head
+    parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "alex@example.org"  # type: ignore[attr-defined]
+
+
 def test_a_user_template_folder_takes_precedence(tmp_path: Path) -> None:
     (tmp_path / "digest.txt.j2").write_text("Only {{ d.rejections | length }} today\n")
     text, html = render(template_env([tmp_path, templates_dir()]), hostile_digest())

@@ -231,6 +231,39 @@ def test_no_bcc_even_if_incoming_fields_were_never_folded() -> None:
     assert [addr for _, addr in getaddresses([msg["To"]])] == [mail.from_addr]
 
 
+def header_block_is_clean(raw: bytes) -> bool:
+    """No control byte in a header block but CRLF line ends (and tabs that fold), no bare CR or LF."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    lines = head.split(b"\r\n")
+    return all(b"\r" not in line and b"\n" not in line and not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in lines)
+
+
+def test_control_characters_never_reach_a_drafts_headers() -> None:
+    raw = (
+        f"From: {_b64('Eve' + chr(0) + chr(27) + '[31mRed')} <eve@corp.example>\r\n"
+        f"Subject: {_b64('Offer' + chr(0) + 'letter' + chr(27) + '[2J' + chr(0x7F) + chr(0x85) + chr(0x9B) + 'now')}\r\n"
+        "Message-ID: <ctl\x01id@corp.example>\r\n"
+        "References: <a\x1b@corp.example>\r\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+        "\r\nWe regret...\r\n"
+    ).encode()
+    mail = parse_email(raw)
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    msg = wire(plan.raw)
+    for name, value in msg.items():
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f]", str(value)), (name, value)
+    assert msg["Subject"] == "Re: Offer letter [2J now"
+    assert getaddresses([msg["To"]]) == [("Eve [31mRed", "eve@corp.example")]
+
+
+def test_control_characters_from_any_source_are_dropped_by_the_writer() -> None:
+    mail = incoming(subject="Hello\x00\x1b[0m", from_name="Rachel\x07 Osei", message_id="<m\x00@corp.example>")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    assert wire(plan.raw)["Subject"] == "Re: Hello [0m"
+
+
 # --- policy ---------------------------------------------------------------------------------
 
 
