@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from agent.errors import ConfigError
 
@@ -24,6 +24,8 @@ APP_NAME = "rebound"
 ENV_CONFIG = "REBOUND_CONFIG"
 
 Security = Literal["ssl", "starttls", "none"]
+# A path as a user writes it in a config file: "~/mail/ca.pem" means their home, as in a shell.
+UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
 
 
 class _Section(BaseModel):
@@ -86,7 +88,7 @@ class ImapSettings(_Credentials):
     username: str
     folders: tuple[str, ...] = ("INBOX",)
     drafts_folder: str | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: UserPath | None = None
     tls_verify: bool = True
     since_days: int = Field(default=30, ge=0)
     poll_seconds: int = Field(default=300, ge=10)
@@ -119,9 +121,17 @@ class ProfileSettings(_Section):
 class DatabaseSettings(_Section):
     url: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _home_in_sqlite_path(cls, url: str | None) -> str | None:
+        # "sqlite:///~/rebound.db" would otherwise make a folder named "~" wherever Rebound runs.
+        if url and url.startswith("sqlite:///~"):
+            return "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).expanduser())
+        return url
+
 
 class DraftSettings(_Section):
-    templates_dir: Path | None = None
+    templates_dir: UserPath | None = None
     style: Literal["one", "separate"] = "one"
     thank_you: bool = True
     feedback_request: Literal["after_interview", "always", "never"] = "after_interview"
@@ -130,7 +140,7 @@ class DraftSettings(_Section):
 
 class ClassifierSettings(_Section):
     confidence_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
-    model_path: Path | None = None
+    model_path: UserPath | None = None
 
 
 class SmtpSettings(_Credentials):
@@ -138,7 +148,7 @@ class SmtpSettings(_Credentials):
     port: int | None = Field(default=None, ge=1, le=65535)
     security: Security = "ssl"
     username: str | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: UserPath | None = None
 
     @model_validator(mode="after")
     def _plaintext_only_on_loopback(self) -> SmtpSettings:
@@ -198,7 +208,7 @@ def find_config(explicit: Path | None) -> Path:
     if explicit is not None:
         return explicit
     if env := os.environ.get(ENV_CONFIG):
-        return Path(env)
+        return Path(env).expanduser()
     local = Path("config.toml")
     if local.exists():
         return local
