@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -20,13 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
-from agent.config import DigestSettings, Settings, SmtpSettings, default_data_dir
+from agent.config import DigestSettings, Settings, SmtpSettings
 from agent.digest import HISTORY_WEEKS, Fate, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
+from agent.locks import held, lock_path
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
 from agent.sent import sent_copies
@@ -312,18 +312,13 @@ class DigestService:
     def _lock(self) -> Iterator[None]:
         # The daemon holds the account's lock for its whole life; the digest has its own, so
         # `rebound digest --send` works beside it and the two never send the same week twice.
-        key = hashlib.sha256(f"{self.settings.account}|{self.settings.database_url}".encode()).hexdigest()[:16]
-        path = default_data_dir() / "locks" / f"digest-{key}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path))
+        # Beside the database like the daemon's: a send from another HOME must meet it too.
+        path = lock_path(self.settings, "digest")
         try:
-            lock.acquire(timeout=LOCK_SECONDS)
+            with held(path, timeout=LOCK_SECONDS):
+                yield
         except Timeout:
             raise AlreadyRunning(f"another digest send for {self.settings.account} has held {path} for {LOCK_SECONDS} s") from None
-        try:
-            yield
-        finally:
-            lock.release()
 
 
 def weekly_scheduler(service: DigestService, scheduler: schedule.Scheduler | None = None) -> schedule.Scheduler:

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from agent import cli
+from agent import cli, delivery
 from agent.config import DigestSettings, DraftSettings, GoalSettings, ProfileSettings, Settings
 from agent.daemon import Daemon, Session
 from agent.delivery import (
@@ -39,7 +39,7 @@ from agent.delivery import (
 from agent.digest import ADVICE, MAX_STEPS, Fate, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Stage
 from agent.drafts import DraftWriter
-from agent.errors import ConfigError, MailboxError
+from agent.errors import AlreadyRunning, ConfigError, MailboxError
 from agent.parse import parse_email
 from agent.resources import templates_dir
 from agent.store import RecordedEmail, Store, StoredDraft
@@ -500,7 +500,7 @@ def settings_for(tmp_path: Path, **digest: object) -> Settings:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the digest lock lives here
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return tmp_path
 
 
@@ -524,6 +524,22 @@ def test_without_smtp_the_digest_is_put_in_inbox_once_a_week(home: Path) -> None
     assert len(box.folders["INBOX"]) == 2
     assert store.digest_sent(settings.account, week.label)
     assert box.closed == 2  # the refused second send never connected
+
+
+def test_the_digest_lock_is_met_from_another_home_on_the_same_database(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(home)
+    store = Store(settings.database_url)
+    recorded(store, 1)
+    box = FakeMailbox()
+    first = DigestService(settings, store, lambda: box)
+    monkeypatch.setattr(delivery, "LOCK_SECONDS", 0.2)
+    with first._lock():
+        # Another user, or a container sharing the database's volume: same database, other data folder.
+        monkeypatch.setenv("XDG_DATA_HOME", str(home / "other-home"))
+        with pytest.raises(AlreadyRunning, match="another digest send"):
+            DigestService(settings, store, lambda: box).send(first.week())
+    assert box.folders["INBOX"] == []
+    assert [p.name for p in home.glob("r.db.digest-*.lock")], "the lock lives beside the database"
 
 
 def test_preview_writes_html_and_sends_nothing_even_without_a_mailbox(home: Path, caplog: pytest.LogCaptureFixture) -> None:
