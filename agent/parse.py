@@ -44,6 +44,15 @@ def fold(value: object) -> str:
 
 def _header(msg: Message, name: str) -> str:
     try:
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower() and isinstance(raw, str):
+                # 8-bit bytes arrive as surrogate escapes. RFC 6532 allows UTF-8 in any header, a
+                # Message-ID included, and servers decode them that way when they SEARCH (Dovecot:
+                # UTF-8, else U+FFFD per bad byte, as here), so the ID Rebound keeps is the one it can find.
+                return fold(raw.encode("ascii", "surrogateescape").decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - fall back to what the message object makes of it
+        pass
+    try:
         value = msg.get(name)
     except Exception:  # noqa: BLE001 - a malformed header must not stop the message
         value = msg.get_all(name, failobj=[""])[0] if hasattr(msg, "get_all") else ""
@@ -200,6 +209,19 @@ def _flat_body_text(raw: bytes) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
+# Precedence values that mark mail sent to many (RFC 2076; what list managers and bulk senders set).
+_BULK_PRECEDENCE = frozenset({"list", "bulk", "junk"})
+
+
+def _mailing_list(msg: Message) -> str:
+    """What shows the message came through a mailing list or a bulk send ('' when nothing does)."""
+    for name in ("List-Id", "List-Post"):
+        if value := _header(msg, name):
+            return f"{name}: {value}"[:200]
+    precedence = _header(msg, "Precedence").lower()
+    return f"Precedence: {precedence}" if precedence in _BULK_PRECEDENCE else ""
+
+
 def synthetic_message_id(raw: bytes) -> str:
     """A stable stand-in for mail that arrives without a Message-ID."""
     return f"<rebound-{hashlib.sha256(raw).hexdigest()[:32]}@local.invalid>"
@@ -255,6 +277,7 @@ def parse_email(
         size=size or len(raw),
         truncated=truncated,
         received=received,
+        mailing_list=_mailing_list(msg),
     )
 
 

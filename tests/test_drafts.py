@@ -180,6 +180,55 @@ def test_to_is_reply_to_when_present() -> None:
     assert plan.to == "recruiting@acme.example"
 
 
+def _mail(*headers: str) -> IncomingEmail:
+    head = "\r\n".join(["Message-ID: <list-1@lists.example>", "Subject: Your application", "Date: Tue, 24 Nov 2026 10:00:00 +0000", *headers])
+    return parse_email(f"{head}\r\n\r\nWe regret...\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("header", "evidence"),
+    [
+        ("List-Id: Careers at Acme <careers.acme.example>", "List-Id: Careers at Acme <careers.acme.example>"),
+        ("List-Post: <mailto:careers@acme.example>", "List-Post: <mailto:careers@acme.example>"),
+        ("Precedence: list", "Precedence: list"),
+        ("Precedence: Bulk", "Precedence: bulk"),
+    ],
+)
+def test_no_draft_for_mail_through_a_mailing_list(header: str, evidence: str) -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", "Reply-To: careers@acme.example", header)
+    assert mail.mailing_list == evidence
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert kinds == [] and "mailing list" in reason and evidence in reason
+    # `rebound draft` says the same instead of showing a reply to the whole list.
+    assert writer().kinds_for(mail, rejection(), NOW, preview=True) == ([], reason)
+
+
+def test_ordinary_precedence_and_unsubscribe_links_are_not_a_list() -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", "Precedence: first-class", "List-Unsubscribe: <mailto:u@acme.example>")
+    assert mail.mailing_list == ""
+    assert writer().kinds_for(mail, rejection(), NOW) == ([DraftKind.REPLY], "")
+
+
+def test_reply_to_the_users_own_address_goes_to_the_person_in_from() -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", f"Reply-To: Alex <{PROFILE.email.upper()}>")
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert (kinds, reason) == ([DraftKind.REPLY], "")
+    [plan] = writer().plan(kinds, mail, rejection(), NOW)
+    assert getaddresses([wire(plan.raw)["To"]]) == [("Rachel Osei", "rachel.osei@acme.example")]
+    assert plan.to == "rachel.osei@acme.example"
+
+
+def test_reply_to_the_users_own_address_from_a_machine_gets_no_draft() -> None:
+    mail = _mail("From: Acme Careers <no-reply@acme.example>", f"Reply-To: {PROFILE.email}")
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert kinds == [] and "Reply-To is your own address" in reason and "no-reply@acme.example" in reason
+
+
+def test_mail_sent_by_the_user_with_a_reply_to_is_still_theirs() -> None:
+    mail = _mail(f"From: Alex Morgan <{PROFILE.email}>", "Reply-To: rachel.osei@acme.example")
+    assert writer().kinds_for(mail, rejection(), NOW) == ([], "sent by you")
+
+
 def test_non_ascii_names_survive_the_round_trip() -> None:
     mail = incoming(from_name="Zoë Achterberg", subject="Entscheidung – Datenanalyst")
     msg = one_draft(mail, rejection(contact_name="Zoë"))

@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Pref
 
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, DraftPlan, IncomingEmail
+from agent.drafts.recipient import Recipient, recipient
 from agent.drafts.wording import Wording, wording
 from agent.errors import ConfigError
 from agent.parse import fold, format_address
@@ -61,14 +62,13 @@ class DraftWriter:
             return [], f"uncertain ({result.confidence:.2f}): left for you to check"
         if not ex.human_sender:
             return [], "sent from an automated address: a reply would go nowhere"
+        if mail.mailing_list:
+            return [], str(recipient(mail, self.profile.email))
         if preview:
             return self.kinds_by_settings(result)
-        if not (mail.reply_to or mail.from_addr):
-            # Garbage that parses to no From at all (found by the hostile-mailbox test) would
-            # otherwise get a draft with an empty To.
-            return [], "no sender address: nobody to reply to"
-        if mail.from_addr and mail.from_addr.lower() == self.profile.email.lower():
-            return [], "sent by you"
+        to = recipient(mail, self.profile.email)
+        if isinstance(to, str):
+            return [], to
         max_age = timedelta(days=self.settings.draft_max_age_days)
         # Arrival in the mailbox, not the sender's Date header, says how stale a reply would be.
         arrived = mail.received or mail.date
@@ -119,8 +119,11 @@ class DraftWriter:
         msg = EmailMessage()
         domain = self.profile.email.rsplit("@", 1)[-1]
         message_id = make_msgid(idstring=f"rebound.{kind.value}", domain=domain)
-        to_addr = mail.reply_to or mail.from_addr
-        to = format_address(mail.from_name if to_addr == mail.from_addr else "", to_addr)
+        found = recipient(mail, self.profile.email)
+        # `rebound draft` previews a reply even to mail with no usable sender.
+        to_person = found if isinstance(found, Recipient) else Recipient("", mail.reply_to or mail.from_addr)
+        to_addr = to_person.address
+        to = format_address(to_person.name, to_addr)
         subject = reply_subject(mail.subject) or self.fallback_subject(result)
         references = [*mail.references[-(MAX_REFERENCES - 1) :], mail.message_id]
         msg["From"] = format_address(self.profile.name, self.profile.email)
