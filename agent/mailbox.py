@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
+from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedCommandStatusError
 from imap_tools.mailbox import BaseMailBox
 
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # One FETCH per this many messages: ~10x faster than one command per message, bounded memory.
 FETCH_BULK = 50
+# ...and per this many bytes: 50 messages just under the 10 MB cap would be one 500 MB answer,
+# held in memory at once. A message over this on its own is fetched alone.
+FETCH_MAX_BYTES = 16 * 1024 * 1024
 CONNECT_TIMEOUT = 30
 DRAFTS_NAMES = (
     "Drafts",
@@ -62,16 +65,6 @@ PARTIAL_BODY_BYTES = 512 * 1024
 
 # Errors that mean "the connection is gone or never came up": retried with backoff by the daemon.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, socket.timeout, EOFError)
-
-
-class _RawMessage(MailMessage):
-    """Keeps the raw bytes and skips imap-tools' own parse: Rebound parses once, in parse.py."""
-
-    def __init__(self, fetch_data: list) -> None:  # type: ignore[type-arg]
-        raw, uid_data, flag_data = self._get_message_data_parts(fetch_data)
-        self._raw_uid_data = uid_data
-        self._raw_flag_data = flag_data
-        self.raw: bytes = raw
 
 
 def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
@@ -126,7 +119,6 @@ class ImapMailbox:
                 box = MailBoxStartTls(host, port, timeout=CONNECT_TIMEOUT, ssl_context=_ssl_context(settings))
             else:
                 box = MailBoxUnencrypted(host, port, timeout=CONNECT_TIMEOUT)
-        box.email_message_class = _RawMessage
         try:
             with _operation(f"log in to {host} as {settings.username}"):
                 try:
@@ -190,9 +182,16 @@ class ImapMailbox:
         out: dict[int, str] = {}
         for chunk in _chunks(uids, 500):
             with _operation(f"fetch headers from {folder!r}"):
-                for msg in self.box.fetch(uid_list=[str(u) for u in chunk], mark_seen=False, headers_only=True, bulk=True):
-                    out[int(msg.uid or 0)] = parse_email(msg.raw, folder=folder).message_id  # type: ignore[attr-defined]
+                headers = self._literals(chunk, "BODY.PEEK[HEADER]", b"BODY[HEADER]")
+            out.update({uid: parse_email(raw, folder=folder).message_id for uid, raw in headers.items()})
         return out
+
+    def _literals(self, uids: Sequence[int], part: str, name: bytes) -> dict[int, bytes]:
+        """UID FETCH one part of these messages (never setting \\Seen): UID → its bytes."""
+        typ, data = self.box.client.uid("FETCH", ",".join(map(str, uids)), f"(UID {part})")
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"{typ} {data!r}")  # _operation says what failed
+        return fetched_literals(data, name)
 
     def _sizes(self, uids: Sequence[int]) -> tuple[dict[int, int], dict[int, datetime]]:
         """Sizes (for the cap) and arrival times (INTERNALDATE: when the mail reached this mailbox)."""
@@ -216,23 +215,19 @@ class ImapMailbox:
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         """Fetch messages by UID without touching their flags; big ones only in part."""
         self._select(folder)
-        cap = self.settings.max_message_bytes
         for chunk in _chunks(uids, FETCH_BULK):
             with _operation(f"fetch sizes from {folder!r}"):
                 sizes, arrived = self._sizes(chunk)
-            small = [u for u in chunk if sizes.get(u, 0) <= cap]
-            big = set(chunk) - set(small)
-            if small:
-                with _operation(f"fetch {len(small)} messages from {folder!r}"):
-                    messages = self.box.fetch(uid_list=[str(u) for u in small], mark_seen=False, bulk=FETCH_BULK)
-                    fetched = {int(m.uid or 0): m.raw for m in messages}  # type: ignore[attr-defined]
-            else:
-                fetched = {}
-            for uid in chunk:
-                if uid in big:
+            for whole, batch in fetch_batches(chunk, sizes, self.settings.max_message_bytes, FETCH_MAX_BYTES):
+                if not whole:
+                    [uid] = batch
                     yield replace(self._fetch_partial(folder, uid, sizes[uid]), received=arrived.get(uid))
-                elif uid in fetched:
-                    yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
+                    continue
+                with _operation(f"fetch {len(batch)} messages from {folder!r}"):
+                    fetched = self._literals(batch, "BODY.PEEK[]", b"BODY[]")
+                for uid in batch:
+                    if uid in fetched:
+                        yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
 
     def _fetch_partial(self, folder: str, uid: int, size: int) -> IncomingEmail:
         # Headers in full, then only the start of the body: attachments are never downloaded.
@@ -342,6 +337,54 @@ class ImapMailbox:
             # A connection dropped during IDLE answers poll() with [] like a timeout; NOOP tells.
             self.box.client.noop()
         return False
+
+
+def fetch_batches(uids: Sequence[int], sizes: dict[int, int], cap: int, budget: int) -> Iterator[tuple[bool, list[int]]]:
+    """Split UIDs, in order, into whole-message FETCHes of at most `budget` bytes; each message over `cap` alone, in part.
+
+    Yields (whole, uids): whole=False for a message over the cap, fetched in part.
+    """
+    batch: list[int] = []
+    used = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if size > cap or (batch and used + size > budget):
+            if batch:
+                yield True, batch
+            batch, used = [], 0
+        if size > cap:
+            yield False, [uid]
+            continue
+        batch.append(uid)
+        used += size
+    if batch:
+        yield True, batch
+
+
+_UID = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
+
+
+def fetched_literals(data: Sequence[object], name: bytes) -> dict[int, bytes]:
+    """UID → the literal named `name` (b"BODY[]", b"BODY[HEADER]") in imaplib's answer to a UID FETCH.
+
+    Only responses that carry that literal count. A server may send "* n FETCH (UID x FLAGS (...))"
+    in the middle of the answer when another client changes a flag (RFC 3501, 7.4.2); imap-tools
+    paired the items two by two and took such a response for a message with an empty body.
+    """
+    out: dict[int, bytes] = {}
+    for i, item in enumerate(data):
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], bytes) and isinstance(item[1], bytes)):
+            continue
+        meta, literal = item
+        if name not in meta.upper():
+            continue
+        uid = _UID.search(meta)
+        after = data[i + 1] if i + 1 < len(data) else b""
+        if uid is None and isinstance(after, bytes):
+            uid = _UID.search(after)  # "BODY[] {n}" first, "UID x)" after the literal
+        if uid is not None:
+            out[int(uid.group(1))] = literal
+    return out
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
