@@ -22,6 +22,7 @@ import schedule
 from filelock import Timeout
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
+from agent.addresses import ascii_address
 from agent.config import DigestSettings, Settings, SmtpSettings
 from agent.digest import HISTORY_WEEKS, Fate, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import MailSource
@@ -154,8 +155,10 @@ def render(env: Environment, digest: WeekDigest) -> tuple[str, str]:
 def compose(digest: WeekDigest, text: str, html: str, *, sender: str, to: str, now: datetime) -> EmailMessage:
     """One multipart/alternative message: text first, HTML last (the part clients prefer)."""
     msg = EmailMessage()
-    msg["From"] = format_address("Rebound", fold(sender))
-    msg["To"] = fold(to)
+    sender = ascii_address(fold(sender))  # an IDN domain in its xn-- form, as in drafts
+    name, address = parseaddr(fold(to))
+    msg["From"] = format_address("Rebound", sender)
+    msg["To"] = format_address(name, ascii_address(address)) if address else fold(to)
     msg["Subject"] = fold(subject_line(digest))
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid("rebound.digest", domain=sender.rsplit("@", 1)[-1])
@@ -188,7 +191,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str) -
             if settings.username and password is not None:
                 client.login(settings.username, password)
             # Explicit recipients: the digest goes to the user alone, whatever the headers say.
-            client.send_message(msg, from_addr=sender, to_addrs=[parseaddr(to)[1] or to])
+            client.send_message(msg, from_addr=ascii_address(sender), to_addrs=[ascii_address(parseaddr(to)[1] or to)])
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(
             f"{where}: the server's TLS certificate was not accepted: {exc.verify_message} (set [smtp] tls_ca_file)"

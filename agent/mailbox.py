@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
@@ -136,7 +136,7 @@ class ImapMailbox:
             raise
         self.box = box
         self._selected: str | None = None
-        self._folders: list[tuple[str, tuple[str, ...]]] | None = None
+        self._folders: list[Folder] | None = None
 
     @property
     def supports_idle(self) -> bool:
@@ -242,28 +242,20 @@ class ImapMailbox:
 
     # --- folders and drafts -------------------------------------------------------------
 
-    def _list(self) -> list[tuple[str, tuple[str, ...]]]:
+    def _list(self) -> list[Folder]:
         if self._folders is None:
             with _operation("list folders"):
-                self._folders = [(f.name, tuple(f.flags)) for f in self.box.folder.list()]
+                self._folders = [Folder(f.name, tuple(f.flags), f.delim or "") for f in self.box.folder.list()]
         return self._folders
 
     def _special(self, flag: str, names: Sequence[str]) -> str | None:
-        folders = self._list()
-        for name, flags in folders:
-            if flag in flags:
-                return name
-        by_lower = {name.lower(): name for name, _ in folders}
-        for candidate in names:
-            if candidate.lower() in by_lower:
-                return by_lower[candidate.lower()]
-        return None
+        return special_folder(self._list(), flag, names)
 
     def drafts_folder(self) -> str:
         """The configured Drafts folder, else the one flagged \\Drafts, else a common name."""
         configured = self.settings.drafts_folder
         if configured:
-            if configured not in {name for name, _ in self._list()}:
+            if configured not in {f.name for f in self._list()}:
                 raise MailboxError(f"drafts folder {configured!r} ([imap] drafts_folder) does not exist on {self.settings.host}")
             return configured
         found = self._special("\\Drafts", DRAFTS_NAMES)
@@ -292,16 +284,35 @@ class ImapMailbox:
 
     def find_message_id(self, folder: str, message_id: str) -> int | None:
         """UID of the message with this Message-ID in a folder, if there is one."""
-        self._select(folder)
         with _operation(f"search {folder!r} for {message_id}"):
-            uids = self.box.uids(AND(header=H("Message-ID", message_id)))
-        return int(uids[0]) if uids else None
+            uids = self._search_header(folder, "Message-ID", message_id)
+        return uids[0] if uids else None
 
     def find_replies_to(self, folder: str, message_id: str) -> list[int]:
         """UIDs of the messages in a folder that answer this Message-ID (In-Reply-To)."""
-        self._select(folder)
         with _operation(f"search {folder!r} for replies to {message_id}"):
-            return [int(uid) for uid in self.box.uids(AND(header=H("In-Reply-To", message_id)))]
+            return self._search_header(folder, "In-Reply-To", message_id)
+
+    def _search_header(self, folder: str, header: str, value: str) -> list[int]:
+        self._select(folder)
+        if value.isascii():
+            return [int(uid) for uid in self.box.uids(AND(header=H(header, value)))]
+        # Anyone can send a Message-ID with 8-bit bytes in it (RFC 6532 allows UTF-8 there), and
+        # imap-tools encodes search keys as US-ASCII. RFC 3501 (6.4.4) has every server take UTF-8
+        # with CHARSET; the key goes as a literal, since a quoted string is 7-bit.
+        client = self.box.client
+        client.literal = value.encode("utf-8")  # type: ignore[assignment]  # imaplib sends bytes; typeshed says str
+        try:
+            typ, data = client.uid("SEARCH", "CHARSET", "UTF-8", "HEADER", header)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:  # BAD: the server did not take the command at all
+            typ, data = "BAD", [str(exc).encode()]
+        if typ != "OK":
+            # A server that cannot search in UTF-8 cannot find it: "not there", not a failed pass.
+            log.warning("%s: the server cannot search for %s %s (%s)", folder, header, value, data)
+            return []
+        return [int(uid) for uid in b" ".join(d for d in data if isinstance(d, bytes)).split()]
 
     def append_message(self, folder: str, raw: bytes) -> None:
         """APPEND an unread message (the digest, when no SMTP server is configured)."""
@@ -337,6 +348,43 @@ class ImapMailbox:
             # A connection dropped during IDLE answers poll() with [] like a timeout; NOOP tells.
             self.box.client.noop()
         return False
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder as LIST shows it."""
+
+    name: str
+    flags: tuple[str, ...]
+    delimiter: str
+
+    def has(self, flag: str) -> bool:
+        """Whether LIST gave it this attribute. IMAP atoms are case-insensitive: Cyrus lists \\drafts and \\sent."""
+        return flag.casefold() in {f.casefold() for f in self.flags}
+
+    @property
+    def leaf(self) -> str:
+        """The last part of the name: "Drafts" in "INBOX.Drafts" and "[Gmail]/Drafts"."""
+        return self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+
+
+def special_folder(folders: Sequence[Folder], flag: str, names: Sequence[str]) -> str | None:
+    """The folder flagged `flag` (RFC 6154), else the one named like a common name, else None.
+
+    By name: the whole name first, then its last part (a localised "INBOX.Entwürfe" on a server
+    without SPECIAL-USE), the shallowest folder first; never a \\Noselect placeholder like "[Gmail]".
+    """
+    for folder in folders:
+        if folder.has(flag) and not folder.has("\\Noselect"):
+            return folder.name
+    usable = sorted((f for f in folders if not f.has("\\Noselect")), key=lambda f: f.name.count(f.delimiter) if f.delimiter else 0)
+    by_name = {f.name.casefold(): f.name for f in reversed(usable)}
+    by_leaf = {f.leaf.casefold(): f.name for f in reversed(usable)}
+    for table in (by_name, by_leaf):
+        for candidate in names:
+            if candidate.casefold() in table:
+                return table[candidate.casefold()]
+    return None
 
 
 def fetch_batches(uids: Sequence[int], sizes: dict[int, int], cap: int, budget: int) -> Iterator[tuple[bool, list[int]]]:

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from agent.addresses import needs_utf8
 from agent.domain import IncomingEmail
 
 # Enough for any real MIME tree; a 2,000-deep hostile one is cut here instead of recursing.
@@ -290,11 +291,20 @@ def _decoded_header(decoded: Message, raw: Message, name: str) -> str:
         return _header(raw, name)
 
 
+_SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
 def format_address(name: str, addr: str) -> str:
     """'Name <addr>' with correct quoting, or the bare address."""
     if not name:
         return addr
+    name = fold(name)
     try:
-        return str(Address(display_name=fold(name), addr_spec=addr))
+        return str(Address(display_name=name, addr_spec=addr))
     except (ValueError, IndexError):
-        return addr
+        # The stdlib refuses a non-ASCII local part (RFC 6532 allows it): quote the name ourselves.
+        if not needs_utf8(addr) or "<" in addr or ">" in addr:
+            return addr
+        if any(c in _SPECIALS for c in name):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{name} <{addr}>"

@@ -25,6 +25,7 @@ from dovecot import (
     DovecotFactory,
     DovecotServer,
     ImapAccount,
+    MailLayout,
     dovecot_unavailable_reason,
 )
 from helpers import Rebound, StartDaemon
@@ -81,6 +82,7 @@ def _start(
     tls: bool = True,
     extra_conf: str = "",
     any_user_password: str | None = None,
+    layout: MailLayout | None = None,
 ) -> DovecotServer:
     workdir = Path(tempfile.mkdtemp(dir=root, prefix="server-"))
     return DovecotServer.start(
@@ -89,6 +91,7 @@ def _start(
         tls=tls,
         extra_conf=extra_conf,
         any_user_password=any_user_password,
+        layout=layout,
     )
 
 
@@ -120,6 +123,7 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        layout: MailLayout | None = None,
     ) -> DovecotServer:
         server = _start(
             _dovecot_root,
@@ -127,6 +131,7 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
             tls=tls,
             extra_conf=extra_conf,
             any_user_password=any_user_password,
+            layout=layout,
         )
         servers.append(server)
         return server

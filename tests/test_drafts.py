@@ -237,6 +237,67 @@ def test_non_ascii_names_survive_the_round_trip() -> None:
     assert "Hi Zoë," in msg.get_content()
 
 
+def _head(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def test_an_8bit_message_id_is_answered_in_utf8_headers() -> None:
+    raw = (
+        b"From: Rachel Osei <rachel.osei@acme.example>\r\nSubject: Your application\r\n"
+        b"Message-ID: <caf\xc3\xa9-42@acme.example>\r\nReferences: <root@acme.example> <l\xe9-41@acme.example>\r\n"
+        b"Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nWe regret...\r\n"
+    )
+    mail = parse_email(raw)
+    assert mail.message_id == "<café-42@acme.example>"  # as the server decodes it for SEARCH
+    assert mail.references == ("<root@acme.example>", "<l\ufffd-41@acme.example>")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert b"In-Reply-To: <caf\xc3\xa9-42@acme.example>\r\n" in _head(plan.raw)  # RFC 6532, not an encoded word
+    msg = wire(plan.raw)
+    assert msg["In-Reply-To"] == "<café-42@acme.example>"
+    assert msg["References"].split() == ["<root@acme.example>", "<l\ufffd-41@acme.example>", "<café-42@acme.example>"]
+    assert plan.parent_message_id == "<café-42@acme.example>"
+
+
+def test_a_non_ascii_sender_gets_a_valid_to() -> None:
+    raw = (
+        "From: José Núñez <josé@exämple.com>\r\nSubject: Tu candidatura\r\nMessage-ID: <m1@exämple.com>\r\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nLo sentimos...\r\n"
+    ).encode()
+    mail = parse_email(raw)
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    # The domain in its xn-- form; the local part has no ASCII form, so the header is UTF-8.
+    assert "José Núñez <josé@xn--exmple-cua.com>".encode() in _head(plan.raw)
+    # Read as a UTF-8 client reads it (Python's own parser keeps 8-bit header bytes as escapes).
+    [to_line] = [line for line in _head(plan.raw).decode("utf-8").split("\r\n") if line.startswith("To: ")]
+    assert getaddresses([to_line[4:]]) == [("José Núñez", "josé@xn--exmple-cua.com")]
+
+
+def test_an_idn_sender_domain_is_written_in_ascii() -> None:
+    mail = incoming(from_name="Zoë", from_addr="zoe@bücher.example")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert _head(plan.raw).isascii()
+    assert wire(plan.raw)["To"].addresses[0].addr_spec == "zoe@xn--bcher-kva.example"
+
+
+def test_a_profile_on_an_idn_domain_gets_valid_from_and_message_id() -> None:
+    w = DraftWriter(ProfileSettings(name="Alex Müller", email="alex@müller.example"), DraftSettings())
+    [plan] = w.plan([DraftKind.REPLY], incoming(), rejection(), NOW)
+    assert _head(plan.raw).isascii()
+    msg = wire(plan.raw)
+    assert msg["From"].addresses[0].addr_spec == "alex@xn--mller-kva.example"
+    assert msg["From"].addresses[0].display_name == "Alex Müller"
+    assert plan.message_id.endswith("@xn--mller-kva.example>") and plan.message_id.isascii()
+    assert str(msg["Message-ID"]).strip() == plan.message_id
+    # Mail the user sent from either spelling of the domain is theirs.
+    own = incoming(from_addr="ALEX@xn--mller-kva.example")
+    assert w.kinds_for(own, rejection(), NOW) == ([], "sent by you")
+
+
+def test_plain_ascii_drafts_keep_ascii_headers() -> None:
+    [plan] = writer().plan([DraftKind.REPLY], incoming(from_name="Zoë Achterberg", subject="Entscheidung – Datenanalyst"), rejection(), NOW)
+    assert _head(plan.raw).isascii()
+
+
 def _headers_once(msg: EmailMessage) -> None:
     names = [k.lower() for k in msg]
     assert "bcc" not in names and "cc" not in names
