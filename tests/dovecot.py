@@ -43,6 +43,7 @@ __all__ = [
     "MailLayout",
     "dovecot_unavailable_reason",
     "find_dovecot",
+    "quote_mailbox",
 ]
 
 HOST = "127.0.0.1"
@@ -200,7 +201,8 @@ def _imap_utf7_decode(name: str) -> str:
     return "".join(out)
 
 
-def _quote_mailbox(name: str) -> str:
+def quote_mailbox(name: str) -> str:
+    """A mailbox name as an imaplib argument: modified UTF-7, quoted."""
     encoded = _imap_utf7(name).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{encoded}"'
 
@@ -407,7 +409,7 @@ class DovecotServer:
     ) -> None:
         """APPEND ``raw`` to ``folder`` with ``flags``, e.g. ``r"\\Seen \\Draft"``."""
         with self.connect(user, password) as conn:
-            typ, data = conn.append(_quote_mailbox(folder), flags or None, None, raw)
+            typ, data = conn.append(quote_mailbox(folder), flags or None, None, raw)
             _check(typ, data, f"APPEND to {folder!r}")
 
     def create_folder(
@@ -415,7 +417,7 @@ class DovecotServer:
     ) -> None:
         """CREATE ``folder`` (its full name; non-ASCII is sent in modified UTF-7)."""
         with self.connect(user, password) as conn:
-            typ, data = conn.create(_quote_mailbox(folder))
+            typ, data = conn.create(quote_mailbox(folder))
             _check(typ, data, f"CREATE {folder!r}")
 
     def folders(
@@ -467,7 +469,7 @@ class DovecotServer:
     ) -> int:
         """The folder's UIDVALIDITY."""
         with self.connect(user, password) as conn:
-            typ, data = conn.status(_quote_mailbox(folder), "(UIDVALIDITY)")
+            typ, data = conn.status(quote_mailbox(folder), "(UIDVALIDITY)")
             _check(typ, data, f"STATUS {folder!r}")
             match = re.search(
                 rb"UIDVALIDITY (\d+)",
@@ -504,7 +506,7 @@ class DovecotServer:
     @staticmethod
     def _examine(conn: imaplib.IMAP4, folder: str) -> bool:
         """EXAMINE ``folder``; False when it is empty."""
-        typ, data = conn.select(_quote_mailbox(folder), readonly=True)
+        typ, data = conn.select(quote_mailbox(folder), readonly=True)
         _check(typ, data, f"EXAMINE {folder!r}")
         return int(data[0] or b"0") > 0
 
