@@ -365,6 +365,18 @@ def test_no_control_character_reaches_the_digests_headers() -> None:
     assert parsed["To"].addresses[0].addr_spec == "alex@example.org"  # type: ignore[attr-defined]
 
 
+def test_a_digest_for_a_profile_on_an_idn_domain_has_ascii_headers() -> None:
+    d = hostile_digest()
+    text, html = render(template_env([templates_dir()]), d)
+    msg = compose(d, text, html, sender="alex@müller.example", to="Alex <alex@müller.example>", now=at(6, 18))
+    head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()
+    parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    assert parsed["From"].addresses[0].addr_spec == "alex@xn--mller-kva.example"  # type: ignore[attr-defined]
+    assert parsed["To"].addresses[0].addr_spec == "alex@xn--mller-kva.example"  # type: ignore[attr-defined]
+    assert str(parsed["Message-ID"]).strip().endswith("@xn--mller-kva.example>")
+
+
 def test_a_user_template_folder_takes_precedence(tmp_path: Path) -> None:
     (tmp_path / "digest.txt.j2").write_text("Only {{ d.rejections | length }} today\n")
     text, html = render(template_env([tmp_path, templates_dir()]), hostile_digest())
