@@ -34,3 +34,16 @@ def same_address(a: str, b: str) -> bool:
 def needs_utf8(address: str) -> bool:
     """An address with a non-ASCII local part: only RFC 6532 (UTF-8) headers can carry it."""
     return not ascii_address(address).isascii()
+
+
+# Characters no address Rebound would write a draft to can hold (outside a quoted local part,
+# which real senders do not use); "=?" would be read as an encoded word.
+_NOT_IN_ADDRESS = frozenset('<>,;:"()[]\\')
+
+
+def is_address(address: str) -> bool:
+    """Whether this looks like one mailbox address: local@domain, nothing around it."""
+    local, at, domain = address.rpartition("@")
+    return bool(
+        at and local and "." in domain.strip(".") and "=?" not in address and not any(c.isspace() or c in _NOT_IN_ADDRESS for c in address)
+    )

@@ -43,6 +43,17 @@ def fold(value: object) -> str:
     return " ".join(str(value or "").translate(_CONTROLS).split())
 
 
+def header_text(value: object) -> str:
+    """A value from incoming mail as Rebound writes it into a header: folded, and never decoded twice.
+
+    Text that still reads "=?utf-8?b?...?=" after parse.py decoded it once (a double-encoded
+    Subject) would be decoded again by the email package when the draft is built, and a "\\n" in
+    it written raw: "Re: \\nBcc: victim@evil.example" (found by tests/test_properties.py). Breaking
+    the "=?" keeps it text.
+    """
+    return fold(value).replace("=?", "= ?")
+
+
 def _header(msg: Message, name: str) -> str:
     try:
         for key, raw in msg.raw_items():

@@ -367,6 +367,20 @@ def test_control_characters_never_reach_a_drafts_headers() -> None:
     assert getaddresses([msg["To"]]) == [("Eve [31mRed", "eve@corp.example")]
 
 
+def test_a_double_encoded_subject_cannot_add_a_header() -> None:
+    # Decoded once by the parser, the Subject still reads as an encoded word of "\nBcc: ...";
+    # the email package would decode it again and write the line break raw.
+    inner = _b64("\nBcc: victim@evil.example")
+    raw = f"From: {_b64(inner)} <eve@corp.example>\r\nSubject: {_b64(inner)}\r\nMessage-ID: <m@corp.example>\r\n\r\nWe regret\r\n"
+    mail = parse_email(raw.encode())
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    msg = wire(plan.raw)
+    _headers_once(msg)
+    assert "victim" not in " ".join(k for k in msg)
+    assert "\n" not in msg["Subject"] and "\n" not in msg["To"]
+
+
 def test_control_characters_from_any_source_are_dropped_by_the_writer() -> None:
     mail = incoming(subject="Hello\x00\x1b[0m", from_name="Rachel\x07 Osei", message_id="<m\x00@corp.example>")
     [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)

@@ -21,7 +21,7 @@ from agent.domain import Classification, DraftKind, DraftPlan, IncomingEmail
 from agent.drafts.recipient import Recipient, recipient
 from agent.drafts.wording import Wording, wording
 from agent.errors import ConfigError
-from agent.parse import fold, format_address
+from agent.parse import fold, format_address, header_text
 from agent.resources import templates_dir
 
 # Keep threads intact without letting a hostile References header grow without bound.
@@ -127,11 +127,11 @@ class DraftWriter:
         to_person = found if isinstance(found, Recipient) else Recipient("", mail.reply_to or mail.from_addr)
         to_addr = ascii_address(fold(to_person.address))
         subject = reply_subject(mail.subject) or self.fallback_subject(result)
-        parent = fold(mail.message_id)
-        references = [*(fold(r) for r in mail.references[-(MAX_REFERENCES - 1) :]), parent]
+        parent = header_text(mail.message_id)
+        references = [*(header_text(r) for r in mail.references[-(MAX_REFERENCES - 1) :]), parent]
         msg["From"] = format_address(self.profile.name, own)
-        msg["To"] = fold(format_address(to_person.name, to_addr))
-        msg["Subject"] = fold(subject)
+        msg["To"] = format_address(header_text(to_person.name), to_addr)
+        msg["Subject"] = header_text(subject)
         msg["Date"] = format_datetime(now)
         msg["Message-ID"] = message_id
         msg["In-Reply-To"] = parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.addresses import same_address
+from agent.addresses import is_address, same_address
 from agent.classifier.senders import is_automated
 from agent.domain import IncomingEmail
 
@@ -25,11 +25,12 @@ def recipient(mail: IncomingEmail, own_address: str) -> Recipient | str:
         return f"sent through a mailing list or to many ({mail.mailing_list}): a reply would reach everyone on it"
     if same_address(mail.from_addr, own_address):
         return "sent by you"
-    if mail.reply_to and not same_address(mail.reply_to, own_address):
+    if is_address(mail.reply_to) and not same_address(mail.reply_to, own_address):
         return Recipient(mail.from_name if same_address(mail.reply_to, mail.from_addr) else "", mail.reply_to)
-    if not mail.from_addr:
-        # Garbage that parses to no From at all (found by the hostile-mailbox test) would
-        # otherwise get a draft with an empty To.
+    if not is_address(mail.from_addr):
+        # Garbage that parses to no From at all (found by the hostile-mailbox test), or to
+        # something without an "@" (found by tests/test_properties.py), would get a draft whose
+        # To no client can send to.
         return "no sender address: nobody to reply to"
     if mail.reply_to and is_automated(mail.from_addr):
         # Reply-To names the user: the answer would go to themselves, and From is a machine.
