@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from agent.errors import ConfigError
 from agent.oauth.settings import OAuth2Settings
@@ -26,6 +26,8 @@ ENV_CONFIG = "REBOUND_CONFIG"
 
 Security = Literal["ssl", "starttls", "none"]
 Auth = Literal["password", "oauth2"]
+# A path as a user writes it in a config file: "~/mail/ca.pem" means their home, as in a shell.
+UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
 
 
 class _Section(BaseModel):
@@ -72,7 +74,12 @@ class _Credentials(_Section):
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
             except (OSError, subprocess.SubprocessError) as exc:
                 raise ConfigError(f"[{section}] password_command {argv[0]!r} failed: {type(exc).__name__}") from exc
-            return out.stdout.rstrip("\n")
+            # Like mutt, msmtp and isync: the password is the first line. `pass` and other stores
+            # print "login:", "url:" and notes after it, which belong to no password.
+            password = out.stdout.split("\n", 1)[0].removesuffix("\r")
+            if not password:
+                raise ConfigError(f"[{section}] password_command {argv[0]!r} printed no password on its first line")
+            return password
         raise ConfigError(f"[{section}] password: missing (set password, password_env or password_command)")
 
 
@@ -83,7 +90,7 @@ class ImapSettings(_Credentials):
     username: str
     folders: tuple[str, ...] = ("INBOX",)
     drafts_folder: str | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: UserPath | None = None
     tls_verify: bool = True
     since_days: int = Field(default=30, ge=0)
     poll_seconds: int = Field(default=300, ge=10)
@@ -130,9 +137,17 @@ class ProfileSettings(_Section):
 class DatabaseSettings(_Section):
     url: str | None = None
 
+    @field_validator("url")
+    @classmethod
+    def _home_in_sqlite_path(cls, url: str | None) -> str | None:
+        # "sqlite:///~/rebound.db" would otherwise make a folder named "~" wherever Rebound runs.
+        if url and url.startswith("sqlite:///~"):
+            return "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).expanduser())
+        return url
+
 
 class DraftSettings(_Section):
-    templates_dir: Path | None = None
+    templates_dir: UserPath | None = None
     style: Literal["one", "separate"] = "one"
     thank_you: bool = True
     feedback_request: Literal["after_interview", "always", "never"] = "after_interview"
@@ -141,7 +156,7 @@ class DraftSettings(_Section):
 
 class ClassifierSettings(_Section):
     confidence_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
-    model_path: Path | None = None
+    model_path: UserPath | None = None
 
 
 class SmtpSettings(_Credentials):
@@ -149,7 +164,7 @@ class SmtpSettings(_Credentials):
     port: int | None = Field(default=None, ge=1, le=65535)
     security: Security = "ssl"
     username: str | None = None
-    tls_ca_file: Path | None = None
+    tls_ca_file: UserPath | None = None
     auth: Auth = "password"
 
     @model_validator(mode="after")
@@ -216,7 +231,7 @@ def find_config(explicit: Path | None) -> Path:
     if explicit is not None:
         return explicit
     if env := os.environ.get(ENV_CONFIG):
-        return Path(env)
+        return Path(env).expanduser()
     local = Path("config.toml")
     if local.exists():
         return local

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -20,14 +19,16 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schedule
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
-from agent.config import DigestSettings, Settings, SmtpSettings, default_data_dir
+from agent.addresses import ascii_address
+from agent.config import DigestSettings, Settings, SmtpSettings
 from agent.digest import HISTORY_WEEKS, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import Fate, MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
 from agent.ledger import Ledger
+from agent.locks import held, lock_path
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
 from agent.store import Store
@@ -131,8 +132,10 @@ def render(env: Environment, digest: WeekDigest) -> tuple[str, str]:
 def compose(digest: WeekDigest, text: str, html: str, *, sender: str, to: str, now: datetime) -> EmailMessage:
     """One multipart/alternative message: text first, HTML last (the part clients prefer)."""
     msg = EmailMessage()
-    msg["From"] = format_address("Rebound", fold(sender))
-    msg["To"] = fold(to)
+    sender = ascii_address(fold(sender))  # an IDN domain in its xn-- form, as in drafts
+    name, address = parseaddr(fold(to))
+    msg["From"] = format_address("Rebound", sender)
+    msg["To"] = format_address(name, ascii_address(address)) if address else fold(to)
     msg["Subject"] = fold(subject_line(digest))
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid("rebound.digest", domain=sender.rsplit("@", 1)[-1])
@@ -167,7 +170,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, t
             elif settings.username and password is not None:
                 client.login(settings.username, password)
             # Explicit recipients: the digest goes to the user alone, whatever the headers say.
-            client.send_message(msg, from_addr=sender, to_addrs=[parseaddr(to)[1] or to])
+            client.send_message(msg, from_addr=ascii_address(sender), to_addrs=[ascii_address(parseaddr(to)[1] or to)])
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(
             f"{where}: the server's TLS certificate was not accepted: {exc.verify_message} (set [smtp] tls_ca_file)"
@@ -326,18 +329,13 @@ class DigestService:
     def _lock(self) -> Iterator[None]:
         # The daemon holds the account's lock for its whole life; the digest has its own, so
         # `rebound digest --send` works beside it and the two never send the same week twice.
-        key = hashlib.sha256(f"{self.settings.account}|{self.settings.database_url}".encode()).hexdigest()[:16]
-        path = default_data_dir() / "locks" / f"digest-{key}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path))
+        # Beside the database like the daemon's: a send from another HOME must meet it too.
+        path = lock_path(self.settings, "digest")
         try:
-            lock.acquire(timeout=LOCK_SECONDS)
+            with held(path, timeout=LOCK_SECONDS):
+                yield
         except Timeout:
             raise AlreadyRunning(f"another digest send for {self.settings.account} has held {path} for {LOCK_SECONDS} s") from None
-        try:
-            yield
-        finally:
-            lock.release()
 
 
 def weekly_scheduler(service: DigestService, scheduler: schedule.Scheduler | None = None) -> schedule.Scheduler:

@@ -92,6 +92,8 @@ class IncomingEmail:
     """True when only headers and text parts were fetched (the message was over the size cap)."""
     received: datetime | None = None
     """When the message reached the mailbox (IMAP INTERNALDATE); the Date header is the sender's claim."""
+    mailing_list: str = ""
+    """The header that shows it came through a mailing list or a bulk send (List-Id, List-Post, Precedence), else ''."""
 
 
 @dataclass(frozen=True)

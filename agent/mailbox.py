@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags, U
+from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedCommandStatusError
 from imap_tools.mailbox import BaseMailBox
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # One FETCH per this many messages: ~10x faster than one command per message, bounded memory.
 FETCH_BULK = 50
+# ...and per this many bytes: 50 messages just under the 10 MB cap would be one 500 MB answer,
+# held in memory at once. A message over this on its own is fetched alone.
+FETCH_MAX_BYTES = 16 * 1024 * 1024
 CONNECT_TIMEOUT = 30
 DRAFTS_NAMES = (
     "Drafts",
@@ -68,16 +71,6 @@ PARTIAL_BODY_BYTES = 512 * 1024
 
 # Errors that mean "the connection is gone or never came up": retried with backoff by the daemon.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, socket.timeout, EOFError)
-
-
-class _RawMessage(MailMessage):
-    """Keeps the raw bytes and skips imap-tools' own parse: Rebound parses once, in parse.py."""
-
-    def __init__(self, fetch_data: list) -> None:  # type: ignore[type-arg]
-        raw, uid_data, flag_data = self._get_message_data_parts(fetch_data)
-        self._raw_uid_data = uid_data
-        self._raw_flag_data = flag_data
-        self.raw: bytes = raw
 
 
 def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
@@ -132,7 +125,6 @@ class ImapMailbox:
                 box = MailBoxStartTls(host, port, timeout=CONNECT_TIMEOUT, ssl_context=_ssl_context(settings))
             else:
                 box = MailBoxUnencrypted(host, port, timeout=CONNECT_TIMEOUT)
-        box.email_message_class = _RawMessage
         try:
             with _operation(f"log in to {host} as {settings.username}"):
                 try:
@@ -150,7 +142,7 @@ class ImapMailbox:
             raise
         self.box = box
         self._selected: str | None = None
-        self._folders: list[tuple[str, tuple[str, ...]]] | None = None
+        self._folders: list[Folder] | None = None
 
     @property
     def supports_idle(self) -> bool:
@@ -204,9 +196,16 @@ class ImapMailbox:
         out: dict[int, str] = {}
         for chunk in _chunks(uids, 500):
             with _operation(f"fetch headers from {folder!r}"):
-                for msg in self.box.fetch(uid_list=[str(u) for u in chunk], mark_seen=False, headers_only=True, bulk=True):
-                    out[int(msg.uid or 0)] = parse_email(msg.raw, folder=folder).message_id  # type: ignore[attr-defined]
+                headers = self._literals(chunk, "BODY.PEEK[HEADER]", b"BODY[HEADER]")
+            out.update({uid: parse_email(raw, folder=folder).message_id for uid, raw in headers.items()})
         return out
+
+    def _literals(self, uids: Sequence[int], part: str, name: bytes) -> dict[int, bytes]:
+        """UID FETCH one part of these messages (never setting \\Seen): UID → its bytes."""
+        typ, data = self.box.client.uid("FETCH", ",".join(map(str, uids)), f"(UID {part})")
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"{typ} {data!r}")  # _operation says what failed
+        return fetched_literals(data, name)
 
     def _sizes(self, uids: Sequence[int]) -> tuple[dict[int, int], dict[int, datetime]]:
         """Sizes (for the cap) and arrival times (INTERNALDATE: when the mail reached this mailbox)."""
@@ -230,23 +229,19 @@ class ImapMailbox:
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         """Fetch messages by UID without touching their flags; big ones only in part."""
         self._select(folder)
-        cap = self.settings.max_message_bytes
         for chunk in _chunks(uids, FETCH_BULK):
             with _operation(f"fetch sizes from {folder!r}"):
                 sizes, arrived = self._sizes(chunk)
-            small = [u for u in chunk if sizes.get(u, 0) <= cap]
-            big = set(chunk) - set(small)
-            if small:
-                with _operation(f"fetch {len(small)} messages from {folder!r}"):
-                    messages = self.box.fetch(uid_list=[str(u) for u in small], mark_seen=False, bulk=FETCH_BULK)
-                    fetched = {int(m.uid or 0): m.raw for m in messages}  # type: ignore[attr-defined]
-            else:
-                fetched = {}
-            for uid in chunk:
-                if uid in big:
+            for whole, batch in fetch_batches(chunk, sizes, self.settings.max_message_bytes, FETCH_MAX_BYTES):
+                if not whole:
+                    [uid] = batch
                     yield replace(self._fetch_partial(folder, uid, sizes[uid]), received=arrived.get(uid))
-                elif uid in fetched:
-                    yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
+                    continue
+                with _operation(f"fetch {len(batch)} messages from {folder!r}"):
+                    fetched = self._literals(batch, "BODY.PEEK[]", b"BODY[]")
+                for uid in batch:
+                    if uid in fetched:
+                        yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
 
     def _fetch_partial(self, folder: str, uid: int, size: int) -> IncomingEmail:
         # Headers in full, then only the start of the body: attachments are never downloaded.
@@ -261,28 +256,20 @@ class ImapMailbox:
 
     # --- folders and drafts -------------------------------------------------------------
 
-    def _list(self) -> list[tuple[str, tuple[str, ...]]]:
+    def _list(self) -> list[Folder]:
         if self._folders is None:
             with _operation("list folders"):
-                self._folders = [(f.name, tuple(f.flags)) for f in self.box.folder.list()]
+                self._folders = [Folder(f.name, tuple(f.flags), f.delim or "") for f in self.box.folder.list()]
         return self._folders
 
     def _special(self, flag: str, names: Sequence[str]) -> str | None:
-        folders = self._list()
-        for name, flags in folders:
-            if flag in flags:
-                return name
-        by_lower = {name.lower(): name for name, _ in folders}
-        for candidate in names:
-            if candidate.lower() in by_lower:
-                return by_lower[candidate.lower()]
-        return None
+        return special_folder(self._list(), flag, names)
 
     def drafts_folder(self) -> str:
         """The configured Drafts folder, else the one flagged \\Drafts, else a common name."""
         configured = self.settings.drafts_folder
         if configured:
-            if configured not in {name for name, _ in self._list()}:
+            if configured not in {f.name for f in self._list()}:
                 raise MailboxError(f"drafts folder {configured!r} ([imap] drafts_folder) does not exist on {self.settings.host}")
             return configured
         found = self._special("\\Drafts", DRAFTS_NAMES)
@@ -315,16 +302,35 @@ class ImapMailbox:
 
     def find_message_id(self, folder: str, message_id: str) -> int | None:
         """UID of the message with this Message-ID in a folder, if there is one."""
-        self._select(folder)
         with _operation(f"search {folder!r} for {message_id}"):
-            uids = self.box.uids(AND(header=H("Message-ID", message_id)))
-        return int(uids[0]) if uids else None
+            uids = self._search_header(folder, "Message-ID", message_id)
+        return uids[0] if uids else None
 
     def find_replies_to(self, folder: str, message_id: str) -> list[int]:
         """UIDs of the messages in a folder that answer this Message-ID (In-Reply-To)."""
-        self._select(folder)
         with _operation(f"search {folder!r} for replies to {message_id}"):
-            return [int(uid) for uid in self.box.uids(AND(header=H("In-Reply-To", message_id)))]
+            return self._search_header(folder, "In-Reply-To", message_id)
+
+    def _search_header(self, folder: str, header: str, value: str) -> list[int]:
+        self._select(folder)
+        if value.isascii():
+            return [int(uid) for uid in self.box.uids(AND(header=H(header, value)))]
+        # Anyone can send a Message-ID with 8-bit bytes in it (RFC 6532 allows UTF-8 there), and
+        # imap-tools encodes search keys as US-ASCII. RFC 3501 (6.4.4) has every server take UTF-8
+        # with CHARSET; the key goes as a literal, since a quoted string is 7-bit.
+        client = self.box.client
+        client.literal = value.encode("utf-8")  # type: ignore[assignment]  # imaplib sends bytes; typeshed says str
+        try:
+            typ, data = client.uid("SEARCH", "CHARSET", "UTF-8", "HEADER", header)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:  # BAD: the server did not take the command at all
+            typ, data = "BAD", [str(exc).encode()]
+        if typ != "OK":
+            # A server that cannot search in UTF-8 cannot find it: "not there", not a failed pass.
+            log.warning("%s: the server cannot search for %s %s (%s)", folder, header, value, data)
+            return []
+        return [int(uid) for uid in b" ".join(d for d in data if isinstance(d, bytes)).split()]
 
     def find_drafts_for(self, folder: str, parent_message_id: str) -> list[ServerDraft]:
         """Rebound's drafts in a folder that answer this Message-ID (In-Reply-To and an X-Rebound-Draft header)."""
@@ -420,6 +426,91 @@ def _login_oauth2(box: BaseMailBox, settings: ImapSettings, tokens: BearerTokens
                 ) from None
             log.info("%s: %s refused the access token; refreshing it once", where, mechanism)
             token = tokens.refreshed_token(token)
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder as LIST shows it."""
+
+    name: str
+    flags: tuple[str, ...]
+    delimiter: str
+
+    def has(self, flag: str) -> bool:
+        """Whether LIST gave it this attribute. IMAP atoms are case-insensitive: Cyrus lists \\drafts and \\sent."""
+        return flag.casefold() in {f.casefold() for f in self.flags}
+
+    @property
+    def leaf(self) -> str:
+        """The last part of the name: "Drafts" in "INBOX.Drafts" and "[Gmail]/Drafts"."""
+        return self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+
+
+def special_folder(folders: Sequence[Folder], flag: str, names: Sequence[str]) -> str | None:
+    """The folder flagged `flag` (RFC 6154), else the one named like a common name, else None.
+
+    By name: the whole name first, then its last part (a localised "INBOX.Entwürfe" on a server
+    without SPECIAL-USE), the shallowest folder first; never a \\Noselect placeholder like "[Gmail]".
+    """
+    for folder in folders:
+        if folder.has(flag) and not folder.has("\\Noselect"):
+            return folder.name
+    usable = sorted((f for f in folders if not f.has("\\Noselect")), key=lambda f: f.name.count(f.delimiter) if f.delimiter else 0)
+    by_name = {f.name.casefold(): f.name for f in reversed(usable)}
+    by_leaf = {f.leaf.casefold(): f.name for f in reversed(usable)}
+    for table in (by_name, by_leaf):
+        for candidate in names:
+            if candidate.casefold() in table:
+                return table[candidate.casefold()]
+    return None
+
+
+def fetch_batches(uids: Sequence[int], sizes: dict[int, int], cap: int, budget: int) -> Iterator[tuple[bool, list[int]]]:
+    """Split UIDs, in order, into whole-message FETCHes of at most `budget` bytes; each message over `cap` alone, in part.
+
+    Yields (whole, uids): whole=False for a message over the cap, fetched in part.
+    """
+    batch: list[int] = []
+    used = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if size > cap or (batch and used + size > budget):
+            if batch:
+                yield True, batch
+            batch, used = [], 0
+        if size > cap:
+            yield False, [uid]
+            continue
+        batch.append(uid)
+        used += size
+    if batch:
+        yield True, batch
+
+
+_UID = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
+
+
+def fetched_literals(data: Sequence[object], name: bytes) -> dict[int, bytes]:
+    """UID → the literal named `name` (b"BODY[]", b"BODY[HEADER]") in imaplib's answer to a UID FETCH.
+
+    Only responses that carry that literal count. A server may send "* n FETCH (UID x FLAGS (...))"
+    in the middle of the answer when another client changes a flag (RFC 3501, 7.4.2); imap-tools
+    paired the items two by two and took such a response for a message with an empty body.
+    """
+    out: dict[int, bytes] = {}
+    for i, item in enumerate(data):
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], bytes) and isinstance(item[1], bytes)):
+            continue
+        meta, literal = item
+        if name not in meta.upper():
+            continue
+        uid = _UID.search(meta)
+        after = data[i + 1] if i + 1 < len(data) else b""
+        if uid is None and isinstance(after, bytes):
+            uid = _UID.search(after)  # "BODY[] {n}" first, "UID x)" after the literal
+        if uid is not None:
+            out[int(uid.group(1))] = literal
+    return out
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from html.parser import HTMLParser
-from typing import ClassVar
 
+from agent.addresses import needs_utf8
 from agent.domain import IncomingEmail, ServerDraft
 
 # Enough for any real MIME tree; a 2,000-deep hostile one is cut here instead of recursing.
@@ -30,19 +29,41 @@ MAX_HEADER_CHARS = 998
 # Threading needs only the newest few References (drafts keep 20).
 MAX_REFERENCES = 100
 
-_WS = re.compile(r"\s+")
+# C0 and C1 control characters (NUL, ESC, DEL, NEL, ...) read as spaces: a decoded Subject may
+# carry them, and in a draft's headers they reach the user's mail client and terminal.
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], " ")
 
 
 def fold(value: object) -> str:
-    """Collapse every run of whitespace, line breaks included, into one space.
+    """Collapse every run of whitespace, line breaks and control characters included, into one space.
 
-    Every header value copied from incoming mail goes through here, so a Subject that
-    decodes to "Hi\\nBcc: x" can never become a header of its own in a draft.
+    Every header value Rebound writes goes through here, so a Subject that decodes to
+    "Hi\\nBcc: x" can never become a header of its own in a draft, nor "\\x1b[2J" clear a screen.
     """
-    return _WS.sub(" ", str(value or "")).strip()
+    return " ".join(str(value or "").translate(_CONTROLS).split())
+
+
+def header_text(value: object) -> str:
+    """A value from incoming mail as Rebound writes it into a header: folded, and never decoded twice.
+
+    Text that still reads "=?utf-8?b?...?=" after parse.py decoded it once (a double-encoded
+    Subject) would be decoded again by the email package when the draft is built, and a "\\n" in
+    it written raw: "Re: \\nBcc: victim@evil.example" (found by tests/test_properties.py). Breaking
+    the "=?" keeps it text.
+    """
+    return fold(value).replace("=?", "= ?")
 
 
 def _header(msg: Message, name: str) -> str:
+    try:
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower() and isinstance(raw, str):
+                # 8-bit bytes arrive as surrogate escapes. RFC 6532 allows UTF-8 in any header, a
+                # Message-ID included, and servers decode them that way when they SEARCH (Dovecot:
+                # UTF-8, else U+FFFD per bad byte, as here), so the ID Rebound keeps is the one it can find.
+                return fold(raw.encode("ascii", "surrogateescape").decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - fall back to what the message object makes of it
+        pass
     try:
         value = msg.get(name)
     except Exception:  # noqa: BLE001 - a malformed header must not stop the message
@@ -72,43 +93,29 @@ def _addresses(value: str) -> list[tuple[str, str]]:
         return [(fold(name), fold(addr))] if addr else []
 
 
-class _TextFromHtml(HTMLParser):
-    """Visible text of an HTML body: enough for classification, no rendering."""
+# Elements whose tags break a line, and elements never shown (skipped with their content).
+_BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "blockquote"})
+# One pass over the markup, each construct matched once: a comment or a hidden element runs to its
+# end (or to the end of the markup), a tag to its ">" (or to the next "<"), so no "<" is read twice.
+# html.parser rescans to the end of the markup for every unterminated "<!--", "</" or "<?":
+# 200 KB of "<!--x" took 13 s, and a message may hold 10 MB of it.
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(script|style|head|title)\b.*?(?:</\1[^\S\n]*>|\Z)"
+    r"""|</?([a-z][^\s/<>]*)(?:[^<>"']|"[^"<]*"|'[^'<]*')*>?"""
+    r"|<[!?][^<>]*>?",
+    re.IGNORECASE | re.DOTALL,
+)
 
-    _BLOCK: ClassVar[set[str]] = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "blockquote"}
-    _SKIP: ClassVar[set[str]] = {"script", "style", "head", "title"}
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        elif tag in self._BLOCK:
-            self.chunks.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skipping:
-            self._skipping -= 1
-        elif tag in self._BLOCK:
-            self.chunks.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.chunks.append(data)
+def _markup_to_text(match: re.Match[str]) -> str:
+    name = match.group(2)
+    return "\n" if name and name.lower() in _BLOCK else ""
 
 
 def html_to_text(markup: str) -> str:
-    """Strip tags, keep paragraph breaks."""
-    parser = _TextFromHtml()
-    try:
-        parser.feed(markup)
-        parser.close()
-    except Exception:  # noqa: BLE001 - broken HTML still yields what was read so far
-        pass
-    text = html.unescape("".join(parser.chunks))
+    """Strip tags, keep paragraph breaks; linear in the length of the markup, whatever it holds."""
+    text = html.unescape(_MARKUP.sub(_markup_to_text, markup))
     text = re.sub(r"[ \t\xa0]+", " ", text)
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
 
@@ -214,6 +221,19 @@ def _flat_body_text(raw: bytes) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
+# Precedence values that mark mail sent to many (RFC 2076; what list managers and bulk senders set).
+_BULK_PRECEDENCE = frozenset({"list", "bulk", "junk"})
+
+
+def _mailing_list(msg: Message) -> str:
+    """What shows the message came through a mailing list or a bulk send ('' when nothing does)."""
+    for name in ("List-Id", "List-Post"):
+        if value := _header(msg, name):
+            return f"{name}: {value}"[:200]
+    precedence = _header(msg, "Precedence").lower()
+    return f"Precedence: {precedence}" if precedence in _BULK_PRECEDENCE else ""
+
+
 def synthetic_message_id(raw: bytes) -> str:
     """A stable stand-in for mail that arrives without a Message-ID."""
     return f"<rebound-{hashlib.sha256(raw).hexdigest()[:32]}@local.invalid>"
@@ -269,6 +289,7 @@ def parse_email(
         size=size or len(raw),
         truncated=truncated,
         received=received,
+        mailing_list=_mailing_list(msg),
     )
 
 
@@ -281,14 +302,23 @@ def _decoded_header(decoded: Message, raw: Message, name: str) -> str:
         return _header(raw, name)
 
 
+_SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
 def format_address(name: str, addr: str) -> str:
     """'Name <addr>' with correct quoting, or the bare address."""
     if not name:
         return addr
+    name = fold(name)
     try:
-        return str(Address(display_name=fold(name), addr_spec=addr))
+        return str(Address(display_name=name, addr_spec=addr))
     except (ValueError, IndexError):
-        return addr
+        # The stdlib refuses a non-ASCII local part (RFC 6532 allows it): quote the name ourselves.
+        if not needs_utf8(addr) or "<" in addr or ">" in addr:
+            return addr
+        if any(c in _SPECIALS for c in name):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{name} <{addr}>"
 
 
 def server_draft(uid: int, raw: bytes) -> ServerDraft | None:

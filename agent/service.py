@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from agent.classifier import Classifier
-from agent.config import Settings, default_data_dir
+from agent.config import Settings
 from agent.daemon import Session
 from agent.drafts import DraftWriter
 from agent.errors import AlreadyRunning
+from agent.locks import held, lock_path
 from agent.mailbox import ImapMailbox
 from agent.pipeline import PassOptions, PassSummary, Processor
 from agent.store import Store
@@ -31,25 +30,12 @@ log = logging.getLogger(__name__)
 @contextmanager
 def single_instance(settings: Settings) -> Iterator[None]:
     """Hold a lock for this account and database, so two daemons never race on one mailbox."""
-    key = hashlib.sha256(f"{settings.account}|{settings.database_url}".encode()).hexdigest()[:16]
-    db = db_path_hint(settings)
-    if db is not None and db.name != ":memory:":
-        # Beside the database, not in the data folder: a second Rebound with another HOME (another
-        # user, a container sharing the volume) on the same database must meet the same lock.
-        # (tests/test_faults.py found one with its own HOME running alongside the first.)
-        path = db.with_name(f"{db.name}.{key}.lock")
-    else:
-        path = default_data_dir() / "locks" / f"{key}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
+    path = lock_path(settings)
     try:
-        lock.acquire(timeout=0)
+        with held(path, timeout=0):
+            yield
     except Timeout:
         raise AlreadyRunning(f"another Rebound is already running for {settings.account} (lock {path})") from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 class App:
@@ -126,8 +112,3 @@ def imap_credentials(settings: Settings) -> str | BearerTokens:
         return bearer_tokens(settings)
     return settings.imap.resolve_password("imap")
 
-
-def db_path_hint(settings: Settings) -> Path | None:
-    """The SQLite file, when the database is one."""
-    url = settings.database_url
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None

@@ -25,6 +25,7 @@ from dovecot import (
     DovecotFactory,
     DovecotServer,
     ImapAccount,
+    MailLayout,
     dovecot_unavailable_reason,
 )
 from helpers import Rebound, StartDaemon
@@ -83,6 +84,7 @@ def _start(
     any_user_password: str | None = None,
     oauth2_introspection_url: str | None = None,
     oauth2_mechanisms: str = "xoauth2",
+    layout: MailLayout | None = None,
 ) -> DovecotServer:
     workdir = Path(tempfile.mkdtemp(dir=root, prefix="server-"))
     return DovecotServer.start(
@@ -93,6 +95,7 @@ def _start(
         any_user_password=any_user_password,
         oauth2_introspection_url=oauth2_introspection_url,
         oauth2_mechanisms=oauth2_mechanisms,
+        layout=layout,
     )
 
 
@@ -126,6 +129,7 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
         any_user_password: str | None = None,
         oauth2_introspection_url: str | None = None,
         oauth2_mechanisms: str = "xoauth2",
+        layout: MailLayout | None = None,
     ) -> DovecotServer:
         server = _start(
             _dovecot_root,
@@ -135,6 +139,7 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
             any_user_password=any_user_password,
             oauth2_introspection_url=oauth2_introspection_url,
             oauth2_mechanisms=oauth2_mechanisms,
+            layout=layout,
         )
         servers.append(server)
         return server

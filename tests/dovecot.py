@@ -41,8 +41,10 @@ __all__ = [
     "DovecotFactory",
     "DovecotServer",
     "ImapAccount",
+    "MailLayout",
     "dovecot_unavailable_reason",
     "find_dovecot",
+    "quote_mailbox",
 ]
 
 HOST = "127.0.0.1"
@@ -52,6 +54,57 @@ DEFAULT_USERS: dict[str, str] = {"testuser": "testpass"}
 #: Where Debian installs the daemon; /usr/sbin is often not on a normal user's PATH.
 _SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 _SPECIAL_USE = ("Drafts", "Sent", "Trash", "Junk", "Archive")
+#: What Dovecot 2.3 advertises after login by default (its imap_capability when unset).
+DEFAULT_CAPABILITIES = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS "
+    "THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
+    "LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH "
+    "LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY "
+    "SPECIAL-USE"
+)
+
+
+@dataclass(frozen=True)
+class MailLayout:
+    """How a server lays out a mailbox, to stand in for servers other than Dovecot's defaults.
+
+    ``prefix``/``separator``: the personal namespace (Courier and Cyrus: ``"INBOX."`` and
+    ``"."``). ``folders``: (name inside the namespace, special-use flag as the server should
+    list it, ``""`` for none) for every folder besides INBOX; a flag is listed exactly as
+    written, so ``"\\drafts"`` gives Cyrus' lower case. ``hide``: capabilities not
+    advertised (IDLE, UIDPLUS, SPECIAL-USE, ...); Dovecot still answers those commands, it
+    only stops offering them, which is what a client decides by.
+    """
+
+    prefix: str = ""
+    separator: str = "/"
+    folders: tuple[tuple[str, str], ...] = tuple((name, f"\\{name}") for name in _SPECIAL_USE)
+    hide: frozenset[str] = frozenset()
+
+    def full_name(self, name: str) -> str:
+        """A folder's name as a client sees it, namespace prefix included."""
+        return self.prefix + name.replace("/", self.separator)
+
+    def _config(self) -> str:
+        mailboxes = "".join(
+            f'  mailbox "{name}" {{\n'
+            + (f"    special_use = {flag}\n" if flag else "")
+            + "    auto = subscribe\n"
+            "  }\n"
+            for name, flag in self.folders
+        )
+        namespace = (
+            "namespace inbox {\n"
+            "  inbox = yes\n"
+            f"  separator = {self.separator}\n"
+            + (f"  prefix = {self.prefix}\n" if self.prefix else "")
+            + f"{mailboxes}}}\n"
+        )
+        if self.hide:
+            kept = " ".join(c for c in DEFAULT_CAPABILITIES.split() if c not in self.hide)
+            namespace += f"imap_capability = {kept}\n"
+        return namespace
+
 
 _running: set[DovecotServer] = set()
 
@@ -129,7 +182,28 @@ def _imap_utf7(name: str) -> str:
     return "".join(out)
 
 
-def _quote_mailbox(name: str) -> str:
+def _imap_utf7_decode(name: str) -> str:
+    """Decode a mailbox name from IMAP's modified UTF-7."""
+    out: list[str] = []
+    i = 0
+    while i < len(name):
+        if name[i] != "&":
+            out.append(name[i])
+            i += 1
+            continue
+        end = name.index("-", i)
+        chunk = name[i + 1 : end]
+        if chunk:
+            data = chunk.replace(",", "/")
+            out.append(base64.b64decode(data + "=" * (-len(data) % 4)).decode("utf-16-be"))
+        else:
+            out.append("&")
+        i = end + 1
+    return "".join(out)
+
+
+def quote_mailbox(name: str) -> str:
+    """A mailbox name as an imaplib argument: modified UTF-7, quoted."""
     encoded = _imap_utf7(name).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{encoded}"'
 
@@ -173,6 +247,7 @@ class DovecotServer:
     #: Set when logins are checked by an OAuth 2.0 introspection endpoint (see :meth:`start`).
     oauth2_introspection_url: str | None = None
     oauth2_mechanisms: str = "xoauth2"
+    layout: MailLayout = field(default_factory=MailLayout)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -188,6 +263,7 @@ class DovecotServer:
         any_user_password: str | None = None,
         oauth2_introspection_url: str | None = None,
         oauth2_mechanisms: str = "xoauth2",
+        layout: MailLayout | None = None,
     ) -> DovecotServer:
         """Write a config into ``workdir`` (created if needed) and start Dovecot.
 
@@ -201,6 +277,9 @@ class DovecotServer:
         (XOAUTH2 by default; "xoauth2 oauthbearer" for both): no password logs in, and each bearer token is checked by that RFC 7662 endpoint (Dovecot's ``oauth2``
         passdb), whose answer must name the user in ``username``. The assertion helpers
         cannot log in then: use :meth:`save` and :meth:`fetch`, which go through doveadm.
+
+        ``layout`` sets the namespace, folders and advertised capabilities (Dovecot's
+        defaults with Drafts, Sent, Trash, Junk and Archive flagged, when ``None``).
         """
         reason = dovecot_unavailable_reason()
         found = find_dovecot()
@@ -237,6 +316,7 @@ class DovecotServer:
             log_path=workdir / "log" / "dovecot.log",
             dovecot_bin=found[0],
             doveadm_bin=found[1],
+            layout=layout or MailLayout(),
         )
         server._write_config(extra_conf)
         server._launch()
@@ -353,8 +433,36 @@ class DovecotServer:
     ) -> None:
         """APPEND ``raw`` to ``folder`` with ``flags``, e.g. ``r"\\Seen \\Draft"``."""
         with self.connect(user, password) as conn:
-            typ, data = conn.append(_quote_mailbox(folder), flags or None, None, raw)
+            typ, data = conn.append(quote_mailbox(folder), flags or None, None, raw)
             _check(typ, data, f"APPEND to {folder!r}")
+
+    def create_folder(
+        self, folder: str, *, user: str | None = None, password: str | None = None
+    ) -> None:
+        """CREATE ``folder`` (its full name; non-ASCII is sent in modified UTF-7)."""
+        with self.connect(user, password) as conn:
+            typ, data = conn.create(quote_mailbox(folder))
+            _check(typ, data, f"CREATE {folder!r}")
+
+    def folders(
+        self, *, user: str | None = None, password: str | None = None
+    ) -> dict[str, set[str]]:
+        """Every folder's name (decoded from modified UTF-7) and the attributes LIST gives it."""
+        with self.connect(user, password) as conn:
+            typ, data = conn.list()
+            _check(typ, data, "LIST")
+        out: dict[str, set[str]] = {}
+        for line in data:
+            if not isinstance(line, bytes):
+                continue
+            match = re.match(rb'\((?P<flags>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.+)$', line)
+            if match is None:
+                raise DovecotError(f"cannot read LIST line {line!r}")
+            name = match.group("name").decode()
+            if name.startswith('"'):
+                name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            out[_imap_utf7_decode(name)] = set(match.group("flags").decode().split())
+        return out
 
     def flags_of(
         self, folder: str, *, user: str | None = None, password: str | None = None
@@ -385,7 +493,7 @@ class DovecotServer:
     ) -> int:
         """The folder's UIDVALIDITY."""
         with self.connect(user, password) as conn:
-            typ, data = conn.status(_quote_mailbox(folder), "(UIDVALIDITY)")
+            typ, data = conn.status(quote_mailbox(folder), "(UIDVALIDITY)")
             _check(typ, data, f"STATUS {folder!r}")
             match = re.search(
                 rb"UIDVALIDITY (\d+)",
@@ -422,7 +530,7 @@ class DovecotServer:
     @staticmethod
     def _examine(conn: imaplib.IMAP4, folder: str) -> bool:
         """EXAMINE ``folder``; False when it is empty."""
-        typ, data = conn.select(_quote_mailbox(folder), readonly=True)
+        typ, data = conn.select(quote_mailbox(folder), readonly=True)
         _check(typ, data, f"EXAMINE {folder!r}")
         return int(data[0] or b"0") > 0
 
@@ -516,13 +624,6 @@ class DovecotServer:
                 f"  args = password={self.any_user_password}\n}}\n"
             )
 
-        mailboxes = "".join(
-            f"  mailbox {name} {{\n"
-            f"    special_use = \\{name}\n"
-            "    auto = subscribe\n"
-            "  }\n"
-            for name in _SPECIAL_USE
-        )
         conf = f"""\
 # Generated by tests/dovecot.py - throwaway test server, loopback only.
 instance_name = rebound-test-{self.port}
@@ -548,11 +649,7 @@ userdb {{
   args = uid={uid} gid={gid} home={wd / "mail"}/%u{userdb_args}
 }}
 
-namespace inbox {{
-  inbox = yes
-  separator = /
-{mailboxes}}}
-
+{self.layout._config()}
 protocol imap {{
   mail_max_userip_connections = 200
 }}
@@ -673,6 +770,12 @@ class ImapAccount:
     def flags_of(self, folder: str) -> dict[str, set[str]]:
         return self.server.flags_of(folder, user=self.user, password=self.password)
 
+    def create_folder(self, folder: str) -> None:
+        self.server.create_folder(folder, user=self.user, password=self.password)
+
+    def folders(self) -> dict[str, set[str]]:
+        return self.server.folders(user=self.user, password=self.password)
+
     def uidvalidity(self, folder: str) -> int:
         return self.server.uidvalidity(folder, user=self.user, password=self.password)
 
@@ -695,6 +798,7 @@ class DovecotFactory(Protocol):
         any_user_password: str | None = None,
         oauth2_introspection_url: str | None = None,
         oauth2_mechanisms: str = "xoauth2",
+        layout: MailLayout | None = None,
     ) -> DovecotServer: ...
 
 

@@ -25,7 +25,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dovecot import ImapAccount
+from dovecot import ImapAccount, quote_mailbox
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_MAIL = REPO / "agent" / "demo_mail"
@@ -161,6 +161,7 @@ def make_rebound(
     imap: dict[str, object] | None = None,
     drafts: dict[str, object] | None = None,
     extra: str = "",
+    profile_email: str = PROFILE_EMAIL,
 ) -> Rebound:
     """Write a config for this Dovecot account (plain IMAP on loopback by default)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -180,8 +181,9 @@ def make_rebound(
     draft_keys: dict[str, object] = {"draft_max_age_days": 7}
     draft_keys.update(drafts or {})
     lines = ["[imap]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in imap_keys.items() if v is not None]  # None: leave the key out
-    lines += ["", "[profile]", f"name = {_toml_value(PROFILE_NAME)}", f"email = {_toml_value(PROFILE_EMAIL)}"]
+    # None leaves a key out (e.g. password_env, for a test that gives password_command instead).
+    lines += [f"{k} = {_toml_value(v)}" for k, v in imap_keys.items() if v is not None]
+    lines += ["", "[profile]", f"name = {_toml_value(PROFILE_NAME)}", f"email = {_toml_value(profile_email)}"]
     lines += ["", "[database]", f"url = {_toml_value('sqlite:///' + str(db))}"]
     lines += ["", "[drafts]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in draft_keys.items()]
@@ -294,11 +296,11 @@ class Draft:
         return msgid(self.msg["In-Reply-To"])
 
 
-def drafts(account: ImapAccount) -> list[Draft]:
-    """Every message in Drafts, with its flags (read without changing any)."""
-    flags = account.flags_of("Drafts")
+def drafts(account: ImapAccount, folder: str = "Drafts") -> list[Draft]:
+    """Every message in Drafts (or another folder), with its flags (read without changing any)."""
+    flags = account.flags_of(folder)
     out = []
-    for raw in account.messages("Drafts"):
+    for raw in account.messages(folder):
         msg = parse(raw)
         out.append(Draft(raw, msg, frozenset(flags.get(msgid(msg["Message-ID"]), set()))))
     return out
@@ -307,7 +309,7 @@ def drafts(account: ImapAccount) -> list[Draft]:
 def delete_message(account: ImapAccount, folder: str, message_id: str) -> None:
     """Flag the message with this Message-ID \\Deleted and expunge it, as a mail client does."""
     with account.connect() as conn:
-        typ, data = conn.select(folder)
+        typ, data = conn.select(quote_mailbox(folder))
         assert typ == "OK", data
         typ, data = conn.uid("SEARCH", "HEADER", "Message-ID", message_id)
         assert typ == "OK", data

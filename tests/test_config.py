@@ -307,3 +307,48 @@ def test_no_warning_when_file_holds_no_password(tmp_path: Path, caplog: pytest.L
     with caplog.at_level(logging.WARNING, logger="agent.config"):
         load_settings(path)
     assert "readable by other users" not in caplog.text
+
+
+def test_password_command_gives_its_first_line_only(tmp_path: Path) -> None:
+    # What `pass show` prints for an entry with the usual extra fields.
+    entry = "s3cret pass phrase\\nlogin: me@example.org\\nurl: https://mail.example.org\\n"
+    settings = load_settings(write_config(tmp_path, minimal(password=f'password_command = ["printf", "{entry}"]')))
+    assert settings.imap.resolve_password("imap") == "s3cret pass phrase"
+
+
+def test_password_command_with_crlf_output(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, minimal(password='password_command = ["printf", "secret\\\\r\\\\nlogin: x\\\\r\\\\n"]')))
+    assert settings.imap.resolve_password("imap") == "secret"
+
+
+def test_password_command_printing_nothing_is_named(tmp_path: Path) -> None:
+    settings = load_settings(write_config(tmp_path, minimal(password='password_command = ["printf", "\\\\nlogin: x\\\\n"]')))
+    with pytest.raises(ConfigError, match=r"\[imap\] password_command 'printf' printed no password"):
+        settings.imap.resolve_password("imap")
+
+
+# --- paths ----------------------------------------------------------------------------------
+
+
+def test_home_is_expanded_in_every_path_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    imap_ca = 'password_env = "TEST_PW"\ntls_ca_file = "~/certs/ca.pem"'
+    text = minimal(password=imap_ca) + (
+        '\n[database]\nurl = "sqlite:///~/rebound/rebound.db"\n'
+        '\n[drafts]\ntemplates_dir = "~/rebound/templates"\n'
+        '\n[classifier]\nmodel_path = "~/rebound/model"\n'
+        '\n[smtp]\nhost = "smtp.example.org"\ntls_ca_file = "~/certs/smtp.pem"\n'
+    )
+    settings = load_settings(write_config(tmp_path, text))
+    assert settings.imap.tls_ca_file == home / "certs" / "ca.pem"
+    assert settings.drafts.templates_dir == home / "rebound" / "templates"
+    assert settings.classifier.model_path == home / "rebound" / "model"
+    assert settings.smtp is not None and settings.smtp.tls_ca_file == home / "certs" / "smtp.pem"
+    assert settings.database_url == f"sqlite:///{home}/rebound/rebound.db"
+
+
+def test_home_is_expanded_in_the_config_path_from_the_environment(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(isolated))
+    monkeypatch.setenv(ENV_CONFIG, "~/rebound.toml")
+    assert find_config(None) == isolated / "rebound.toml"

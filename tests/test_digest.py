@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from agent import cli
+from agent import cli, delivery
 from agent.config import DigestSettings, DraftSettings, GoalSettings, ProfileSettings, Settings
 from agent.daemon import Daemon, Session
 from agent.delivery import (
@@ -38,7 +38,7 @@ from agent.delivery import (
 from agent.digest import ADVICE, MAX_STEPS, Fate, Week, WeekDigest, parse_week, summarise, week_of
 from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Stage
 from agent.drafts import DraftWriter
-from agent.errors import ConfigError, MailboxError
+from agent.errors import AlreadyRunning, ConfigError, MailboxError
 from agent.ledger import Ledger
 from agent.parse import parse_email
 from agent.resources import templates_dir
@@ -355,6 +355,28 @@ def test_the_html_is_made_for_email_clients() -> None:
     assert "max-width:600px" in html
 
 
+def test_no_control_character_reaches_the_digests_headers() -> None:
+    d = hostile_digest()
+    text, html = render(template_env([templates_dir()]), d)
+    msg = compose(d, text, html, sender="alex@example.org", to="Alex\x00\x1bMorgan\x7f <alex@example.org>", now=at(6, 18))
+    head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    assert not any(re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in head.split(b"\r\n")), head
+    parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "alex@example.org"  # type: ignore[attr-defined]
+
+
+def test_a_digest_for_a_profile_on_an_idn_domain_has_ascii_headers() -> None:
+    d = hostile_digest()
+    text, html = render(template_env([templates_dir()]), d)
+    msg = compose(d, text, html, sender="alex@müller.example", to="Alex <alex@müller.example>", now=at(6, 18))
+    head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()
+    parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    assert parsed["From"].addresses[0].addr_spec == "alex@xn--mller-kva.example"  # type: ignore[attr-defined]
+    assert parsed["To"].addresses[0].addr_spec == "alex@xn--mller-kva.example"  # type: ignore[attr-defined]
+    assert str(parsed["Message-ID"]).strip().endswith("@xn--mller-kva.example>")
+
+
 def test_a_user_template_folder_takes_precedence(tmp_path: Path) -> None:
     (tmp_path / "digest.txt.j2").write_text("Only {{ d.rejections | length }} today\n")
     text, html = render(template_env([tmp_path, templates_dir()]), hostile_digest())
@@ -496,7 +518,7 @@ def settings_for(tmp_path: Path, **digest: object) -> Settings:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the digest lock lives here
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return tmp_path
 
 
@@ -520,6 +542,22 @@ def test_without_smtp_the_digest_is_put_in_inbox_once_a_week(home: Path) -> None
     assert len(box.folders["INBOX"]) == 2
     assert store.digest_sent(settings.account, week.label)
     assert box.closed == 2  # the refused second send never connected
+
+
+def test_the_digest_lock_is_met_from_another_home_on_the_same_database(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(home)
+    store = Store(settings.database_url)
+    recorded(store, 1)
+    box = FakeMailbox()
+    first = DigestService(settings, store, lambda: box)
+    monkeypatch.setattr(delivery, "LOCK_SECONDS", 0.2)
+    with first._lock():
+        # Another user, or a container sharing the database's volume: same database, other data folder.
+        monkeypatch.setenv("XDG_DATA_HOME", str(home / "other-home"))
+        with pytest.raises(AlreadyRunning, match="another digest send"):
+            DigestService(settings, store, lambda: box).send(first.week())
+    assert box.folders["INBOX"] == []
+    assert [p.name for p in home.glob("r.db.digest-*.lock")], "the lock lives beside the database"
 
 
 def test_preview_writes_html_and_sends_nothing_even_without_a_mailbox(home: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -182,12 +182,122 @@ def test_to_is_reply_to_when_present() -> None:
     assert plan.to == "recruiting@acme.example"
 
 
+def _mail(*headers: str) -> IncomingEmail:
+    head = "\r\n".join(["Message-ID: <list-1@lists.example>", "Subject: Your application", "Date: Tue, 24 Nov 2026 10:00:00 +0000", *headers])
+    return parse_email(f"{head}\r\n\r\nWe regret...\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("header", "evidence"),
+    [
+        ("List-Id: Careers at Acme <careers.acme.example>", "List-Id: Careers at Acme <careers.acme.example>"),
+        ("List-Post: <mailto:careers@acme.example>", "List-Post: <mailto:careers@acme.example>"),
+        ("Precedence: list", "Precedence: list"),
+        ("Precedence: Bulk", "Precedence: bulk"),
+    ],
+)
+def test_no_draft_for_mail_through_a_mailing_list(header: str, evidence: str) -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", "Reply-To: careers@acme.example", header)
+    assert mail.mailing_list == evidence
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert kinds == [] and "mailing list" in reason and evidence in reason
+    # `rebound draft` says the same instead of showing a reply to the whole list.
+    assert writer().kinds_for(mail, rejection(), NOW, preview=True) == ([], reason)
+
+
+def test_ordinary_precedence_and_unsubscribe_links_are_not_a_list() -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", "Precedence: first-class", "List-Unsubscribe: <mailto:u@acme.example>")
+    assert mail.mailing_list == ""
+    assert writer().kinds_for(mail, rejection(), NOW) == ([DraftKind.REPLY], "")
+
+
+def test_reply_to_the_users_own_address_goes_to_the_person_in_from() -> None:
+    mail = _mail("From: Rachel Osei <rachel.osei@acme.example>", f"Reply-To: Alex <{PROFILE.email.upper()}>")
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert (kinds, reason) == ([DraftKind.REPLY], "")
+    [plan] = writer().plan(kinds, mail, rejection(), NOW)
+    assert getaddresses([wire(plan.raw)["To"]]) == [("Rachel Osei", "rachel.osei@acme.example")]
+    assert plan.to == "rachel.osei@acme.example"
+
+
+def test_reply_to_the_users_own_address_from_a_machine_gets_no_draft() -> None:
+    mail = _mail("From: Acme Careers <no-reply@acme.example>", f"Reply-To: {PROFILE.email}")
+    kinds, reason = writer().kinds_for(mail, rejection(), NOW)
+    assert kinds == [] and "Reply-To is your own address" in reason and "no-reply@acme.example" in reason
+
+
+def test_mail_sent_by_the_user_with_a_reply_to_is_still_theirs() -> None:
+    mail = _mail(f"From: Alex Morgan <{PROFILE.email}>", "Reply-To: rachel.osei@acme.example")
+    assert writer().kinds_for(mail, rejection(), NOW) == ([], "sent by you")
+
+
 def test_non_ascii_names_survive_the_round_trip() -> None:
     mail = incoming(from_name="Zoë Achterberg", subject="Entscheidung – Datenanalyst")
     msg = one_draft(mail, rejection(contact_name="Zoë"))
     assert parseaddr(msg["To"]) == ("Zoë Achterberg", mail.from_addr)
     assert msg["Subject"] == "Re: Entscheidung – Datenanalyst"
     assert "Hi Zoë," in msg.get_content()
+
+
+def _head(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def test_an_8bit_message_id_is_answered_in_utf8_headers() -> None:
+    raw = (
+        b"From: Rachel Osei <rachel.osei@acme.example>\r\nSubject: Your application\r\n"
+        b"Message-ID: <caf\xc3\xa9-42@acme.example>\r\nReferences: <root@acme.example> <l\xe9-41@acme.example>\r\n"
+        b"Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nWe regret...\r\n"
+    )
+    mail = parse_email(raw)
+    assert mail.message_id == "<café-42@acme.example>"  # as the server decodes it for SEARCH
+    assert mail.references == ("<root@acme.example>", "<l\ufffd-41@acme.example>")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert b"In-Reply-To: <caf\xc3\xa9-42@acme.example>\r\n" in _head(plan.raw)  # RFC 6532, not an encoded word
+    msg = wire(plan.raw)
+    assert msg["In-Reply-To"] == "<café-42@acme.example>"
+    assert msg["References"].split() == ["<root@acme.example>", "<l\ufffd-41@acme.example>", "<café-42@acme.example>"]
+    assert plan.parent_message_id == "<café-42@acme.example>"
+
+
+def test_a_non_ascii_sender_gets_a_valid_to() -> None:
+    raw = (
+        "From: José Núñez <josé@exämple.com>\r\nSubject: Tu candidatura\r\nMessage-ID: <m1@exämple.com>\r\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\nLo sentimos...\r\n"
+    ).encode()
+    mail = parse_email(raw)
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    # The domain in its xn-- form; the local part has no ASCII form, so the header is UTF-8.
+    assert "José Núñez <josé@xn--exmple-cua.com>".encode() in _head(plan.raw)
+    # Read as a UTF-8 client reads it (Python's own parser keeps 8-bit header bytes as escapes).
+    [to_line] = [line for line in _head(plan.raw).decode("utf-8").split("\r\n") if line.startswith("To: ")]
+    assert getaddresses([to_line[4:]]) == [("José Núñez", "josé@xn--exmple-cua.com")]
+
+
+def test_an_idn_sender_domain_is_written_in_ascii() -> None:
+    mail = incoming(from_name="Zoë", from_addr="zoe@bücher.example")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert _head(plan.raw).isascii()
+    assert wire(plan.raw)["To"].addresses[0].addr_spec == "zoe@xn--bcher-kva.example"
+
+
+def test_a_profile_on_an_idn_domain_gets_valid_from_and_message_id() -> None:
+    w = DraftWriter(ProfileSettings(name="Alex Müller", email="alex@müller.example"), DraftSettings())
+    [plan] = w.plan([DraftKind.REPLY], incoming(), rejection(), NOW)
+    assert _head(plan.raw).isascii()
+    msg = wire(plan.raw)
+    assert msg["From"].addresses[0].addr_spec == "alex@xn--mller-kva.example"
+    assert msg["From"].addresses[0].display_name == "Alex Müller"
+    assert plan.message_id.endswith("@xn--mller-kva.example>") and plan.message_id.isascii()
+    assert str(msg["Message-ID"]).strip() == plan.message_id
+    # Mail the user sent from either spelling of the domain is theirs.
+    own = incoming(from_addr="ALEX@xn--mller-kva.example")
+    assert w.kinds_for(own, rejection(), NOW) == ([], "sent by you")
+
+
+def test_plain_ascii_drafts_keep_ascii_headers() -> None:
+    [plan] = writer().plan([DraftKind.REPLY], incoming(from_name="Zoë Achterberg", subject="Entscheidung – Datenanalyst"), rejection(), NOW)
+    assert _head(plan.raw).isascii()
 
 
 def _headers_once(msg: EmailMessage) -> None:
@@ -231,6 +341,53 @@ def test_no_bcc_even_if_incoming_fields_were_never_folded() -> None:
     msg = one_draft(mail)
     _headers_once(msg)
     assert [addr for _, addr in getaddresses([msg["To"]])] == [mail.from_addr]
+
+
+def header_block_is_clean(raw: bytes) -> bool:
+    """No control byte in a header block but CRLF line ends (and tabs that fold), no bare CR or LF."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    lines = head.split(b"\r\n")
+    return all(b"\r" not in line and b"\n" not in line and not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in lines)
+
+
+def test_control_characters_never_reach_a_drafts_headers() -> None:
+    raw = (
+        f"From: {_b64('Eve' + chr(0) + chr(27) + '[31mRed')} <eve@corp.example>\r\n"
+        f"Subject: {_b64('Offer' + chr(0) + 'letter' + chr(27) + '[2J' + chr(0x7F) + chr(0x85) + chr(0x9B) + 'now')}\r\n"
+        "Message-ID: <ctl\x01id@corp.example>\r\n"
+        "References: <a\x1b@corp.example>\r\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+        "\r\nWe regret...\r\n"
+    ).encode()
+    mail = parse_email(raw)
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    msg = wire(plan.raw)
+    for name, value in msg.items():
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f]", str(value)), (name, value)
+    assert msg["Subject"] == "Re: Offer letter [2J now"
+    assert getaddresses([msg["To"]]) == [("Eve [31mRed", "eve@corp.example")]
+
+
+def test_a_double_encoded_subject_cannot_add_a_header() -> None:
+    # Decoded once by the parser, the Subject still reads as an encoded word of "\nBcc: ...";
+    # the email package would decode it again and write the line break raw.
+    inner = _b64("\nBcc: victim@evil.example")
+    raw = f"From: {_b64(inner)} <eve@corp.example>\r\nSubject: {_b64(inner)}\r\nMessage-ID: <m@corp.example>\r\n\r\nWe regret\r\n"
+    mail = parse_email(raw.encode())
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    msg = wire(plan.raw)
+    _headers_once(msg)
+    assert "victim" not in " ".join(k for k in msg)
+    assert "\n" not in msg["Subject"] and "\n" not in msg["To"]
+
+
+def test_control_characters_from_any_source_are_dropped_by_the_writer() -> None:
+    mail = incoming(subject="Hello\x00\x1b[0m", from_name="Rachel\x07 Osei", message_id="<m\x00@corp.example>")
+    [plan] = writer().plan([DraftKind.REPLY], mail, rejection(), NOW)
+    assert header_block_is_clean(plan.raw), plan.raw
+    assert wire(plan.raw)["Subject"] == "Re: Hello [0m"
 
 
 # --- policy ---------------------------------------------------------------------------------

@@ -21,11 +21,13 @@ from helpers import (
     Rebound,
     append_at,
     delete_message,
+    demo,
     demo_mail,
     drafts,
     make_rebound,
     msgid,
     rejection,
+    set_header,
     summary,
 )
 
@@ -205,6 +207,46 @@ def test_wrong_password_is_reported(tmp_path: Path, imap_account: ImapAccount) -
     assert "not-the-password" not in result.stderr + result.stdout
     assert result.stdout == ""
     assert drafts(imap_account) == []
+
+
+def test_a_pass_style_password_command_logs_in(tmp_path: Path, imap_account: ImapAccount) -> None:
+    # `pass show` prints the password, then "login:", "url:" and notes: only the first line is the password.
+    script = tmp_path / "pass-show"
+    script.write_text(f"#!/bin/sh\nprintf '%s\\n' '{imap_account.password}' 'login: {imap_account.user}' 'url: imap://{imap_account.host}'\n")
+    script.chmod(0o700)
+    rebound = make_rebound(tmp_path, imap_account, imap={"password_env": None, "password_command": [str(script)]})
+    imap_account.append("INBOX", rejection("<pass-style-1@fenwickhale.com>"))
+
+    result = rebound.once()
+
+    assert summary(result.stdout)["drafts"] == 1, result.stderr
+    assert [d.in_reply_to for d in drafts(imap_account)] == ["<pass-style-1@fenwickhale.com>"]
+
+
+def test_mailing_lists_and_a_reply_to_the_user(tmp_path: Path, imap_account: ImapAccount) -> None:
+    through_list = set_header(
+        set_header(rejection("<via-list-1@fenwickhale.com>"), "List-Id", "Fenwick Careers <careers.fenwickhale.com>"),
+        "Reply-To",
+        "careers@fenwickhale.com",
+    )
+    to_self = set_header(rejection("<reply-to-me-1@fenwickhale.com>"), "Reply-To", f"Alex <{PROFILE_EMAIL.upper()}>")
+    imap_account.append("INBOX", through_list)
+    imap_account.append("INBOX", to_self)
+    rebound = make_rebound(tmp_path, imap_account)
+
+    result = rebound.once()
+
+    assert summary(result.stdout)["rejections"] == 2, result.stdout + result.stderr
+    [draft] = drafts(imap_account)
+    assert draft.in_reply_to == "<reply-to-me-1@fenwickhale.com>"
+    # Not to the user: to the person who wrote (From of sample 12).
+    assert [a.addr_spec for a in draft.msg["To"].addresses] == [demo("12").sender]
+    reasons = rebound.query(
+        "SELECT e.message_id, r.draft_skip_reason FROM rejectionrecord r JOIN emailrecord e ON e.id = r.email_id ORDER BY e.id"
+    )
+    assert reasons[0][0] == "<via-list-1@fenwickhale.com>"
+    assert "mailing list" in reasons[0][1] and "careers.fenwickhale.com" in reasons[0][1]
+    assert reasons[1] == ("<reply-to-me-1@fenwickhale.com>", "")
 
 
 def test_cursor_new_mail_and_the_first_look_window(tmp_path: Path, imap_account: ImapAccount) -> None:

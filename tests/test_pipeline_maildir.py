@@ -205,6 +205,27 @@ def test_second_pass_adds_nothing(demo: Demo) -> None:
     assert len(demo.store.drafts(ACCOUNT)) == first.drafts_saved
 
 
+def test_a_server_without_uidplus_gives_no_draft_uid_and_nothing_is_doubled(demo: Demo) -> None:
+    # Without UIDPLUS an APPEND answers a plain OK: Rebound learns no UID for its draft. (Dovecot
+    # sends APPENDUID even when it does not advertise UIDPLUS, so this is shown on the Maildir.)
+    real_append = demo.source.append_draft
+
+    def append_without_uid(folder: str, raw: bytes) -> int | None:
+        real_append(folder, raw)
+        return None
+
+    demo.source.append_draft = append_without_uid  # type: ignore[method-assign]
+    first = demo.run()
+    assert first.drafts_saved > 0
+    assert {d.uid for d in demo.store.drafts(ACCOUNT)} == {None}
+    second = demo.run()
+    assert (second.seen, second.drafts_saved) == (0, 0)
+    drafts = demo.store.drafts(ACCOUNT)
+    assert {d.status for d in drafts} == {"saved"}
+    assert None not in {d.uid for d in drafts}  # found again by Message-ID and remembered by UID
+    assert len(list((demo.maildir / ".Drafts" / "cur").iterdir())) == first.drafts_saved
+
+
 def test_after_a_pass_only_new_mail_is_read(demo: Demo) -> None:
     demo.run()
     # A new message is read and recorded...

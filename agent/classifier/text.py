@@ -11,27 +11,36 @@ import re
 # Past this many characters a recruiter email has said what it came to say.
 MAX_BODY_CHARS = 2500
 
+# Every pattern here runs over a whole body, and every line-anchored one starts again at each
+# line: whitespace at a line start is [^\S\n] (spaces and tabs, not line breaks), so no attempt
+# runs on past its own line. With \s a run of 20,000 blank lines was read 20,000 times over
+# (13 s for one message); tests/test_text.py checks the shapes.
 _QUOTE_HEADERS = [
     # Clients wrap long attribution lines: "On Tue, 17 Nov 2026 at 10:22, Tom <tom@x.io>\nwrote:".
-    re.compile(r"^\s*On [^\n]{4,200}(\n[^\n]{0,80})?(wrote|schrieb|a écrit|schreef|escribió)\s*:\s*$", re.IGNORECASE | re.MULTILINE),
-    re.compile(r"^\s*Am .{4,200} schrieb .{0,200}:\s*$", re.MULTILINE),
-    re.compile(r"^\s*Le .{4,200} a écrit\s*:\s*$", re.MULTILINE),
     re.compile(
-        r"^\s*-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}", re.IGNORECASE | re.MULTILINE
+        r"^[^\S\n]*On [^\n]{4,200}(\n[^\n]{0,80})?(wrote|schrieb|a écrit|schreef|escribió)[^\S\n]*:[^\S\n]*$", re.IGNORECASE | re.MULTILINE
     ),
-    re.compile(r"^\s*From:\s.+\n\s*(Sent|Date):\s", re.IGNORECASE | re.MULTILINE),
-    re.compile(r"^_{8,}\s*$", re.MULTILINE),
+    re.compile(r"^[^\S\n]*Am .{4,200} schrieb .{0,200}:[^\S\n]*$", re.MULTILINE),
+    re.compile(r"^[^\S\n]*Le .{4,200} a écrit[^\S\n]*:[^\S\n]*$", re.MULTILINE),
+    re.compile(
+        r"^[^\S\n]*-{2,}[^\S\n]*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)[^\S\n]*-{2,}",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    # Outlook's quoted header block: "From: …" with "Sent:" or "Date:" on the next line (or the one after).
+    re.compile(r"^[^\S\n]*From:[^\S\n].+\n(?:[^\S\n]*\n)?[^\S\n]*(Sent|Date):\s", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^_{8,}[^\S\n]*$", re.MULTILINE),
 ]
 _FOOTERS = [
     re.compile(
-        r"^\s*(CONFIDENTIALITY|DISCLAIMER|This (e-?mail|message) (and any attachments )?(is|may be) confidential)",
+        r"^[^\S\n]*(CONFIDENTIALITY|DISCLAIMER|This (e-?mail|message) (and any attachments )?(is|may be) confidential)",
         re.IGNORECASE | re.MULTILINE,
     ),
     re.compile(r"^.{0,40}\bunsubscribe\b", re.IGNORECASE | re.MULTILINE),
-    re.compile(r"^\s*(You are receiving this|You received this (e-?mail|message)|To stop receiving)", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^[^\S\n]*(You are receiving this|You received this (e-?mail|message)|To stop receiving)", re.IGNORECASE | re.MULTILINE),
 ]
-_QUOTED_LINE = re.compile(r"^\s*>.*$\n?", re.MULTILINE)
-_BLANKS = re.compile(r"\n\s*\n\s*\n+")
+_QUOTED_LINE = re.compile(r"^[^\S\n]*>.*\n?", re.MULTILINE)
+# Three or more line breaks with only whitespace between them: one blank line.
+_BLANKS = re.compile(r"\n(?:[^\S\n]*\n){2,}")
 
 
 def strip_history(body: str) -> str:

@@ -10,16 +10,18 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, TemplateError
 
+from agent.addresses import ascii_address, needs_utf8
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, DraftPlan, IncomingEmail
+from agent.drafts.recipient import Recipient, recipient
 from agent.drafts.wording import Wording, wording
 from agent.errors import ConfigError
-from agent.parse import fold, format_address
+from agent.parse import fold, format_address, header_text
 from agent.resources import templates_dir
 
 # Keep threads intact without letting a hostile References header grow without bound.
@@ -61,14 +63,13 @@ class DraftWriter:
             return [], f"uncertain ({result.confidence:.2f}): left for you to check"
         if not ex.human_sender:
             return [], "sent from an automated address: a reply would go nowhere"
+        if mail.mailing_list:
+            return [], str(recipient(mail, self.profile.email))
         if preview:
             return self.kinds_by_settings(result)
-        if not (mail.reply_to or mail.from_addr):
-            # Garbage that parses to no From at all (found by the hostile-mailbox test) would
-            # otherwise get a draft with an empty To.
-            return [], "no sender address: nobody to reply to"
-        if mail.from_addr and mail.from_addr.lower() == self.profile.email.lower():
-            return [], "sent by you"
+        to = recipient(mail, self.profile.email)
+        if isinstance(to, str):
+            return [], to
         max_age = timedelta(days=self.settings.draft_max_age_days)
         # Arrival in the mailbox, not the sender's Date header, says how stale a reply would be.
         arrived = mail.received or mail.date
@@ -117,29 +118,38 @@ class DraftWriter:
 
     def _message(self, kind: DraftKind, mail: IncomingEmail, result: Classification, now: datetime) -> DraftPlan:
         msg = EmailMessage()
-        domain = self.profile.email.rsplit("@", 1)[-1]
-        message_id = make_msgid(idstring=f"rebound.{kind.value}", domain=domain)
-        to_addr = mail.reply_to or mail.from_addr
-        to = format_address(mail.from_name if to_addr == mail.from_addr else "", to_addr)
+        # Headers carry ASCII domains: a profile on an IDN domain gets its xn-- form in From and in
+        # the Message-ID (which has no other way to hold one).
+        own = ascii_address(fold(self.profile.email))
+        message_id = make_msgid(idstring=f"rebound.{kind.value}", domain=own.rsplit("@", 1)[-1])
+        found = recipient(mail, self.profile.email)
+        # `rebound draft` previews a reply even to mail with no usable sender.
+        to_person = found if isinstance(found, Recipient) else Recipient("", mail.reply_to or mail.from_addr)
+        to_addr = ascii_address(fold(to_person.address))
         subject = reply_subject(mail.subject) or self.fallback_subject(result)
-        references = [*mail.references[-(MAX_REFERENCES - 1) :], mail.message_id]
-        msg["From"] = format_address(self.profile.name, self.profile.email)
-        msg["To"] = fold(to)
-        msg["Subject"] = fold(subject)
+        parent = header_text(mail.message_id)
+        references = [*(header_text(r) for r in mail.references[-(MAX_REFERENCES - 1) :]), parent]
+        msg["From"] = format_address(self.profile.name, own)
+        msg["To"] = format_address(header_text(to_person.name), to_addr)
+        msg["Subject"] = header_text(subject)
         msg["Date"] = format_datetime(now)
         msg["Message-ID"] = message_id
-        msg["In-Reply-To"] = fold(mail.message_id)
-        msg["References"] = fold(" ".join(references))
+        msg["In-Reply-To"] = parent
+        msg["References"] = " ".join(references)
         # Marks what Rebound wrote, so it can be found again and never mistaken for the user's own mail.
         msg["X-Rebound-Draft"] = kind.value
         msg.set_content(self.render(kind, mail, result))
+        # A non-ASCII local part or Message-ID has no ASCII spelling: only RFC 6532 (UTF-8) headers
+        # carry it unchanged (an encoded word inside an address or a msg-id is not one). Other
+        # drafts keep RFC 2047 words, which every client reads.
+        utf8 = needs_utf8(own) or needs_utf8(to_addr) or not all(r.isascii() for r in references)
         return DraftPlan(
             kind=kind,
             message_id=message_id,
             parent_message_id=mail.message_id,
-            to=to_addr,
+            to=to_person.address,
             subject=subject,
-            raw=msg.as_bytes(policy=SMTP),
+            raw=msg.as_bytes(policy=SMTPUTF8 if utf8 else SMTP),
             asks_feedback=kind is DraftKind.FEEDBACK_REQUEST or (kind is DraftKind.REPLY and self.wording(result).ask_feedback),
         )
 
