@@ -337,13 +337,9 @@ class ImapMailbox:
         uids = self.find_replies_to(folder, parent_message_id)
         if not uids:
             return []
-        found = []
         with _operation(f"fetch headers from {folder!r}"):
-            for msg in self.box.fetch(uid_list=[str(u) for u in uids], mark_seen=False, headers_only=True, bulk=True):
-                draft = server_draft(int(msg.uid or 0), msg.raw)  # type: ignore[attr-defined]
-                if draft is not None:
-                    found.append(draft)
-        return found
+            headers = self._literals(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]")
+        return [draft for uid, raw in sorted(headers.items()) if (draft := server_draft(uid, raw)) is not None]
 
     def append_message(self, folder: str, raw: bytes) -> None:
         """APPEND an unread message (the digest, when no SMTP server is configured)."""

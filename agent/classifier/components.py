@@ -8,6 +8,7 @@ from spacy.tokens import Doc
 from agent.classifier import architectures  # noqa: F401  (registers the classifiers' architecture for spacy.load)
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
+from agent.classifier.senders import ROLE_WORDS
 from agent.classifier.situation import SituationReader
 from agent.domain import Extraction, Label
 
@@ -48,11 +49,14 @@ class ExtractorComponent:
 def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationReader) -> Extraction:
     """Everything the rules read from one email: who, what, which language, and what kind of no."""
     who = extractor(doc, headers)
+    role, role_sure = who.role, who.role_votes >= SURE_ROLE_VOTES
+    if role and not role_sure and not ROLE_WORDS.search(role):
+        role = ""  # a stray word on thin evidence ("staat", "Person") is no role at all
     language = detect_language(t.text for t in doc)
     reading = reader.read(doc, language.language)
     return Extraction(
         company=who.company,
-        role=who.role,
+        role=role,
         contact_name=who.contact_name,
         stage=reading.stage,
         human_sender=who.human_sender,
@@ -66,7 +70,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         register=reading.register,
         questions=reading.questions,
         company_sure=who.company_votes >= SURE_COMPANY_VOTES,
-        role_sure=who.role_votes >= SURE_ROLE_VOTES,
+        role_sure=role_sure,
     )
 
 
