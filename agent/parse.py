@@ -37,9 +37,10 @@ def fold(value: object) -> str:
     """Collapse every run of whitespace, line breaks included, into one space.
 
     Every header value copied from incoming mail goes through here, so a Subject that
-    decodes to "Hi\\nBcc: x" can never become a header of its own in a draft.
+    decodes to "Hi\\nBcc: x" can never become a header of its own in a draft. NUL goes too:
+    no header may hold it (RFC 5322), and PostgreSQL's text columns refuse it.
     """
-    return _WS.sub(" ", str(value or "")).strip()
+    return _WS.sub(" ", str(value or "").replace("\x00", "")).strip()
 
 
 def _header(msg: Message, name: str) -> str:
@@ -263,7 +264,7 @@ def parse_email(
         reply_to=reply_to[0][1].lower()[:cap] if reply_to else "",
         to=to[:cap],
         date=date,
-        text=text,
+        text=text.replace("\x00", ""),  # a body may decode to NUL, which PostgreSQL's text refuses
         in_reply_to=_msgid(_header(msg, "In-Reply-To"))[:cap],
         references=tuple(r for r in _msgids(_header(msg, "References")) if len(r) <= cap)[-MAX_REFERENCES:],
         size=size or len(raw),
