@@ -12,8 +12,9 @@ COPY pyproject.toml README.md ./
 COPY agent ./agent
 COPY templates ./templates
 COPY models/pipeline ./models/pipeline
-# A regular (non-editable) install: the templates and the trained pipeline ship inside the package.
-RUN pip install . && rm -rf /src
+# A regular (non-editable) install: the templates and the trained pipeline ship inside the package;
+# with the PostgreSQL driver, so the same image serves a `postgresql+psycopg://` [database] url.
+RUN pip install '.[postgres]' && rm -rf /src
 
 RUN useradd --system --create-home --uid 10001 rebound \
  && mkdir -p /config /data && chown rebound:rebound /data

@@ -13,19 +13,22 @@ $(BIN)/python:
 	  [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
 	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 
-$(STAMP): $(BIN)/python pyproject.toml
+# The postgres extra (psycopg) too: the store's tests run on SQLite and on PostgreSQL.
+$(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/rebound demo
 
-# Dovecot (IMAP) and Chromium (digest rendering) are real servers/browsers in the tests; hunspell
-# and its dictionaries check every word of the draft templates.
+# Dovecot (IMAP), PostgreSQL (the store) and Chromium (digest rendering) are real servers/browsers
+# in the tests; hunspell and its dictionaries check every word of the draft templates. The tests
+# run PostgreSQL's own programs (/usr/lib/postgresql/<version>/bin) in a temporary folder.
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v hunspell >/dev/null || missing="$$missing hunspell"; \

@@ -38,7 +38,8 @@ def fold(value: object) -> str:
     """Collapse every run of whitespace, line breaks and control characters included, into one space.
 
     Every header value Rebound writes goes through here, so a Subject that decodes to
-    "Hi\\nBcc: x" can never become a header of its own in a draft, nor "\\x1b[2J" clear a screen.
+    "Hi\\nBcc: x" can never become a header of its own in a draft, nor "\\x1b[2J" clear a screen; NUL goes too
+    (RFC 5322 forbids it in a header, and PostgreSQL's text columns refuse it).
     """
     return " ".join(str(value or "").translate(_CONTROLS).split())
 
@@ -283,7 +284,7 @@ def parse_email(
         reply_to=reply_to[0][1].lower()[:cap] if reply_to else "",
         to=to[:cap],
         date=date,
-        text=text,
+        text=text.replace("\x00", ""),  # a body may decode to NUL, which PostgreSQL's text refuses
         in_reply_to=_msgid(_header(msg, "In-Reply-To"))[:cap],
         references=tuple(r for r in _msgids(_header(msg, "References")) if len(r) <= cap)[-MAX_REFERENCES:],
         size=size or len(raw),

@@ -7,6 +7,8 @@ Rebound 0.1 (tables from create_all, no version) is stamped at the baseline and 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from agent.errors import StoreError
 
@@ -22,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
+# The PostgreSQL advisory lock that one Rebound at a time holds while it reads and upgrades the schema.
+UPGRADE_LOCK = 0x5245424F554E44  # "REBOUND"
 
 
 def _config(connection: Connection) -> Config:
@@ -45,11 +50,36 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def _one_at_a_time(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, let one Rebound at a time read and upgrade the schema; the others wait, then find it done.
+
+    Workers on several machines start together (all of them, after an upgrade): without the lock two
+    would find the old schema and run the same migration, and one would fail on a table the other had
+    just made. The lock belongs to the session, as the transactions inside it begin and end. SQLite is
+    left as it was: there the race needs two Rebounds opening one new file in the same instant.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({UPGRADE_LOCK})")
+    connection.commit()
+    try:
+        yield
+    finally:
+        try:
+            connection.rollback()  # a failed statement leaves the transaction unusable until then
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK})")
+            connection.commit()
+        except SQLAlchemyError:
+            pass  # the connection is gone, and with its session the lock
+
+
 def upgrade(engine: Engine, where: str) -> None:
     """Bring the database to the newest schema, or refuse one written by a newer Rebound."""
     script = ScriptDirectory(str(MIGRATIONS))
     newest = script.get_current_head()
-    with engine.connect() as connection:
+    with engine.connect() as connection, _one_at_a_time(connection):
         found = MigrationContext.configure(connection).get_current_revision()
         if found == newest:
             return

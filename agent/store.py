@@ -108,10 +108,15 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             schema.upgrade(self.engine, self._safe_url())
-        except SQLAlchemyError as exc:
+        except ImportError as exc:  # SQLAlchemy imports the URL's driver only now
             raise StoreError(
-                f"cannot open database {self._safe_url()}: {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}"
+                f"cannot open database {self._safe_url()}: its driver {exc.name or ''} is not installed"
+                " (for PostgreSQL: pip install 'rebound[postgres]')"
             ) from exc
+        except SQLAlchemyError as exc:
+            # One line: libpq puts its hint ("Is the server running ...?") on a line of its own.
+            detail = " ".join(str(exc.args[0] if exc.args else "").split())
+            raise StoreError(f"cannot open database {self._safe_url()}: {exc.__class__.__name__}: {detail}") from exc
 
     def _safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True) if hasattr(self, "engine") else self.url.split("@")[-1]
@@ -246,7 +251,8 @@ class Store:
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
             row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
             row.sender, row.subject, row.received = mail.from_addr, mail.subject, mail.date
-            row.status, row.error = "failed", error[:500]
+            # The reason may quote the mail, and PostgreSQL's text cannot hold NUL (SQLite's can).
+            row.status, row.error = "failed", error.replace("\x00", "\ufffd")[:500]
             row.attempts += 1
             s.add(row)
             self._advance(s, account, mail.folder, uidvalidity, mail.uid)
@@ -324,10 +330,13 @@ class Store:
                 q = q.where(col(EmailRecord.recorded_at) >= since)
             if status is not None:
                 q = q.where(EmailRecord.status == status)
-            rows = s.exec(q.order_by(col(EmailRecord.received), col(EmailRecord.id))).all()
+            # Mail without a date first, as SQLite sorts NULL by default (PostgreSQL sorts it last).
+            rows = s.exec(q.order_by(col(EmailRecord.received).asc().nulls_first(), col(EmailRecord.id))).all()
             ids = [r.id for r in rows]
             kinds: dict[int, list[str]] = {}
-            for email_id, kind in s.exec(select(DraftRecord.email_id, DraftRecord.kind).where(col(DraftRecord.email_id).in_(ids))).all():
+            # In the order they were written: PostgreSQL returns unordered rows as they lie, which an update changes.
+            drafts = select(DraftRecord.email_id, DraftRecord.kind).where(col(DraftRecord.email_id).in_(ids))
+            for email_id, kind in s.exec(drafts.order_by(col(DraftRecord.id))).all():
                 kinds.setdefault(email_id, []).append(kind)
             notes = {
                 email_id: (reason, tuple(json.loads(check or "[]")))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# IMAP's UIDs and UIDVALIDITY are 32-bit unsigned (RFC 3501), beyond a signed 32-bit INTEGER
+# (PostgreSQL's; SQLite's INTEGER holds 64 bits anyway).
+IMAP_NUMBER = BigInteger
 
 
 def utcnow() -> datetime:
@@ -19,8 +23,8 @@ class FolderCursor(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account: str = Field(index=True)
     folder: str
-    uidvalidity: int
-    last_uid: int = 0
+    uidvalidity: int = Field(sa_type=IMAP_NUMBER)
+    last_uid: int = Field(default=0, sa_type=IMAP_NUMBER)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -32,8 +36,8 @@ class EmailRecord(SQLModel, table=True):
     account: str = Field(index=True)
     message_id: str = Field(index=True)
     folder: str
-    uid: int
-    uidvalidity: int = 0
+    uid: int = Field(sa_type=IMAP_NUMBER)
+    uidvalidity: int = Field(default=0, sa_type=IMAP_NUMBER)
     received: datetime | None = None
     sender: str = ""
     sender_name: str = ""
@@ -91,7 +95,7 @@ class DraftRecord(SQLModel, table=True):
     subject: str = ""
     raw: bytes = b""
     folder: str = ""
-    uid: int | None = None
+    uid: int | None = Field(default=None, sa_type=IMAP_NUMBER)
     status: str = "pending"  # pending | saved | sent | discarded
     created_at: datetime = Field(default_factory=utcnow)
     saved_at: datetime | None = None

@@ -1,12 +1,17 @@
-"""Shared fixtures: a real Dovecot IMAP server (see tests/dovecot.py).
+"""Shared fixtures: a real Dovecot IMAP server (see tests/dovecot.py) and a real PostgreSQL
+(see tests/postgres.py).
 
 - ``dovecot``: one server for the whole session (TLS on; ``testuser``/``testpass``,
   and any other user name logs in with :data:`ANY_USER_PASSWORD`).
 - ``imap_account``: a fresh, empty user on that server for each test.
 - ``dovecot_factory``: start extra servers (other options, or to restart/stop them).
+- ``postgres``: one PostgreSQL cluster for the whole session; ``postgres_url``: a fresh,
+  empty database on it for each test.
+- ``database_url``: a fresh, empty database for each test, once on SQLite and once on
+  PostgreSQL (the test runs twice): what the store's tests use.
 
-Tests using them get the ``integration`` marker. Without Dovecot they are skipped,
-except with ``CI=true``, where a missing server is an error.
+Tests using them get the ``integration`` marker. Without Dovecot or PostgreSQL they are
+skipped, except with ``CI=true``, where a missing server is an error.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from dovecot import (
     dovecot_unavailable_reason,
 )
 from helpers import Rebound, StartDaemon
+from postgres import PostgresError, PostgresServer, postgres_unavailable_reason
 
 ANY_USER_PASSWORD = "rebound-test-password"
 _DOVECOT_FIXTURES = frozenset({"dovecot", "imap_account", "dovecot_factory"})
+_POSTGRES_FIXTURES = frozenset({"postgres", "postgres_url"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,7 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if _DOVECOT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        names = getattr(item, "fixturenames", ())
+        if _DOVECOT_FIXTURES.intersection(names) or _POSTGRES_FIXTURES.intersection(names):
             item.add_marker(pytest.mark.integration)
 
 
@@ -60,6 +68,12 @@ def _require_dovecot() -> None:
             f"CI=true but the Dovecot test server cannot run: {reason}", pytrace=False
         )
     pytest.skip(f"Dovecot test server unavailable: {reason}")
+
+
+def _unavailable(what: str, reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"CI=true but the {what} cannot run: {reason}", pytrace=False)
+    pytest.skip(f"{what} unavailable: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -164,3 +178,36 @@ def start_daemon() -> Iterator[StartDaemon]:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster shared by the whole session; use ``postgres_url`` for databases."""
+    reason = postgres_unavailable_reason()
+    if reason is not None:
+        _unavailable("PostgreSQL test server", reason)
+    try:
+        server = PostgresServer.start()
+    except PostgresError as exc:
+        _unavailable("PostgreSQL test server", str(exc))
+    with server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A new, empty database of its own on the shared PostgreSQL (a SQLAlchemy URL)."""
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database: a SQLite file, then a PostgreSQL database (each test runs on both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'rebound.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

@@ -475,8 +475,8 @@ def recorded(store: Store, n: int, stage: Stage = Stage.INTERVIEW, when: datetim
     return store.record(ACCOUNT, incoming, result, plans, uidvalidity=1, drafts_folder="Drafts")
 
 
-def test_the_ledger_finds_each_drafts_fate(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+def test_the_ledger_finds_each_drafts_fate(database_url: str) -> None:
+    store = Store(database_url)
     box = FakeMailbox()
     kept_both = recorded(store, 1)
     sent_feedback = recorded(store, 2)
@@ -505,12 +505,12 @@ def test_the_ledger_finds_each_drafts_fate(tmp_path: Path) -> None:
 # --- sending once a week --------------------------------------------------------------------
 
 
-def settings_for(tmp_path: Path, **digest: object) -> Settings:
+def settings_for(tmp_path: Path, database_url: str = "", **digest: object) -> Settings:
     return Settings.model_validate(
         {
             "imap": {"host": "imap.example.org", "username": "me", "password": "pw"},
             "profile": {"name": "Alex Morgan", "email": "alex@example.org"},
-            "database": {"url": f"sqlite:///{tmp_path / 'r.db'}"},
+            "database": {"url": database_url or f"sqlite:///{tmp_path / 'r.db'}"},
             "digest": {"timezone": "Europe/Berlin", **digest},
         }
     )
@@ -522,8 +522,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_without_smtp_the_digest_is_put_in_inbox_once_a_week(home: Path) -> None:
-    settings = settings_for(home, to="alex+digest@example.org")
+def test_without_smtp_the_digest_is_put_in_inbox_once_a_week(home: Path, database_url: str) -> None:
+    settings = settings_for(home, database_url, to="alex+digest@example.org")
     store = Store(settings.database_url)
     box = FakeMailbox()
     service = DigestService(settings, store, lambda: box)
@@ -577,8 +577,8 @@ def test_preview_writes_html_and_sends_nothing_even_without_a_mailbox(home: Path
     assert not store.digest_sent(settings.account, d.week.label)
 
 
-def test_a_mailbox_without_drafts_still_gets_its_digest(home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = settings_for(home)
+def test_a_mailbox_without_drafts_still_gets_its_digest(home: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_for(home, database_url)
     store = Store(settings.database_url)
     recorded(store, 1)
     box = FakeMailbox()
@@ -593,8 +593,8 @@ def test_a_mailbox_without_drafts_still_gets_its_digest(home: Path, caplog: pyte
     assert "no Drafts folder" in caplog.text
 
 
-def test_send_due_waits_for_the_hour_and_skips_an_empty_history(home: Path) -> None:
-    settings = settings_for(home, day="sunday", time="18:00")
+def test_send_due_waits_for_the_hour_and_skips_an_empty_history(home: Path, database_url: str) -> None:
+    settings = settings_for(home, database_url, day="sunday", time="18:00")
     store = Store(settings.database_url)
     box = FakeMailbox()
     now = [datetime(2026, 11, 29, 17, 59, tzinfo=BERLIN)]
@@ -639,8 +639,8 @@ def test_the_daemon_job_runs_at_the_configured_moment_and_never_raises(
         time.tzset()
 
 
-def test_the_daemon_runs_the_due_digest_once_and_survives_a_failing_one(home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = settings_for(home, day="sunday", time="18:00")
+def test_the_daemon_runs_the_due_digest_once_and_survives_a_failing_one(home: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_for(home, database_url, day="sunday", time="18:00")
     store = Store(settings.database_url)
     recorded(store, 1)
     with store.session() as s:

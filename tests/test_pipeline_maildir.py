@@ -37,11 +37,11 @@ def classifier() -> Classifier:
 class Demo:
     """The demo's wiring (agent/demo.py) around a Maildir in tmp_path."""
 
-    def __init__(self, root: Path, classifier: object, style: str = "one") -> None:
+    def __init__(self, root: Path, classifier: object, style: str = "one", database_url: str = "") -> None:
         self.style = style
         self.maildir = build_maildir(root / "Maildir")
         self.source = MaildirSource(self.maildir)
-        self.store = Store(f"sqlite:///{root / 'rebound.db'}")
+        self.store = Store(database_url or f"sqlite:///{root / 'rebound.db'}")
         dates = [d for d in received_dates(self.source, "INBOX").values() if d is not None]
         self.now = max(dates) + timedelta(hours=12)
         self.classifier = classifier
@@ -78,8 +78,9 @@ def snapshot(maildir: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path, classifier: Classifier) -> Demo:
-    return Demo(tmp_path, classifier)
+def demo(tmp_path: Path, classifier: Classifier, database_url: str) -> Demo:
+    """The demo on a database of its own: SQLite, then PostgreSQL."""
+    return Demo(tmp_path, classifier, database_url=database_url)
 
 
 @pytest.fixture(scope="module")
