@@ -119,6 +119,19 @@ class Extraction:
     """A company name the extractor found but was not sure enough of to use."""
     role_doubt: str = ""
     """A role the extractor found but was not sure enough of to use."""
+    event_date: date | None = None
+    """The day an invitation or an assessment names, read from its text (agent/classifier/dates.py)."""
+    event_kind: str = ""
+    """'appointment' (one day named), 'options' (several days offered; event_date is the earliest) or 'deadline'."""
+
+
+@dataclass(frozen=True)
+class FeedbackPoint:
+    """One thing an employer's feedback says to work on: a theme, the skill's name where one is named, and the sentence."""
+
+    theme: str
+    detail: str = ""
+    evidence: str = ""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from dovecot import DovecotServer, ImapAccount, _make_certificate
 from helpers import Rebound, delete_message, demo_mail, drafts, make_rebound, msgid, parse, rejection, set_header
 
 from agent.config import SmtpSettings
-from agent.delivery import DeliveryError, send_smtp
+from agent.smtp import DeliveryError, send_smtp
 
 pytestmark = pytest.mark.integration
 
