@@ -23,8 +23,9 @@ demo: $(STAMP)
 	$(BIN)/rebound demo
 
 # Dovecot (IMAP), PostgreSQL (the store) and Chromium (digest rendering) are real servers/browsers
-# in the tests; hunspell and its dictionaries check every word of the draft templates. The tests
-# run PostgreSQL's own programs (/usr/lib/postgresql/<version>/bin) in a temporary folder.
+# in the tests; hunspell and its dictionaries check every word of the draft templates; poppler-utils
+# (pdftoppm, pdftotext) renders the exported PDFs to images and reads them back. The tests run
+# PostgreSQL's own programs (/usr/lib/postgresql/<version>/bin) in a temporary folder.
 system-deps:
 	@missing=""; \
 	command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
@@ -32,6 +33,7 @@ system-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v hunspell >/dev/null || missing="$$missing hunspell"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	for d in en_US:hunspell-en-us de_DE:hunspell-de-de fr_FR:hunspell-fr nl_NL:hunspell-nl es_ES:hunspell-es; do \
 	  [ -f /usr/share/hunspell/$${d%%:*}.dic ] || missing="$$missing $${d#*:}"; done; \
 	if [ -n "$$missing" ]; then \

@@ -184,6 +184,8 @@ class DigestSettings(_Section):
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "sunday"
     time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "18:00"
     timezone: str | None = None
+    language: Literal["en", "de"] = "en"
+    follow_up_after_days: int = Field(default=14, ge=1, le=365)
 
 
 class GoalSettings(_Section):

@@ -1,221 +1,39 @@
-"""The weekly digest out of the door: drafts checked on the server, rendered, sent once a week."""
+"""The weekly digest out of the door: drafts checked on the server, the content built, previewed or sent once a week.
+
+When it is due is agent/timing.py; the words, agent/render.py and the templates; the SMTP
+hand-over, agent/smtp.py.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-import re
-import smtplib
-import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from email.message import EmailMessage
+from datetime import UTC, datetime, timedelta
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import schedule
 from filelock import Timeout
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
-from agent.addresses import ascii_address
-from agent.config import DigestSettings, Settings, SmtpSettings
-from agent.digest import HISTORY_WEEKS, Week, WeekDigest, parse_week, summarise, week_of
+from agent.config import Settings
+from agent.digest import Inputs, Reader, WeekDigest, summarise
 from agent.domain import Fate, MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
+from agent.funnel import HISTORY_WEEKS
 from agent.ledger import Ledger
 from agent.locks import held, lock_path
-from agent.parse import fold, format_address
+from agent.render import compose, render, search_path, template_env
 from agent.resources import templates_dir
+from agent.smtp import send_smtp
 from agent.store import Store
-
-if TYPE_CHECKING:
-    from agent.oauth.bearer import BearerTokens
+from agent.timing import digest_zone, due_at, week_to_sum_up
+from agent.week import Week, parse_week, week_of
 
 log = logging.getLogger(__name__)
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SMTP_TIMEOUT = 60
-# A daemon that was down (or offline) at the hour still sends the week's digest within this long.
-CATCH_UP_MINUTES = 15
 # Long enough for a send already under way (the daemon's, or another command's) to finish.
 LOCK_SECONDS = 120
-
-
-class DeliveryError(ReboundError):
-    """The digest could not be handed to the SMTP server."""
-
-
-# --- when -----------------------------------------------------------------------------------
-
-
-def digest_zone(name: str | None) -> tzinfo:
-    """[digest] timezone, else the machine's own zone, else UTC."""
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ConfigError(f"[digest] timezone: unknown time zone {name!r} (use a name like Europe/London)") from None
-    try:
-        if env := os.environ.get("TZ", "").lstrip(":"):
-            return ZoneInfo(env)
-        with open("/etc/localtime", "rb") as f:
-            return ZoneInfo.from_file(f, key="localtime")
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return UTC
-
-
-def week_to_sum_up(now: datetime, zone: tzinfo) -> Week:
-    """The week a digest sent now covers: the one holding yesterday, so a Monday send sums up the week just ended."""
-    return week_of(now - timedelta(days=1), zone)
-
-
-def due_at(week: Week, settings: DigestSettings) -> datetime:
-    """When a week's digest is due: its configured day and time, counted from the week's Tuesday to the Monday after."""
-    offset = (DAYS.index(settings.day) - 1) % 7 + 1
-    hour, minute = (int(p) for p in settings.time.split(":"))
-    return datetime.combine(week.start.date() + timedelta(days=offset), time(hour, minute), tzinfo=week.zone)
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-
-def template_env(search: Sequence[Path]) -> Environment:
-    """Jinja2 over these folders; *.html.j2 autoescaped, since company names and subjects come from strangers."""
-    env = Environment(
-        loader=FileSystemLoader([str(p) for p in search]),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True, default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["day"] = _day
-    return env
-
-
-def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b}"
-
-
-def period(digest: WeekDigest) -> str:
-    """'16–22 Nov 2026', or across months '30 Nov – 6 Dec 2026'."""
-    first, last = digest.week.start.date(), digest.week.last_day
-    if first.month == last.month:
-        return f"{first.day}–{last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b}{' ' + str(first.year) if first.year != last.year else ''} – {last.day} {last:%b %Y}"
-
-
-def subject_line(digest: WeekDigest) -> str:
-    """The digest's Subject: our own words and numbers only, never text from incoming mail."""
-    steps = len(digest.steps)
-    return f"Your week, {period(digest)}: {steps} next step{'s' if steps != 1 else ''}"
-
-
-def render(env: Environment, digest: WeekDigest) -> tuple[str, str]:
-    """The plain-text and HTML bodies."""
-    context: dict[str, Any] = {"d": digest, "period": period(digest), "subject": subject_line(digest)}
-    parts = []
-    for name in ("digest.txt.j2", "digest.html.j2"):
-        try:
-            parts.append(env.get_template(name).render(context))
-        except TemplateError as exc:
-            raise ConfigError(f"template {name}: {exc}") from exc
-    text = re.sub(r"\n{3,}", "\n\n", parts[0]).strip() + "\n"
-    return text, parts[1]
-
-
-def compose(digest: WeekDigest, text: str, html: str, *, sender: str, to: str, now: datetime) -> EmailMessage:
-    """One multipart/alternative message: text first, HTML last (the part clients prefer)."""
-    msg = EmailMessage()
-    sender = ascii_address(fold(sender))  # an IDN domain in its xn-- form, as in drafts
-    name, address = parseaddr(fold(to))
-    msg["From"] = format_address("Rebound", sender)
-    msg["To"] = format_address(name, ascii_address(address)) if address else fold(to)
-    msg["Subject"] = fold(subject_line(digest))
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid("rebound.digest", domain=sender.rsplit("@", 1)[-1])
-    # RFC 3834: out-of-office responders must not answer a machine's mail.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Rebound-Digest"] = digest.week.label
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return msg
-
-
-# --- sending --------------------------------------------------------------------------------
-
-
-def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, tokens: BearerTokens | None = None) -> None:
-    """Hand the message to the SMTP server, certificate verified, for the one recipient only."""
-    password = settings.resolve_password("smtp") if settings.username and tokens is None else None
-    host, port = settings.host, settings.effective_port
-    where = f"send the digest through {host}:{port} ({settings.security})"
-    ctx = ssl.create_default_context(cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None)
-    try:
-        client = (
-            smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=ctx)
-            if settings.security == "ssl"
-            else smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
-        )
-        with client:
-            if settings.security == "starttls":
-                client.starttls(context=ctx)
-            if tokens is not None:
-                _login_oauth2(client, settings, tokens)
-            elif settings.username and password is not None:
-                client.login(settings.username, password)
-            # Explicit recipients: the digest goes to the user alone, whatever the headers say.
-            client.send_message(msg, from_addr=ascii_address(sender), to_addrs=[ascii_address(parseaddr(to)[1] or to)])
-    except ssl.SSLCertVerificationError as exc:
-        raise DeliveryError(
-            f"{where}: the server's TLS certificate was not accepted: {exc.verify_message} (set [smtp] tls_ca_file)"
-        ) from exc
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"{where}: the server rejected the username or password") from exc
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"{where}: the server refused the recipient {to}") from exc
-    except smtplib.SMTPResponseException as exc:
-        said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-        raise DeliveryError(f"{where}: server said {exc.smtp_code} {said}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
-
-
-def _login_oauth2(client: smtplib.SMTP, settings: SmtpSettings, tokens: BearerTokens) -> None:
-    """AUTH with the account's bearer token (XOAUTH2, else OAUTHBEARER); once more with a refreshed one if refused."""
-    from agent.oauth.bearer import SaslResponder, oauthbearer, xoauth2
-
-    client.ehlo_or_helo_if_needed()
-    offered = client.esmtp_features.get("auth", "").upper().split()
-    mechanism = "XOAUTH2" if "XOAUTH2" in offered else "OAUTHBEARER" if "OAUTHBEARER" in offered else None
-    if mechanism is None:
-        raise DeliveryError('the SMTP server offers no OAuth2 login (AUTH XOAUTH2 or OAUTHBEARER); use [smtp] auth = "password"')
-    # The token belongs to the mailbox's account: its name, unless [smtp] username says otherwise.
-    username = settings.username or tokens.username
-    token = tokens.access_token()
-    for attempt in (1, 2):
-        initial = (
-            xoauth2(username, token)
-            if mechanism == "XOAUTH2"
-            else oauthbearer(username, token, settings.host, settings.effective_port)
-        )
-        try:
-            client.auth(mechanism, SaslResponder(mechanism, initial))
-            return
-        except smtplib.SMTPAuthenticationError as exc:
-            if attempt == 2:
-                said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-                raise DeliveryError(
-                    f"the SMTP server refused the OAuth2 token, even a freshly refreshed one ({exc.smtp_code} {said}); "
-                    "check that SMTP AUTH is enabled for the account and that the app has the SMTP scope"
-                ) from None
-            log.info("SMTP %s refused the access token; refreshing it once", mechanism)
-            token = tokens.refreshed_token(token)
 
 
 @dataclass(frozen=True)
@@ -239,8 +57,7 @@ class DigestService:
         self.connect = connect
         self.clock = clock
         self.zone = digest_zone(settings.digest.timezone)
-        search = [settings.drafts.templates_dir] if settings.drafts.templates_dir else []
-        self.env = template_env([*search, templates_dir()])
+        self.env = template_env(search_path(settings.digest.language, templates_dir(), settings.drafts.templates_dir))
         self.to = settings.digest.to or settings.profile.email
 
     def week(self, label: str | None = None) -> Week:
@@ -252,14 +69,17 @@ class DigestService:
         account = self.settings.account
         since, until = week.shifted(-HISTORY_WEEKS).start.astimezone(UTC), week.end.astimezone(UTC)
         emails = self.store.digest_emails(account, since, until)
-        drafts = [d for d in self.store.drafts_since(account, since) if d.created_at and d.created_at < until]
-        fates = {d.id: Fate(d.status) for d in drafts}
+        drafts = [d for d in self.store.drafts_since(account, since - timedelta(weeks=8)) if d.created_at and d.created_at < until]
+        fates = {d.id: Fate(d.status, d.sent_message_id) for d in drafts}
         if source is not None:
             try:
                 fates = Ledger(source, self.store, account).settle(drafts, source.drafts_folder())
             except MailboxError as exc:  # a digest with last week's draft states beats no digest
                 log.warning("cannot check drafts on the server (%s); showing their state as last seen", exc)
-        return summarise(week, emails, drafts, fates, self.settings.goals, self.settings.profile.name)
+        themes = self.store.feedback_themes(account, since, until)
+        digest = self.settings.digest
+        reader = Reader(self.settings.profile.name, digest.language, self.settings.goals, digest.follow_up_after_days)
+        return summarise(week, Inputs(emails, drafts, fates, themes), reader, self.clock())
 
     def preview(self, path: Path, week: Week) -> WeekDigest:
         """Write the week's HTML to a file; nothing is sent."""
@@ -269,7 +89,7 @@ class DigestService:
         finally:
             if source is not None:
                 source.close()
-        _text, html = render(self.env, digest)
+        _subject, _text, html = render(self.env, digest)
         try:
             path.write_text(html, encoding="utf-8")
         except OSError as exc:
@@ -285,8 +105,8 @@ class DigestService:
             source = self._open(required=self.settings.smtp is None)
             try:
                 digest = self.build(week, source)
-                text, html = render(self.env, digest)
-                msg = compose(digest, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock())
+                subject, text, html = render(self.env, digest)
+                msg = compose(digest, subject, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock())
                 if self.settings.smtp is not None:
                     from agent.oauth.account import bearer_tokens
 
@@ -312,7 +132,8 @@ class DigestService:
         if now < due_at(week, self.settings.digest) or self.store.digest_sent(self.settings.account, week.label):
             return None
         since = week.shifted(-HISTORY_WEEKS).start.astimezone(UTC)
-        if not self.store.digest_emails(self.settings.account, since, week.end.astimezone(UTC)):
+        recent = [e for e in self.store.digest_emails(self.settings.account, since, week.end.astimezone(UTC)) if e.received and e.received >= since]
+        if not recent:
             return None  # freshly installed, or five silent weeks: nothing to sum up
         return self.send(week)
 
@@ -336,25 +157,3 @@ class DigestService:
                 yield
         except Timeout:
             raise AlreadyRunning(f"another digest send for {self.settings.account} has held {path} for {LOCK_SECONDS} s") from None
-
-
-def weekly_scheduler(service: DigestService, scheduler: schedule.Scheduler | None = None) -> schedule.Scheduler:
-    """The daemon's digest jobs: at [digest] day and time, and a catch-up check every CATCH_UP_MINUTES."""
-    scheduler = scheduler or schedule.Scheduler()
-    now = service.clock().astimezone(service.zone)
-    upcoming = due_at(week_of(now, service.zone), service.settings.digest)
-    # schedule runs on the machine's clock: the configured moment, in the machine's zone.
-    local = upcoming.astimezone()
-    getattr(scheduler.every(), DAYS[local.weekday()]).at(local.strftime("%H:%M")).do(_guarded, service)
-    scheduler.every(CATCH_UP_MINUTES).minutes.do(_guarded, service)
-    return scheduler
-
-
-def _guarded(service: DigestService) -> None:
-    # schedule does not catch a job's exceptions: a failed digest is logged and tried again later.
-    try:
-        service.send_due()
-    except ReboundError as exc:
-        log.error("weekly digest not sent: %s; trying again within %d minutes", exc, CATCH_UP_MINUTES)
-    except Exception:  # a bug must not stop the daemon from watching the mailbox
-        log.exception("weekly digest failed; trying again within %d minutes", CATCH_UP_MINUTES)

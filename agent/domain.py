@@ -121,6 +121,19 @@ class Extraction:
     """Whether the evidence for the company is strong enough for a reply to name it."""
     role_sure: bool = True
     """Whether the evidence for the role is strong enough for a reply to name it."""
+    event_date: date | None = None
+    """The day an invitation or an assessment names, read from its text (agent/classifier/dates.py)."""
+    event_kind: str = ""
+    """'appointment' (one day named), 'options' (several days offered; event_date is the earliest) or 'deadline'."""
+
+
+@dataclass(frozen=True)
+class FeedbackPoint:
+    """One thing an employer's feedback says to work on: a theme, the skill's name where one is named, and the sentence."""
+
+    theme: str
+    detail: str = ""
+    evidence: str = ""
 
 
 @dataclass(frozen=True)

@@ -110,9 +110,12 @@ class Ledger:
             gone = [d for d in gone if d.message_id not in everywhere]
         fates.update(self._sent_or_deleted(gone))
         for d in drafts:
-            if fates[d.id].status != d.status:
-                self.store.set_draft_status(d.id, fates[d.id].status, folder=self.source.sent_folder() if fates[d.id].status == "sent" else None)
-                log.info("draft %s (reply to %s) is now %s", d.message_id, d.parent_message_id, fates[d.id].status)
+            fate = fates[d.id]
+            if fate.status != d.status:
+                self.store.set_draft_status(
+                    d.id, fate.status, folder=self.source.sent_folder() if fate.status == "sent" else None, sent_id=fate.sent_id or None
+                )
+                log.info("draft %s (reply to %s) is now %s", d.message_id, d.parent_message_id, fate.status)
         return fates
 
     def _sent_or_deleted(self, gone: Sequence[StoredDraft]) -> dict[int, Fate]:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from agent.classifier import Classifier
-from agent.domain import Classification, DraftKind, IncomingEmail, MailSource
+from agent.domain import Classification, DraftKind, FeedbackPoint, IncomingEmail, Label, MailSource
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
 from agent.ledger import Ledger
 from agent.store import Store
+from agent.threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Processor:
         self.options = options
         self.clock = clock
         self.ledger = Ledger(source, store, options.account)
+        self.threads = Threads(store, options.account, writer.profile.email)
 
     def run_once(self) -> PassSummary:
         """Settle the drafts already written, then handle every new message in every watched folder."""
@@ -145,11 +147,30 @@ class Processor:
             if isinstance(result, Exception):
                 raise result
             now = self.clock()
-            kinds, reason = self.writer.kinds_for(mail, result, now)
+            # The thread first: an answer to a reply the user sent is feedback, whatever its words say.
+            answered = self.threads.answered(mail)
+            feedback: tuple[FeedbackPoint, ...] = ()
+            kinds: list[DraftKind]
+            if answered is not None:
+                if result.label is Label.REJECTION:
+                    result = Classification(Label.OTHER_JOB, result.confidence, extraction=result.extraction)
+                feedback = self.classifier.read_feedback(mail)
+                kinds, reason = [], f"an answer to your {answered.kind.replace('_', ' ')} (feedback): nothing to draft"
+            else:
+                kinds, reason = self.writer.kinds_for(mail, result, now)
             plans = self.writer.plan(kinds, mail, result, now)
             check = self.writer.wording(result).check if plans else ()
             stored = self.store.record(
-                account, mail, result, plans, uidvalidity=uidvalidity, skip_reason=reason, check=check, drafts_folder=drafts_folder
+                account,
+                mail,
+                result,
+                plans,
+                uidvalidity=uidvalidity,
+                skip_reason=reason,
+                check=check,
+                drafts_folder=drafts_folder,
+                answers=answered.id if answered else None,
+                feedback=feedback,
             )
         except (MailboxError, StoreError):
             raise  # the connection or the database is gone: the daemon retries the whole pass

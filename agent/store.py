@@ -6,20 +6,23 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from agent import schema
-from agent.domain import Classification, DraftPlan, IncomingEmail, Label
+from agent.domain import Classification, DraftPlan, FeedbackPoint, IncomingEmail, Label
 from agent.errors import StoreError
-from agent.tables import DigestRecord, DraftRecord, EmailRecord, FolderCursor, RejectionRecord, utcnow
+from agent.records import Cursor, RecordedEmail, StoredDraft, ThemeMention, aware, stored_draft
+from agent.tables import DigestRecord, DraftRecord, EmailRecord, FeedbackTheme, FolderCursor, RejectionRecord, utcnow
+
+__all__ = ["Cursor", "RecordedEmail", "Store", "StoredDraft", "ThemeMention"]
 
 log = logging.getLogger(__name__)
 
@@ -27,58 +30,6 @@ log = logging.getLogger(__name__)
 EXCERPT_CHARS = 600
 # A message that failed this many times is left alone (and listed) instead of retried.
 MAX_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Cursor:
-    uidvalidity: int
-    last_uid: int
-
-
-@dataclass(frozen=True)
-class StoredDraft:
-    """A draft as the store knows it: enough to APPEND it or check on it."""
-
-    id: int
-    kind: str
-    message_id: str
-    parent_message_id: str
-    raw: bytes
-    status: str
-    folder: str
-    uid: int | None
-    email_id: int = 0
-    to: str = ""
-    created_at: datetime | None = None
-    asks_feedback: bool = False
-
-
-@dataclass(frozen=True)
-class RecordedEmail:
-    """One recorded message, as the CLI and the digest show it."""
-
-    message_id: str
-    folder: str
-    uid: int
-    received: datetime | None
-    sender: str
-    subject: str
-    label: str
-    confidence: float
-    uncertain: bool
-    company: str
-    role: str
-    stage: str
-    status: str
-    error: str
-    drafts: tuple[str, ...] = ()
-    skip_reason: str = ""
-    check: tuple[str, ...] = ()
-    """What to look at before sending the reply (agent/drafts/wording.py)."""
-    id: int = 0
-    sender_name: str = ""
-    recorded_at: datetime | None = None
-    in_reply_to: str = ""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -89,6 +40,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def arrival(mail: IncomingEmail) -> datetime:
+    """When a message reached the mailbox (INTERNALDATE), else its Date header, else now; in UTC, as SQLite keeps no zone."""
+    return (mail.received or mail.date or utcnow()).astimezone(UTC)
 
 
 class Store:
@@ -188,8 +144,13 @@ class Store:
         skip_reason: str = "",
         check: Sequence[str] = (),
         drafts_folder: str = "",
+        answers: int | None = None,
+        feedback: Sequence[FeedbackPoint] = (),
     ) -> list[StoredDraft]:
-        """Record a message, its rejection and its draft intents, and advance the cursor, atomically."""
+        """Record a message, its rejection and its draft intents, and advance the cursor, atomically.
+
+        answers: the id of the draft of ours this message answers; feedback: what that answer says to work on.
+        """
         ex = result.extraction
         with self.session() as s:
             row = s.exec(select(EmailRecord).where(EmailRecord.account == account, EmailRecord.message_id == mail.message_id)).first()
@@ -198,8 +159,10 @@ class Store:
                 return []  # delivered twice: handled once
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
             row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.received, row.sender, row.sender_name, row.reply_to = mail.date, mail.from_addr, mail.from_name, mail.reply_to
-            row.subject, row.in_reply_to = mail.subject, mail.in_reply_to
+            row.received, row.header_date = arrival(mail), mail.date.astimezone(UTC) if mail.date else None
+            row.sender, row.sender_name, row.reply_to = mail.from_addr, mail.from_name, mail.reply_to
+            row.subject, row.in_reply_to, row.answers_draft_id = mail.subject, mail.in_reply_to, answers
+            row.event_date, row.event_kind = ex.event_date, ex.event_kind
             row.label, row.confidence, row.uncertain = result.label.value, result.confidence, result.uncertain
             row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
             row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
@@ -218,10 +181,16 @@ class Store:
                         role=ex.role,
                         stage=ex.stage.value,
                         contact=mail.reply_to or mail.from_addr,
-                        received=mail.date,
+                        received=arrival(mail),
                         draft_skip_reason=skip_reason,
                         situation=ex.situation.value,
                         check_reasons=json.dumps(list(check), ensure_ascii=False),
+                    )
+                )
+            for point in feedback:
+                s.add(
+                    FeedbackTheme(
+                        account=account, email_id=row.id, theme=point.theme, detail=point.detail, evidence=point.evidence, language=ex.language
                     )
                 )
             stored = []
@@ -240,7 +209,7 @@ class Store:
                 )
                 s.add(d)
                 s.flush()
-                stored.append(_stored(d))
+                stored.append(stored_draft(d))
             self._advance(s, account, mail.folder, uidvalidity, mail.uid)
             return stored
 
@@ -250,7 +219,7 @@ class Store:
             row = s.exec(select(EmailRecord).where(EmailRecord.account == account, EmailRecord.message_id == mail.message_id)).first()
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
             row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.sender, row.subject, row.received = mail.from_addr, mail.subject, mail.date
+            row.sender, row.subject, row.received, row.header_date = mail.from_addr, mail.subject, arrival(mail), None
             # The reason may quote the mail, and PostgreSQL's text cannot hold NUL (SQLite's can).
             row.status, row.error = "failed", error.replace("\x00", "\ufffd")[:500]
             row.attempts += 1
@@ -288,7 +257,7 @@ class Store:
             rows = s.exec(
                 select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "pending").order_by(col(DraftRecord.id))
             ).all()
-            return [_stored(r) for r in rows]
+            return [stored_draft(r) for r in rows]
 
     def drafts(self, account: str, *, statuses: Sequence[str] = ("saved", "sent", "discarded", "pending")) -> list[StoredDraft]:
         """Every draft in the given states."""
@@ -298,12 +267,22 @@ class Store:
                 .where(DraftRecord.account == account, col(DraftRecord.status).in_(list(statuses)))
                 .order_by(col(DraftRecord.id))
             ).all()
-            return [_stored(r) for r in rows]
+            return [stored_draft(r) for r in rows]
 
     def set_draft_status(
-        self, draft_id: int, status: str, *, folder: str | None = None, uid: int | None = None, message_id: str | None = None
+        self,
+        draft_id: int,
+        status: str,
+        *,
+        folder: str | None = None,
+        uid: int | None = None,
+        message_id: str | None = None,
+        sent_id: str | None = None,
     ) -> None:
-        """Mark a draft saved (with where it landed), sent or discarded; message_id links it to a draft found on the server."""
+        """Mark a draft saved (with where it landed), sent (sent_id: the Message-ID it left under) or discarded.
+
+        message_id links it to a draft found on the server.
+        """
         with self.session() as s:
             row = s.get(DraftRecord, draft_id)
             if row is None:
@@ -316,6 +295,8 @@ class Store:
                 row.uid = uid
             if message_id is not None:
                 row.message_id = message_id
+            if sent_id:
+                row.sent_message_id = sent_id
             if status == "saved" and row.saved_at is None:
                 row.saved_at = utcnow()
             s.add(row)
@@ -377,19 +358,75 @@ class Store:
     # --- digests --------------------------------------------------------------------------
 
     def digest_emails(self, account: str, since: datetime, until: datetime) -> list[RecordedEmail]:
-        """Messages handled in [since, until), oldest first (without draft kinds): the mail Rebound saw that week."""
-        names = [f.name for f in fields(RecordedEmail) if f.name not in {"drafts", "skip_reason", "check", "recorded_at"}]
+        """Every job email that arrived before until, and all mail that arrived or was read since `since`; by arrival.
+
+        Older mail that is not about a job is left out: the digest only needs it to see which weeks Rebound has read.
+        """
+        names = [f.name for f in fields(RecordedEmail) if f.name not in {"drafts", "skip_reason", "check", "recorded_at", "received"}]
         with self.session() as s:
             q = select(EmailRecord).where(EmailRecord.account == account, EmailRecord.status == "processed")
-            q = q.where(col(EmailRecord.recorded_at) >= since, col(EmailRecord.recorded_at) < until)
-            rows = s.exec(q.order_by(col(EmailRecord.recorded_at), col(EmailRecord.id))).all()
-            return [RecordedEmail(**{n: getattr(r, n) for n in names}, recorded_at=_aware(r.recorded_at)) for r in rows]
+            q = q.where(col(EmailRecord.recorded_at) < until)
+            recent = or_(col(EmailRecord.recorded_at) >= since, col(EmailRecord.received) >= since)
+            q = q.where(or_(col(EmailRecord.label) != "not_job", recent))
+            rows = s.exec(q.order_by(col(EmailRecord.id))).all()
+            out = [
+                RecordedEmail(**{n: getattr(r, n) for n in names}, received=aware(r.received or r.recorded_at), recorded_at=aware(r.recorded_at))
+                for r in rows
+            ]
+            return sorted(out, key=lambda e: (e.received or datetime.min.replace(tzinfo=UTC), e.id))
+
+    def thread_drafts(self, account: str, message_ids: Sequence[str]) -> list[StoredDraft]:
+        """Our drafts in a thread: those sent or saved under one of these Message-IDs, or replying to one of them."""
+        ids = [m for m in message_ids if m]
+        if not ids:
+            return []
+        with self.session() as s:
+            q = select(DraftRecord).where(
+                DraftRecord.account == account,
+                or_(
+                    col(DraftRecord.message_id).in_(ids),
+                    col(DraftRecord.sent_message_id).in_(ids),
+                    col(DraftRecord.parent_message_id).in_(ids),
+                ),
+            )
+            return [stored_draft(r) for r in s.exec(q.order_by(col(DraftRecord.id))).all()]
+
+    def sent_drafts_to(self, account: str, address: str) -> list[StoredDraft]:
+        """Drafts the user sent to this address."""
+        with self.session() as s:
+            q = select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "sent", func.lower(DraftRecord.to) == address.lower())
+            return [stored_draft(r) for r in s.exec(q.order_by(col(DraftRecord.id))).all()]
+
+    def feedback_themes(self, account: str, since: datetime, until: datetime) -> list[ThemeMention]:
+        """The themes read from feedback that arrived in [since, until), with the employer each came from."""
+        with self.session() as s:
+            rows = s.exec(
+                select(FeedbackTheme, EmailRecord)
+                .join(EmailRecord, col(FeedbackTheme.email_id) == col(EmailRecord.id))
+                .where(FeedbackTheme.account == account)
+                .order_by(col(FeedbackTheme.id))
+            ).all()
+            draft_ids = {e.answers_draft_id for _, e in rows if e.answers_draft_id}
+            parents = dict(
+                s.exec(
+                    select(DraftRecord.id, EmailRecord.company)
+                    .join(EmailRecord, col(DraftRecord.email_id) == col(EmailRecord.id))
+                    .where(col(DraftRecord.id).in_(draft_ids))
+                ).all()
+            )
+            out = []
+            for theme, e in rows:
+                received = aware(e.received or e.recorded_at)
+                if since <= received < until:
+                    company = parents.get(e.answers_draft_id or 0) or e.company  # the name the user knows from the thread
+                    out.append(ThemeMention(theme.theme, theme.detail, theme.evidence, theme.language, company, e.sender, received, e.id or 0))
+            return out
 
     def drafts_since(self, account: str, since: datetime) -> list[StoredDraft]:
         """Drafts written since a moment, oldest first."""
         with self.session() as s:
             q = select(DraftRecord).where(DraftRecord.account == account, col(DraftRecord.created_at) >= since)
-            return [_stored(r) for r in s.exec(q.order_by(col(DraftRecord.created_at), col(DraftRecord.id))).all()]
+            return [stored_draft(r) for r in s.exec(q.order_by(col(DraftRecord.created_at), col(DraftRecord.id))).all()]
 
     def digest_sent(self, account: str, week: str) -> bool:
         """Whether the digest for this ISO week already went out."""
@@ -405,23 +442,3 @@ class Store:
             s.add(row)
 
 
-def _stored(d: DraftRecord) -> StoredDraft:
-    assert d.id is not None
-    return StoredDraft(
-        id=d.id,
-        kind=d.kind,
-        message_id=d.message_id,
-        parent_message_id=d.parent_message_id,
-        raw=d.raw,
-        status=d.status,
-        folder=d.folder,
-        uid=d.uid,
-        email_id=d.email_id,
-        to=d.to,
-        created_at=_aware(d.created_at),
-        asks_feedback=d.asks_feedback,
-    )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone of the UTC times we wrote

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -39,6 +39,9 @@ class EmailRecord(SQLModel, table=True):
     uid: int = Field(sa_type=IMAP_NUMBER)
     uidvalidity: int = Field(default=0, sa_type=IMAP_NUMBER)
     received: datetime | None = None
+    """When the message reached the mailbox (IMAP INTERNALDATE): the week it belongs to."""
+    header_date: datetime | None = None
+    """The sender's Date header: their claim, which a backlog or a wrong clock makes days off."""
     sender: str = ""
     sender_name: str = ""
     reply_to: str = ""
@@ -57,6 +60,15 @@ class EmailRecord(SQLModel, table=True):
     situation: str = ""
     language: str = ""
     in_reply_to: str = ""
+    answers_draft_id: int | None = None
+    """The draft of ours this email answers (found by its thread): feedback or a reply, never a new rejection.
+
+    No foreign key: draftrecord already points here, and SQLite's batch migrations copy tables in
+    an order that a reference each way would break."""
+    event_date: date | None = None
+    """The day an invitation or an assessment names (read from its text), else None."""
+    event_kind: str = ""
+    """'appointment' (one day named), 'options' (several offered: the earliest is kept) or 'deadline'."""
     excerpt: str = ""
     status: str = "processed"  # processed | failed
     error: str = ""
@@ -91,6 +103,8 @@ class DraftRecord(SQLModel, table=True):
     message_id: str = Field(index=True, unique=True)
     asks_feedback: bool = False
     """The draft asks for feedback (a feedback request, or a reply that holds one): the digest follows it up."""
+    sent_message_id: str = ""
+    """The Message-ID it was sent under, when the user's client gave it a new one: answers thread to that."""
     to: str = ""
     subject: str = ""
     raw: bytes = b""
@@ -112,3 +126,18 @@ class DigestRecord(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow)
     message_id: str = ""
     via: str = ""
+
+
+class FeedbackTheme(SQLModel, table=True):
+    """One thing an employer's feedback pointed to: the running tally the digest's plan is built from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(index=True)
+    email_id: int = Field(foreign_key="emailrecord.id", index=True)
+    theme: str
+    """A key of agent/classifier/feedback (system_design, skill, cv, ...)."""
+    detail: str = ""
+    """For a named skill, its name as the employer wrote it ("Kubernetes")."""
+    evidence: str = ""
+    """The sentence it was read from, shortened: what the user is reminded of."""
+    language: str = ""

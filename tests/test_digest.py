@@ -1,4 +1,4 @@
-"""agent/digest.py and agent/delivery.py: week maths, funnel, next-step rules, escaping, sending once."""
+"""The weekly digest: week maths, weeks by arrival, the plan's rules, the funnel, rendering in en and de, sending once."""
 
 from __future__ import annotations
 
@@ -24,41 +24,36 @@ from sqlalchemy import text
 from agent import cli, delivery
 from agent.config import DigestSettings, DraftSettings, GoalSettings, ProfileSettings, Settings
 from agent.daemon import Daemon, Session
-from agent.delivery import (
-    DigestService,
-    compose,
-    digest_zone,
-    due_at,
-    render,
-    subject_line,
-    template_env,
-    week_to_sum_up,
-    weekly_scheduler,
-)
-from agent.digest import ADVICE, MAX_STEPS, Fate, Week, WeekDigest, parse_week, summarise, week_of
-from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Stage
+from agent.delivery import DigestService
+from agent.digest import Inputs, Reader, WeekDigest, summarise
+from agent.domain import Classification, DraftKind, Extraction, Fate, IncomingEmail, Label, Stage
 from agent.drafts import DraftWriter
 from agent.errors import AlreadyRunning, ConfigError, MailboxError
 from agent.ledger import Ledger
 from agent.parse import parse_email
+from agent.plan import MAX_STEPS
+from agent.render import compose, render, search_path, template_env
 from agent.resources import templates_dir
-from agent.store import RecordedEmail, Store, StoredDraft
+from agent.store import RecordedEmail, Store, StoredDraft, ThemeMention
+from agent.timing import digest_zone, due_at, week_to_sum_up, weekly_scheduler
+from agent.week import Week, parse_week, week_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = parse_week("2026-W48", BERLIN)  # Monday 23 to Sunday 29 November 2026
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 ACCOUNT = "me@imap.example.org"
+LANGUAGES = ("en", "de")
 _ids = itertools.count(1)
-
-
-def title(key: str) -> str:
-    return ADVICE[key][0]
 
 
 def at(day: int, hour: int = 12, week: Week = WEEK) -> datetime:
     """A moment `day` days after the week's Monday (negative: weeks before), in UTC."""
     local = datetime.combine(week.start.date() + timedelta(days=day), clock_time(hour), tzinfo=week.zone)
     return local.astimezone(UTC)
+
+
+# The digest is written on Sunday evening, as the daemon sends it.
+SUNDAY_EVENING = at(6, 19)
 
 
 def mail(label: str, when: datetime | None = None, **fields: Any) -> RecordedEmail:
@@ -69,7 +64,7 @@ def mail(label: str, when: datetime | None = None, **fields: Any) -> RecordedEma
         "folder": "INBOX",
         "uid": n,
         "received": when,
-        "sender": f"person{n}@employer.example",
+        "sender": f"person{n}@employer{n}.example",
         "subject": f"About your application {n}",
         "label": label,
         "confidence": 0.9,
@@ -89,7 +84,7 @@ def mail(label: str, when: datetime | None = None, **fields: Any) -> RecordedEma
     return RecordedEmail(**values)
 
 
-def draft(parent: RecordedEmail, kind: str = "thank_you", *, status: str = "saved", created: datetime | None = None) -> StoredDraft:
+def draft(parent: RecordedEmail, kind: str = "reply", *, status: str = "saved", created: datetime | None = None, asks: bool = False) -> StoredDraft:
     n = next(_ids)
     return StoredDraft(
         id=n,
@@ -102,9 +97,13 @@ def draft(parent: RecordedEmail, kind: str = "thank_you", *, status: str = "save
         uid=n,
         email_id=parent.id,
         to=parent.sender,
-        created_at=created or parent.recorded_at,
-        asks_feedback=kind == "feedback_request",
+        created_at=created or parent.received,
+        asks_feedback=asks or kind == "feedback_request",
     )
+
+
+def said(theme: str, company: str, when: datetime, detail: str = "", evidence: str = "") -> ThemeMention:
+    return ThemeMention(theme, detail, evidence or f"{company} said something about {detail or theme}.", "en", company, f"hr@{company.lower()}.example", when, next(_ids))
 
 
 def digest_of(
@@ -112,13 +111,31 @@ def digest_of(
     drafts: Sequence[StoredDraft] = (),
     fates: dict[int, Fate] | None = None,
     goals: GoalSettings | None = None,
+    themes: Sequence[ThemeMention] = (),
+    now: datetime = SUNDAY_EVENING,
+    language: str = "en",
 ) -> WeekDigest:
     fates = fates if fates is not None else {d.id: Fate(d.status) for d in drafts}
-    return summarise(WEEK, emails, drafts, fates, goals or GoalSettings(), "Alex Morgan")
+    reader = Reader("Alex Morgan", language, goals or GoalSettings(), follow_up_after_days=14)
+    return summarise(WEEK, Inputs(emails, drafts, fates, themes), reader, now)
 
 
-def titles(d: WeekDigest) -> list[str]:
-    return [s.title for s in d.steps]
+def kinds(d: WeekDigest) -> list[str]:
+    return [s.kind for s in d.steps]
+
+
+def step(d: WeekDigest, kind: str) -> Any:
+    return next(s for s in d.steps if s.kind == kind)
+
+
+def rendered(d: WeekDigest, language: str = "en") -> tuple[str, str, str]:
+    """Subject, text (lines joined: wrapping is not what these tests look at) and HTML."""
+    subject, text_part, html = render(template_env(search_path(language, templates_dir())), d)
+    return subject, " ".join(text_part.split()), html
+
+
+def visible_text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 # --- the week -------------------------------------------------------------------------------
@@ -186,88 +203,185 @@ def test_digest_zone_names_a_bad_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     assert digest_zone(None) == ZoneInfo("America/Chicago")
 
 
+# --- weeks by arrival -----------------------------------------------------------------------
+
+
+def test_an_email_belongs_to_the_week_it_arrived_in_not_the_week_it_was_read() -> None:
+    old = mail("rejection", at(-20), company="Oldfield", recorded_at=at(1))  # a first run read it this week
+    new = mail("rejection", at(2), company="Newfield")
+    d = digest_of([old, new, mail("application_ack")])
+    assert [r.company for r in d.rejections] == ["Newfield"]
+    assert d.backlog is not None and (d.backlog.emails, d.backlog.since) == (1, date(2026, 11, 3))
+    assert d.mood == "rejections"  # one no this week, not "this week asked a lot of you"
+    for language in LANGUAGES:
+        subject, text_part, html = rendered(d, language)
+        assert "Oldfield" not in text_part + html + subject
+        assert "Newfield" in text_part
+
+
+def test_eight_old_rejections_read_on_a_first_run_do_not_make_a_hard_week() -> None:
+    backlog = [mail("rejection", at(-10 - n), recorded_at=at(0)) for n in range(8)]
+    d = digest_of([*backlog, mail("application_ack")])
+    assert d.rejections == () and d.mood != "hard" and "rest" not in kinds(d)
+    assert d.backlog is not None and d.backlog.emails == 8
+    # They are counted in the weeks they arrived in.
+    assert sum(row.rejections for row in d.weeks) == 8 and d.weeks[-1].rejections == 0
+
+
 # --- the funnel -----------------------------------------------------------------------------
 
 
-def test_funnel_compares_the_week_with_the_average_of_the_four_before() -> None:
-    emails = [
-        *(mail("application_ack") for _ in range(2)),
-        mail("interview"),
-        *(mail("rejection") for _ in range(3)),
-        mail("rejection", uncertain=True),  # unsure: listed to check, never counted
-        *(mail("application_ack", at(-7 * 1)) for _ in range(4)),
-        *(mail("application_ack", at(-7 * 3)) for _ in range(4)),
-        *(mail("rejection", at(-7 * 4)) for _ in range(2)),
-        mail("offer", at(-7 * 5)),  # five weeks back: outside the comparison
-        mail("offer", at(7)),  # next week
-    ]
-    d = digest_of(emails)
-    rows = {r.name: r for r in d.funnel}
-    assert [r.name for r in d.funnel] == ["Applications acknowledged", "Interviews", "Assessments", "Offers", "Rejections"]
-    assert (rows["Applications acknowledged"].now, rows["Applications acknowledged"].average) == (2, 2.0)
-    assert (rows["Rejections"].now, rows["Rejections"].average) == (3, 0.5)
-    assert (rows["Offers"].now, rows["Offers"].average) == (0, 0.0)
-    # Bars are percent of the widest bar (3 rejections this week).
-    assert rows["Rejections"].bar_now == 100
-    assert rows["Applications acknowledged"].bar_now == rows["Applications acknowledged"].bar_average == 67
-    assert rows["Rejections"].bar_average == 17
-    assert rows["Assessments"].bar_now == 0
+def test_the_funnel_follows_applications_over_the_weeks_with_data() -> None:
+    acme_ack = mail("application_ack", at(-7), company="Acme Ltd")
+    acme_no = mail("rejection", at(3), company="Acme", stage="interview")  # 10 days later: an answer, after an interview
+    birch_ack = mail("application_ack", at(-6), company="Birch")
+    birch_invite = mail("interview", at(-2), company="Birch")  # 4 days later
+    cedar_ack = mail("application_ack", at(2), company="Cedar")  # no answer yet
+    d = digest_of([acme_ack, acme_no, birch_ack, birch_invite, cedar_ack, mail("offer", at(3), company="Dune")])
+    stages = {s.key: (s.count, s.percent) for s in d.funnel.stages}
+    assert stages == {"applications": (4, 100), "responses": (3, 75), "interviews": (2, 50), "offers": (1, 25)}
+    assert d.funnel.median_days == pytest.approx(7.0)  # 10 and 4 days
+    assert d.funnel.since == date(2026, 11, 16) and d.funnel.weeks == 2
+    assert [(r.start, r.applications, r.responses) for r in d.weeks] == [(date(2026, 11, 16), 2, 1), (date(2026, 11, 23), 2, 2)]
     assert d.has_history
-    assert d.counts == {"application_ack": 2, "interview": 1, "rejection": 3}
-    assert len(d.rejections) == 3
-    assert [u.note for u in d.unsure] == ["a rejection"]
 
 
-def test_a_first_week_has_no_history_and_no_division_by_zero() -> None:
+def test_one_week_of_data_is_not_compared_with_empty_weeks() -> None:
+    d = digest_of([mail("application_ack"), mail("rejection")])
+    assert len(d.weeks) == 1 and not d.has_history
+    for language in LANGUAGES:
+        _subject, text_part, _html = rendered(d, language)
+        assert ("two weeks of your mail" if language == "en" else "zwei Wochen deiner E-Mails") in text_part
+        assert "WEEK BY WEEK" not in text_part and "WOCHE FÜR WOCHE" not in text_part
+
+
+def test_a_first_week_has_no_funnel_and_no_division_by_zero() -> None:
     d = digest_of([])
-    assert not d.has_history
-    assert all(r.now == 0 and r.bar_now == 0 for r in d.funnel)
+    assert d.funnel.since is None and all(s.count == 0 and s.percent == 0 for s in d.funnel.stages)
+    assert d.weeks == () and not d.has_history
+    for language in LANGUAGES:
+        rendered(d, language)
 
 
 # --- next steps -----------------------------------------------------------------------------
 
 
+def test_the_interview_and_the_assessment_are_named_with_their_days() -> None:
+    invite = mail("interview", at(1), company="Quillfeather", event_date=date(2026, 12, 3), event_kind="appointment")
+    test = mail("assessment", at(2), company="Corvid Security", event_date=date(2026, 12, 4), event_kind="deadline")
+    d = digest_of([invite, test, mail("application_ack")])
+    assert step(d, "interview").items[0].day == date(2026, 12, 3)
+    assert step(d, "assessment").items[0].kind == "deadline"
+    en = rendered(d, "en")[1]
+    assert "Prepare for your interview with Quillfeather on Thursday 3 December" in en
+    assert "Finish the assessment from Corvid Security by Friday 4 December" in en
+    de = rendered(d, "de")[1]
+    assert "Bereite dich auf dein Gespräch mit Quillfeather am Donnerstag, 3. Dezember vor" in de
+    assert "Schließ den Test von Corvid Security bis Freitag, 4. Dezember ab" in de
+
+
+def test_an_interview_already_past_is_not_a_next_step_and_one_without_a_day_is_named_without_one() -> None:
+    past = mail("interview", at(0), company="Past", event_date=date(2026, 11, 25), event_kind="appointment")
+    undated = mail("interview", at(5), company="Undated")
+    d = digest_of([past, undated, mail("application_ack")])
+    assert [i.company for i in step(d, "interview").items] == ["Undated"]
+    assert "Prepare for your interview with Undated" in rendered(d)[1] and "no day named yet" in rendered(d)[1]
+
+
+def test_applications_with_no_answer_are_listed_for_a_follow_up() -> None:
+    due = mail("application_ack", SUNDAY_EVENING - timedelta(days=16), company="Harbor & Vine", role="Operations Analyst")
+    young = mail("application_ack", SUNDAY_EVENING - timedelta(days=10), company="Young")
+    answered = mail("application_ack", SUNDAY_EVENING - timedelta(days=17), company="Answered")
+    answer = mail("rejection", SUNDAY_EVENING - timedelta(days=2), company="Answered")
+    stale = mail("application_ack", SUNDAY_EVENING - timedelta(days=40), company="Stale")
+    d = digest_of([due, young, answered, answer, stale, mail("application_ack")])
+    follow = step(d, "follow_up")
+    assert [(i.company, i.days) for i in follow.items] == [("Harbor & Vine", 16)]
+    text_part = rendered(d)[1]
+    assert "Harbor & Vine, Operations Analyst: acknowledged Fri 13 Nov, 16 days ago" in text_part
+    assert "After 14 days without an answer" in text_part
+
+
+def test_recurring_feedback_leads_the_plan_with_one_time_bound_step() -> None:
+    themes = [
+        said("skill", "Acme", at(1), "Kubernetes", "You were less confident on Kubernetes networking."),
+        said("skill", "Birch", at(3), "kubernetes", "We needed someone who has run Kubernetes in production."),
+        said("cv", "Birch", at(3)),
+        said("system_design", "Cedar", at(-30)),  # older than this month: not in the tally
+    ]
+    invite = mail("interview", at(1), company="Quillfeather", event_date=date(2026, 12, 3), event_kind="appointment")
+    d = digest_of([invite, mail("application_ack")], themes=themes)
+    first = d.steps[0]
+    assert first.kind == "theme" and first.theme is not None
+    assert (first.theme.detail.lower(), [e.company for e in first.theme.employers]) == ("kubernetes", ["Acme", "Birch"])
+    assert first.by == date(2026, 12, 6)
+    assert "system_design" not in [s.theme.theme for s in d.steps if s.theme]
+    en = rendered(d)[1]
+    assert "Two employers this month pointed to Kubernetes" in en and "before Sunday 6 December" in en
+    assert "Acme: “You were less confident on Kubernetes networking.”" in en
+    de = rendered(d, "de")[1]
+    assert "Zwei Arbeitgeber haben dich in den letzten Wochen auf Kubernetes hingewiesen" in de and "bis Sonntag, 6. Dezember" in de
+
+
+def test_replies_still_in_drafts_are_named() -> None:
+    no = mail("rejection", at(1), company="Brightwell Health")
+    sent_no = mail("rejection", at(1), company="Fenwick")
+    d = digest_of([no, sent_no, mail("application_ack")], [draft(no), draft(sent_no, status="sent")])
+    assert step(d, "thank").names == ("Brightwell Health",)
+    assert "Send your reply to Brightwell Health" in rendered(d)[1]
+
+
+def test_a_company_is_never_shown_as_a_persons_name() -> None:
+    no = mail("rejection", at(1), company="", sender_name="Rachel Osei", sender="rachel@mail.example")
+    d = digest_of([no, mail("application_ack")], [draft(no)])
+    for language in LANGUAGES:
+        _subject, text_part, html = rendered(d, language)
+        assert "Rachel Osei" not in text_part + html
+        assert ("unknown employer (rachel@mail.example)" if language == "en" else "unbekannter Arbeitgeber (rachel@mail.example)") in text_part
+
+
+def test_personal_mail_is_not_worth_a_second_look() -> None:
+    personal = mail("not_job", at(1), uncertain=True, subject="Dinner on Friday?")
+    unsure = mail("interview", at(1), uncertain=True, subject="Quick chat?")
+    d = digest_of([personal, unsure, mail("application_ack")])
+    assert [u.subject for u in d.unsure] == ["Quick chat?"]
+    assert "might be an interview invitation" in rendered(d)[1] and "not job mail" not in rendered(d)[1]
+
+
 def test_application_stage_rejections_call_for_new_materials() -> None:
     one = digest_of([mail("application_ack"), mail("rejection", company="Acme")])
-    assert title("materials") not in titles(one)
+    assert "materials" not in kinds(one)
     two = digest_of([mail("application_ack"), mail("rejection", company="Acme"), mail("rejection", company="Birch")])
-    step = next(s for s in two.steps if s.title == title("materials"))
-    assert step.names == ("Acme", "Birch")
+    assert step(two, "materials").names == ("Acme", "Birch")
 
 
-def test_rejections_after_interviews_call_for_practice_and_feedback() -> None:
+def test_rejections_after_interviews_call_for_practice() -> None:
     d = digest_of([mail("application_ack"), mail("rejection", stage="interview", company="Acme")])
-    step = next(s for s in d.steps if s.title == title("interviews"))
-    assert "feedback" in step.detail
-    assert step.names == ("Acme",)
+    assert step(d, "practice").names == ("Acme",)
     assert d.rejections[0].stage == "interview"
 
 
 def test_a_week_without_acknowledged_applications_asks_for_some() -> None:
     d = digest_of([mail("interview")], goals=GoalSettings(applications_per_week=5))
-    step = next(s for s in d.steps if s.title == title("apply"))
-    assert "5 applications" in step.detail
-    assert title("apply") not in titles(digest_of([mail("application_ack")]))
+    assert step(d, "apply").count == 5 and "5 applications" in rendered(d)[1]
+    assert "apply" not in kinds(digest_of([mail("application_ack")]))
 
 
-def test_a_hard_week_starts_with_rest() -> None:
-    hard = digest_of([mail("application_ack"), *(mail("rejection") for _ in range(3))])
-    assert titles(hard)[0] == title("rest")
-    final = digest_of([mail("application_ack"), mail("rejection", stage="final")])
-    assert titles(final)[0] == title("rest")
-    gentle = digest_of([mail("application_ack"), mail("rejection")])
-    assert title("rest") not in titles(gentle)
+def test_a_hard_week_makes_room_for_rest() -> None:
+    assert "rest" in kinds(digest_of([mail("application_ack"), *(mail("rejection") for _ in range(3))]))
+    assert "rest" in kinds(digest_of([mail("application_ack"), mail("rejection", stage="final")]))
+    assert "rest" not in kinds(digest_of([mail("application_ack"), mail("rejection")]))
 
 
 def test_a_quiet_week_still_gets_one_step() -> None:
-    assert titles(digest_of([mail("application_ack")])) == [title("rhythm")]
+    assert kinds(digest_of([mail("application_ack")])) == ["rhythm"]
 
 
 def test_steps_are_capped() -> None:
     emails = [mail("offer"), mail("interview"), *(mail("rejection", stage=s) for s in ("application", "application", "interview", "final"))]
     d = digest_of(emails, goals=GoalSettings(networking_contacts_per_week=2, learning_hours_per_week=3))
     assert len(d.steps) == MAX_STEPS
-    assert titles(d)[:2] == [title("rest"), title("offer")]
+    assert kinds(d)[:2] == ["offer", "interview"]
 
 
 def test_an_unanswered_feedback_request_is_nudged_in_the_week_it_turns_a_week_old() -> None:
@@ -277,7 +391,7 @@ def test_an_unanswered_feedback_request_is_nudged_in_the_week_it_turns_a_week_ol
         emails = [parent, mail("application_ack")]
         if answered:
             emails.append(mail("other_job", in_reply_to=request.message_id))
-        return title("nudge") in titles(digest_of(emails, [request]))
+        return "nudge" in kinds(digest_of(emails, [request]))
 
     assert not nudged(at(2))  # sent this week: too early
     assert nudged(at(-5))  # sent last Wednesday
@@ -288,27 +402,26 @@ def test_an_unanswered_feedback_request_is_nudged_in_the_week_it_turns_a_week_ol
 # --- replies --------------------------------------------------------------------------------
 
 
-def test_a_reply_to_a_sent_note_comes_first_and_is_not_counted_as_new_mail() -> None:
+def test_an_answer_to_a_sent_reply_comes_first_and_is_not_counted_as_new_mail() -> None:
     parent = mail("rejection", at(-3), stage="interview", company="Acme", sender="rachel@acme.example")
-    request = draft(parent, "feedback_request", status="sent")
-    answer = mail("rejection", at(2), company="", sender="rachel@acme.example", in_reply_to="<sent-by-client@me.example>")
-    d = digest_of([parent, answer, mail("application_ack")], [request], {request.id: Fate("sent", "<sent-by-client@me.example>")})
-    assert [(r.company, r.note) for r in d.replies] == [("Acme", "Replied to your feedback request")]
-    assert d.rejections == ()
-    assert d.counts.get("rejection", 0) == 0
-    assert titles(d)[0] == title("replies")
-    _text, html = render(template_env([templates_dir()]), d)
+    request = draft(parent, "reply", status="sent", asks=True)
+    answer = mail("other_job", at(2), company="", sender="rachel@acme.example", answers_draft_id=request.id)
+    themes = [said("system_design", "Acme", at(2))]
+    themes = [ThemeMention("system_design", "", "The design stayed small.", "en", "Acme", "rachel@acme.example", at(2), answer.id)]
+    d = digest_of([parent, answer, mail("application_ack")], [request], themes=themes)
+    assert [(r.company, r.note, r.themes) for r in d.replies] == [("Acme", "reply", ("system_design",))]
+    assert d.rejections == () and d.counts.get("other_job", 0) == 0
+    _subject, text_part, html = rendered(d)
     assert html.index("Replies to you") < html.index("Your next steps") < html.index("Rejections this week")
+    assert "Pointed to: system design" in text_part
 
 
-def test_a_later_re_from_the_person_written_to_is_a_reply_only_once_something_was_sent() -> None:
-    parent = mail("rejection", at(0), sender="sam@birch.example", company="Birch")
+def test_an_answer_threaded_to_the_sent_copy_is_found_in_an_older_database() -> None:
+    parent = mail("rejection", at(-3), company="Acme")
     note = draft(parent, status="sent")
-    answer = mail("not_job", at(3), sender="sam@birch.example", subject="RE: Thank you")
-    unrelated = mail("application_ack", at(3), sender="sam@birch.example", subject="Your application")
-    assert [r.company for r in digest_of([parent, answer, unrelated], [note]).replies] == ["Birch"]
-    unsent = draft(parent, status="saved")
-    assert digest_of([parent, answer, unrelated], [unsent]).replies == ()
+    answer = mail("rejection", at(2), company="", in_reply_to="<client-copy@me.example>")  # recorded before answers were linked
+    d = digest_of([parent, answer, mail("application_ack")], [note], {note.id: Fate("sent", "<client-copy@me.example>")})
+    assert [r.company for r in d.replies] == ["Acme"] and d.rejections == ()
 
 
 # --- goals ----------------------------------------------------------------------------------
@@ -319,46 +432,95 @@ def test_goals_show_progress_where_rebound_can_see_it() -> None:
     sent, kept = draft(parent, status="sent"), draft(parent, "feedback_request", status="saved")
     goals = GoalSettings(applications_per_week=4, networking_contacts_per_week=2, learning_hours_per_week=2.5)
     d = digest_of([parent, mail("application_ack"), mail("application_ack"), mail("application_ack")], [sent, kept], goals=goals)
-    progress = {g.name: (g.done, g.target, g.percent) for g in d.goals}
-    assert progress == {"Applications": ("3", "4", 75), "Networking contacts": ("1", "2", 50), "Learning": ("", "2.5 h", None)}
+    progress = {g.key: (g.done, g.target, g.percent) for g in d.goals}
+    assert progress == {"applications": (3, 4, 75), "contacts": (1, 2, 50), "learning": (None, 2.5, None)}
+    assert "2,5 Std." in rendered(d, "de")[1] and "2.5 h" in rendered(d, "en")[1]
     assert digest_of([]).goals == ()
 
 
 # --- rendering ------------------------------------------------------------------------------
 
 
+def every_step_digest() -> WeekDigest:
+    """A week with every kind of step, and every field unknown somewhere: no template may leave a hole."""
+    no_name = mail("rejection", at(1), company="", stage="interview")
+    emails = [
+        mail("offer", at(1), company=""),
+        mail("interview", at(1), company="A", event_date=date(2026, 12, 1), event_kind="options"),
+        mail("interview", at(1), company="", role=""),
+        mail("assessment", at(2), company="B", event_date=date(2026, 12, 2), event_kind="appointment"),
+        mail("assessment", at(2), company="C"),
+        mail("application_ack", SUNDAY_EVENING - timedelta(days=15), company="", role=""),
+        no_name,
+        mail("rejection", at(1), stage="final"),
+        mail("rejection", at(1)),
+        mail("rejection", at(1), role=""),
+    ]
+    themes = [said(t, c, at(2), "Kafka" if t == "skill" else "") for t in ("skill", "cv", "salary") for c in ("D", "E")]
+    goals = GoalSettings(applications_per_week=3, networking_contacts_per_week=1, learning_hours_per_week=1)
+    return digest_of(emails, [draft(no_name)], themes=themes, goals=goals)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_step_reads_whole_in_both_languages(language: str) -> None:
+    d = every_step_digest()
+    subject, text_part, html = rendered(d, language)
+    assert subject.startswith("Your week" if language == "en" else "Deine Woche")
+    for part in (text_part, visible_text(html)):
+        assert "  ." not in part and " ," not in part and "()" not in part and ": :" not in part
+        assert "None" not in part.replace("None this week", "")
+
+
+@pytest.mark.parametrize("theme", ["skill", "experience", "system_design", "communication", "examples", "leadership", "stakeholders", "portfolio", "cv", "qualification", "culture_fit", "salary"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_theme_has_its_own_words_and_a_deadline(theme: str, language: str) -> None:
+    d = digest_of([mail("application_ack")], themes=[said(theme, c, at(2), "Terraform") for c in ("Acme", "Birch")])
+    text_part = rendered(d, language)[1]
+    assert ("before sunday 6 december" if language == "en" else "bis sonntag, 6. dezember") in text_part.lower()
+
+
 def hostile_digest() -> WeekDigest:
     parent = mail("rejection", company=HOSTILE, role='Analyst "<b>bold</b>"', subject=HOSTILE, sender="x@evil.example")
     unsure = mail("interview", uncertain=True, subject=f"Re: {HOSTILE}", company="A&B <i>Co</i>")
-    return digest_of([parent, unsure], [draft(parent)])
+    themes = [said("skill", HOSTILE, at(2), HOSTILE, HOSTILE), said("skill", "B", at(2), HOSTILE, HOSTILE)]
+    return digest_of([parent, unsure], [draft(parent)], themes=themes)
 
 
-def test_strangers_text_is_escaped_in_html_and_kept_in_text() -> None:
-    text, html = render(template_env([templates_dir()]), hostile_digest())
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_strangers_text_is_escaped_in_html_and_kept_in_text(language: str) -> None:
+    subject, text_part, html = rendered(hostile_digest(), language)
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()
     assert "<b>bold" not in html and "<i>Co" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert "A&amp;B &lt;i&gt;Co&lt;/i&gt;" in html
-    assert HOSTILE in text  # plain text is never interpreted
-    assert "<html" not in text
+    assert HOSTILE in text_part  # plain text is never interpreted
+    assert "<html" not in text_part and "<" not in subject
 
 
-def test_the_html_is_made_for_email_clients() -> None:
-    source = (templates_dir() / "digest.html.j2").read_text()
-    _text, html = render(template_env([templates_dir()]), hostile_digest())
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_html_is_made_for_email_clients(language: str) -> None:
+    source = (templates_dir() / language / "digest.html.j2").read_text()
+    _subject, _text, html = rendered(hostile_digest(), language)
     for forbidden in ("<script", "<style", "<link", "<img", "src=", "url(", "http://", "https://"):
         assert forbidden not in source.lower(), forbidden
     tags = re.findall(r"<[a-z][^>]*>", html.lower())
-    assert not [t for t in tags if re.match(r"<(script|style|link|img|iframe|object)\b", t) or re.search(r"\s(src|href|on\w+)=", t)]
-    assert 'name="viewport"' in html
-    assert "max-width:600px" in html
+    assert not [t for t in tags if re.match(r"<(script|style|link|img|iframe|object|a)\b", t) or re.search(r"\s(src|href|on\w+)=", t)]
+    assert 'name="viewport"' in html and "max-width:600px" in html
+    assert f'<html lang="{language}">' in html
+
+
+def test_names_are_styled_as_text_not_as_links() -> None:
+    _subject, _text, html = rendered(every_step_digest())
+    accent = "#2f6f62"
+    colored = [m.group(1) for m in re.finditer(r"<(?:p|span|td)\b[^>]*[;\"]color:" + accent + r"[^>]*>([^<]*)<", html)]
+    assert colored and set(colored) <= {"Rebound", "Rebound &middot; your week"}, colored
 
 
 def test_no_control_character_reaches_the_digests_headers() -> None:
     d = hostile_digest()
-    text, html = render(template_env([templates_dir()]), d)
-    msg = compose(d, text, html, sender="alex@example.org", to="Alex\x00\x1bMorgan\x7f <alex@example.org>", now=at(6, 18))
+    subject, text, html = render(template_env(search_path("en", templates_dir(), None)), d)
+    msg = compose(d, subject, text, html, sender="alex@example.org", to="Alex\x00\x1bMorgan\x7f <alex@example.org>", now=at(6, 18))
     head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
     assert not any(re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line) for line in head.split(b"\r\n")), head
     parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
@@ -367,8 +529,8 @@ def test_no_control_character_reaches_the_digests_headers() -> None:
 
 def test_a_digest_for_a_profile_on_an_idn_domain_has_ascii_headers() -> None:
     d = hostile_digest()
-    text, html = render(template_env([templates_dir()]), d)
-    msg = compose(d, text, html, sender="alex@müller.example", to="Alex <alex@müller.example>", now=at(6, 18))
+    subject, text, html = render(template_env(search_path("en", templates_dir(), None)), d)
+    msg = compose(d, subject, text, html, sender="alex@müller.example", to="Alex <alex@müller.example>", now=at(6, 18))
     head = msg.as_bytes(policy=email.policy.SMTP).split(b"\r\n\r\n", 1)[0]
     assert head.isascii()
     parsed = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
@@ -378,16 +540,19 @@ def test_a_digest_for_a_profile_on_an_idn_domain_has_ascii_headers() -> None:
 
 
 def test_a_user_template_folder_takes_precedence(tmp_path: Path) -> None:
-    (tmp_path / "digest.txt.j2").write_text("Only {{ d.rejections | length }} today\n")
-    text, html = render(template_env([tmp_path, templates_dir()]), hostile_digest())
-    assert text == "Only 1 today\n"
+    (tmp_path / "digest.txt.j2").write_text("Only {{ d.rejections | length }} today\n")  # where Rebound 0.1 read it
+    _subject, text_part, html = render(template_env(search_path("en", templates_dir(), tmp_path)), hostile_digest())
+    assert text_part == "Only 1 today\n"
     assert "Rejections this week (1)" in html
+    (tmp_path / "de").mkdir()
+    (tmp_path / "de" / "digest.txt.j2").write_text("Nur {{ d.rejections | length }} heute\n")
+    assert render(template_env(search_path("de", templates_dir(), tmp_path)), hostile_digest())[1] == "Nur 1 heute\n"
 
 
 def test_compose_builds_one_multipart_alternative_message() -> None:
     d = hostile_digest()
-    text, html = render(template_env([templates_dir()]), d)
-    msg = compose(d, text, html, sender="alex@example.org", to="alex+digest@example.org", now=at(6, 18))
+    subject, text_part, html = rendered(d)
+    msg = compose(d, subject, text_part, html, sender="alex@example.org", to="alex+digest@example.org", now=at(6, 18))
     parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     assert parsed.get_content_type() == "multipart/alternative"
@@ -395,7 +560,7 @@ def test_compose_builds_one_multipart_alternative_message() -> None:
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert parts[1].get_content().count("&lt;script&gt;") >= 1  # type: ignore[attr-defined]
     assert parsed["To"] == "alex+digest@example.org"
-    assert parsed["Subject"] == subject_line(d) and "<" not in parsed["Subject"]
+    assert parsed["Subject"] == subject and "<" not in parsed["Subject"]
     assert parsed["Auto-Submitted"] == "auto-generated"
     assert parsed["X-Rebound-Digest"] == "2026-W48"
 
@@ -573,7 +738,7 @@ def test_preview_writes_html_and_sends_nothing_even_without_a_mailbox(home: Path
         d = DigestService(settings, store, unreachable).preview(out, week_of(datetime.now(UTC), BERLIN))
     assert "cannot check drafts" in caplog.text
     assert "Acme 1" in out.read_text()
-    assert [f for _, f in d.rejections[0].drafts] == ["still in Drafts", "still in Drafts"]  # pending: not saved yet
+    assert [f for _, f in d.rejections[0].drafts] == ["pending", "pending"]  # not saved yet: "still in Drafts" to the reader
     assert not store.digest_sent(settings.account, d.week.label)
 
 

@@ -32,7 +32,7 @@ from dovecot import DovecotServer, ImapAccount, _make_certificate
 from helpers import Rebound, delete_message, demo_mail, drafts, make_rebound, msgid, parse, rejection, set_header
 
 from agent.config import SmtpSettings
-from agent.delivery import DeliveryError, send_smtp
+from agent.smtp import DeliveryError, send_smtp
 
 pytestmark = pytest.mark.integration
 
@@ -361,10 +361,22 @@ def _shots_dir(tmp_path: Path) -> Path:
     return path
 
 
+def _in_language(rebound: Rebound, language: str) -> Rebound:
+    """The same installation with [digest] language set: the same database, another config file."""
+    if language == "en":
+        return rebound
+    config = rebound.config.with_name(f"config-{language}.toml")
+    config.write_text(rebound.config.read_text().replace("[digest]\n", f'[digest]\nlanguage = "{language}"\n', 1))
+    config.chmod(0o600)
+    return Rebound(rebound.tmp_path, config, rebound.db, rebound.password)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("width", [390, 1200])
-def test_chromium_lays_the_digest_out_and_keeps_mail_as_text(scenario: Scenario, tmp_path: Path, width: int) -> None:
-    page, markup = _preview(scenario.rebound, f"chromium-{width}.html")
-    shot = _shots_dir(tmp_path) / f"digest-{width}.png"
+def test_chromium_lays_the_digest_out_and_keeps_mail_as_text(scenario: Scenario, tmp_path: Path, width: int, language: str) -> None:
+    page, markup = _preview(_in_language(scenario.rebound, language), f"chromium-{language}-{width}.html")
+    assert f'<html lang="{language}">' in markup
+    shot = _shots_dir(tmp_path) / f"digest-{language}-{width}.png"
     shot.unlink(missing_ok=True)
     shutil.copyfile(page, shot.with_suffix(".html"))
     _browser(page, tmp_path / "profile-shot", width, f"--screenshot={shot}")

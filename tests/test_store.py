@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -246,6 +247,9 @@ def test_draft_kinds_keep_their_order_after_a_status_change(store: Store) -> Non
 def test_mail_without_a_date_comes_first_on_every_database(store: Store) -> None:
     store.record(ACCOUNT, mail(1), not_job(), [], uidvalidity=VALIDITY)
     store.record(ACCOUNT, mail(2, date=None), not_job(), [], uidvalidity=VALIDITY)
+    # New mail always has an arrival; a row from Rebound 0.1 may have none.
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE emailrecord SET received = NULL WHERE uid = 2"))
     # SQLite sorts NULL first, PostgreSQL last, unless the query says which.
     assert [e.uid for e in store.emails(ACCOUNT)] == [2, 1]
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from agent.classifier import architectures  # noqa: F401  (registers the classifiers' architecture for spacy.load)
+from agent.classifier.dates import DateReader, event_of
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
 from agent.classifier.senders import ROLE_WORDS
@@ -23,6 +27,10 @@ SURE_ROLE_VOTES = 2.0
 # Rejection scores from here up get full extraction: drafts need it, and so do the uncertain
 # ones the user is asked to check. Below, the judgement is "not a rejection" and the work is skipped.
 EXTRACT_FROM = 0.3
+# doc.user_data key: the day the email arrived, which "Thursday" in an invitation is counted from.
+ARRIVED = "arrived"
+# Job mail the digest names by company, and whose day it reads (the interview on Thursday): extracted too.
+NAMED_IN_DIGEST = frozenset({Label.INTERVIEW.value, Label.ASSESSMENT.value, Label.OFFER.value, Label.APPLICATION_ACK.value})
 
 
 @Language.factory(EXTRACTOR)
@@ -37,12 +45,19 @@ class ExtractorComponent:
     def __init__(self, nlp: Language) -> None:
         self.extractor = Extractor(nlp.vocab)
         self.reader = SituationReader(nlp.vocab, nlp.tokenizer)
+        self.dates = DateReader(nlp.vocab)
 
     def __call__(self, doc: Doc) -> Doc:
         cats = doc.cats
-        if cats and not doc.user_data.get(EXTRACT_ALL) and rejection_score(cats) < EXTRACT_FROM:
+        if cats and not doc.user_data.get(EXTRACT_ALL) and rejection_score(cats) < EXTRACT_FROM and top_label(cats) not in NAMED_IN_DIGEST:
             return doc  # most mail: the rules cost four times what classifying does
-        doc.user_data["extraction"] = extract(doc, doc.user_data.get("headers", Headers()), self.extractor, self.reader)
+        extraction = extract(doc, doc.user_data.get("headers", Headers()), self.extractor, self.reader)
+        arrived: date | None = doc.user_data.get(ARRIVED)
+        if arrived is not None and (not cats or top_label(cats) in NAMED_IN_DIGEST):
+            event = event_of(self.dates.days([t.text for t in doc], extraction.language, arrived))
+            if event is not None:
+                extraction = replace(extraction, event_date=event.day, event_kind=event.kind)
+        doc.user_data["extraction"] = extraction
         return doc
 
 
@@ -72,6 +87,11 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         company_sure=who.company_votes >= SURE_COMPANY_VOTES,
         role_sure=role_sure,
     )
+
+
+def top_label(cats: dict[str, float]) -> str:
+    """The 8-way classifier's first choice."""
+    return max((label.value for label in Label), key=lambda lb: cats.get(lb, 0.0))
 
 
 def rejection_score(cats: dict[str, float]) -> float:

@@ -9,11 +9,12 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from agent.classifier.components import EXTRACT_ALL, rejection_score
+from agent.classifier.components import ARRIVED, EXTRACT_ALL, rejection_score
 from agent.classifier.extract import Headers
+from agent.classifier.feedback import FEEDBACK
 from agent.classifier.senders import is_automated
-from agent.classifier.text import compose
-from agent.domain import Classification, Extraction, IncomingEmail, Label
+from agent.classifier.text import compose, strip_history
+from agent.domain import Classification, Extraction, FeedbackPoint, IncomingEmail, Label
 from agent.errors import ClassifierError
 from agent.resources import model_dir
 
@@ -50,6 +51,7 @@ class Classifier:
         self.nlp = load_pipeline(path)
         self.threshold = threshold
         self.extract_all = extract_all
+        self._feedback: Language | None = None
 
     def classify(self, mail: IncomingEmail) -> Classification:
         """Classify one email."""
@@ -63,10 +65,22 @@ class Classifier:
                 doc = self.nlp.make_doc(compose(mail.subject, mail.text))
                 doc.user_data["headers"] = Headers(mail.from_name, mail.from_addr, mail.reply_to)
                 doc.user_data[EXTRACT_ALL] = self.extract_all
+                arrived = mail.received or mail.date
+                doc.user_data[ARRIVED] = arrived.date() if arrived else None
                 yield doc
 
         for doc in self.nlp.pipe(docs(), batch_size=batch_size):
             yield self._result(doc)
+
+    def read_feedback(self, mail: IncomingEmail) -> tuple[FeedbackPoint, ...]:
+        """What an employer's answer says to work on (agent/classifier/feedback.py); its quoted history is not read."""
+        if self._feedback is None:
+            # Its own small pipeline: feedback is rare, and it needs no classifier, only words.
+            self._feedback = spacy.blank("en")
+            self._feedback.add_pipe(FEEDBACK)
+        doc = self._feedback(strip_history(mail.text.replace("\r\n", "\n")))
+        points: tuple[FeedbackPoint, ...] = doc.user_data.get("feedback", ())
+        return points
 
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats

@@ -104,7 +104,7 @@ class _Cue:
     """Matcher keys of the parts, in order."""
 
 
-class _Language:
+class CueTable:
     """One language's phrase lists, compiled."""
 
     def __init__(self, vocab: Vocab, tokenizer: Tokenizer, table: dict[str, dict[str, list[str]]]) -> None:
@@ -164,7 +164,7 @@ class SituationReader:
 
     def __init__(self, vocab: Vocab, tokenizer: Tokenizer) -> None:
         self.vocab = vocab
-        self.languages = {lang: _Language(vocab, tokenizer, table) for lang, table in _tables().items()}
+        self.languages = {lang: CueTable(vocab, tokenizer, table) for lang, table in _tables().items()}
 
     def read(self, doc: Doc, language: str) -> Reading:
         """The reading of one email (subject and new text, as the classifier saw it)."""

@@ -50,6 +50,7 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
                     "keeps_on_file": ex.keeps_on_file,
                     "situation": ex.situation.value if result.label.value == "rejection" else None,
                     "language": ex.language,
+                    "event": {"date": ex.event_date.isoformat(), "kind": ex.event_kind} if ex.event_date else None,
                 },
                 ensure_ascii=False,
             )

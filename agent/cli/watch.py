@@ -62,7 +62,7 @@ def run(ctx: click.Context) -> None:
 
 def digest_scheduler(app: Any) -> Any:
     """The daemon's weekly digest job, at [digest] day and time."""
-    from agent.delivery import weekly_scheduler
+    from agent.timing import weekly_scheduler
 
     return weekly_scheduler(digest_service(app.settings, app.store))
 

@@ -1,0 +1,167 @@
+"""Every recorded application as a table a person can hand in: the history (CSV), a German Bewerbungsnachweis, a US work-search log.
+
+What Rebound knows is what reached the mailbox: when an application was acknowledged, who
+wrote, what came of it. How the user applied it cannot see, so the forms say "online / e-mail"
+(where the acknowledgement came from), and the user signs what they checked. The PDF is drawn
+by agent/pdf.py; this module decides what goes in each column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from agent.applications import Application
+from agent.errors import ReboundError
+from agent.records import RecordedEmail
+
+FORMATS = ("history", "bewerbungsnachweis", "work-search-log")
+HISTORY_COLUMNS = ("applied", "company", "role", "contact", "outcome", "last_update", "history", "first_subject", "first_email_date")
+
+
+@dataclass(frozen=True)
+class Form:
+    """One export's table: its title, the lines above the table, the header, the rows, and what goes below."""
+
+    title: str
+    meta: tuple[str, ...]
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]
+    """Each column's share of the table's width."""
+    footer: tuple[str, ...]
+    """Notes, then the signature line: its fields separated by '|'."""
+    page: str
+    """'Page {page} of {pages}' in the form's language."""
+    language: str
+
+
+_GERMAN_OUTCOME = {
+    "offer": "Zusage / Angebot vom {day}",
+    "rejection": "Absage vom {day}",
+    "interview": "Einladung zum Vorstellungsgespräch ({day})",
+    "assessment": "Einladung zu Test / Assessment ({day})",
+    "application_ack": "Eingang bestätigt, noch keine Antwort",
+}
+_US_OUTCOME = {
+    "offer": "Job offer received {day}",
+    "rejection": "Not hired ({day})",
+    "interview": "Interview invitation ({day})",
+    "assessment": "Assessment / test ({day})",
+    "application_ack": "Application acknowledged; no answer yet",
+}
+_EVENTS = {
+    "application_ack": "application acknowledged",
+    "interview": "interview invitation",
+    "assessment": "assessment",
+    "offer": "offer",
+    "rejection": "rejection",
+    "other_job": "update",
+}
+
+
+def history_rows(apps: Sequence[Application], zone: tzinfo) -> list[dict[str, str]]:
+    """One row per application, its whole history in one cell: the CSV export."""
+    out = []
+    for app in apps:
+        last = app.emails[-1]
+        out.append(
+            {
+                "applied": _day(app.applied, zone).isoformat(),
+                "company": app.company,
+                "role": app.role,
+                "contact": app.sender,
+                "outcome": app.outcome,
+                "last_update": _day(_arrived(last), zone).isoformat(),
+                "history": "; ".join(f"{_day(_arrived(e), zone).isoformat()} {_EVENTS.get(e.label, e.label)}: {e.subject}" for e in app.emails),
+                "first_subject": app.first.subject,
+                "first_email_date": (app.first.header_date or _arrived(app.first)).isoformat(timespec="minutes"),
+            }
+        )
+    return out
+
+
+def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
+    """The German job-centre layout: date, employer, position, how applied, outcome."""
+    rows = []
+    for n, app in enumerate(apps, 1):
+        employer = app.company or "Arbeitgeber unbekannt"
+        rows.append(
+            (
+                str(n),
+                _day(app.applied, zone).strftime("%d.%m.%Y"),
+                f"{employer}\n{app.sender}" if app.sender else employer,
+                app.role or "–",
+                "online / per E-Mail",
+                _outcome(app, zone, _GERMAN_OUTCOME, "%d.%m.%Y"),
+            )
+        )
+    first, last = period
+    return Form(
+        title="Nachweis über Bewerbungsbemühungen",
+        meta=(f"Name: {name}", f"Zeitraum: {first:%d.%m.%Y} bis {last:%d.%m.%Y}", f"Anzahl der Bewerbungen: {len(rows)}"),
+        header=("Nr.", "Datum der Bewerbung", "Arbeitgeber (Name, Kontakt)", "Stelle", "Art der Bewerbung", "Ergebnis"),
+        rows=tuple(rows),
+        widths=(0.05, 0.12, 0.27, 0.2, 0.12, 0.24),
+        footer=("Die Angaben beruhen auf den E-Mails in meinem Postfach. Ich versichere, dass sie vollständig und richtig sind.",
+                "Ort, Datum: ______________________________ | Unterschrift: ______________________________"),
+        page="Seite {page} von {pages}",
+        language="de",
+    )
+
+
+def work_search_log(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
+    """A US-style work search log: date, employer, contact, position, method, result."""
+    rows = []
+    for app in apps:
+        rows.append(
+            (
+                _day(app.applied, zone).strftime("%m/%d/%Y"),
+                app.company or "Employer unknown",
+                app.sender or "–",
+                app.role or "–",
+                "Online / email",
+                _outcome(app, zone, _US_OUTCOME, "%m/%d/%Y"),
+            )
+        )
+    first, last = period
+    return Form(
+        title="Work Search Log",
+        meta=(f"Claimant: {name}", f"Period: {first:%m/%d/%Y} to {last:%m/%d/%Y}", f"Employer contacts: {len(rows)}"),
+        header=("Date of contact", "Employer", "Contact (email)", "Position applied for", "Method", "Result"),
+        rows=tuple(rows),
+        widths=(0.11, 0.2, 0.22, 0.18, 0.1, 0.19),
+        footer=("Taken from the emails in my mailbox. I certify that this record is true and complete.",
+                "Signature: ______________________________ | Date: ____________________"),
+        page="Page {page} of {pages}",
+        language="en",
+    )
+
+
+def _outcome(app: Application, zone: tzinfo, words: dict[str, str], pattern: str) -> str:
+    outcome = app.outcome
+    when = next((e for e in reversed(app.emails) if e.label == outcome), app.emails[-1])
+    return words.get(outcome, words["application_ack"]).format(day=_day(_arrived(when), zone).strftime(pattern))
+
+
+def _arrived(e: RecordedEmail) -> datetime:
+    assert e.received is not None
+    return e.received
+
+
+def _day(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A UTF-8 CSV with a byte-order mark, so that spreadsheet programs read umlauts right."""
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(rows)
+    except OSError as exc:
+        raise ReboundError(f"cannot write {path}: {exc.strerror or exc}") from exc
