@@ -87,6 +87,7 @@ class ImapSettings(_Credentials):
     poll_seconds: int = Field(default=300, ge=10)
     idle: bool = True
     max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    correction_folders: bool = True
 
     @model_validator(mode="after")
     def _plaintext_only_on_loopback(self) -> ImapSettings:

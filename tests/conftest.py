@@ -81,6 +81,8 @@ def _start(
     tls: bool = True,
     extra_conf: str = "",
     any_user_password: str | None = None,
+    separator: str = "/",
+    prefix: str = "",
 ) -> DovecotServer:
     workdir = Path(tempfile.mkdtemp(dir=root, prefix="server-"))
     return DovecotServer.start(
@@ -89,6 +91,8 @@ def _start(
         tls=tls,
         extra_conf=extra_conf,
         any_user_password=any_user_password,
+        separator=separator,
+        prefix=prefix,
     )
 
 
@@ -120,6 +124,8 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        separator: str = "/",
+        prefix: str = "",
     ) -> DovecotServer:
         server = _start(
             _dovecot_root,
@@ -127,6 +133,8 @@ def dovecot_factory(_dovecot_root: Path) -> Iterator[DovecotFactory]:
             tls=tls,
             extra_conf=extra_conf,
             any_user_password=any_user_password,
+            separator=separator,
+            prefix=prefix,
         )
         servers.append(server)
         return server

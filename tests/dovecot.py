@@ -182,6 +182,8 @@ class DovecotServer:
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        separator: str = "/",
+        prefix: str = "",
     ) -> DovecotServer:
         """Write a config into ``workdir`` (created if needed) and start Dovecot.
 
@@ -190,6 +192,8 @@ class DovecotServer:
         ``any_user_password`` *any* user name also logs in with that password and gets
         its own empty Maildir. ``tls=False`` means no STARTTLS, no implicit-TLS port
         and no certificate. ``extra_conf`` is appended verbatim to the generated config.
+        ``separator`` and ``prefix`` shape the personal namespace: ``"."`` and ``"INBOX."``
+        give Courier-style names such as ``INBOX.Drafts``.
         """
         reason = dovecot_unavailable_reason()
         found = find_dovecot()
@@ -225,7 +229,7 @@ class DovecotServer:
             dovecot_bin=found[0],
             doveadm_bin=found[1],
         )
-        server._write_config(extra_conf)
+        server._write_config(extra_conf, separator, prefix)
         server._launch()
         return server
 
@@ -403,7 +407,7 @@ class DovecotServer:
         _check(typ, data, f"EXAMINE {folder!r}")
         return int(data[0] or b"0") > 0
 
-    def _write_config(self, extra_conf: str) -> None:
+    def _write_config(self, extra_conf: str, separator: str = "/", prefix: str = "") -> None:
         wd = self.workdir
         users_file = wd / "users"
         users_file.write_text(
@@ -510,7 +514,8 @@ userdb {{
 
 namespace inbox {{
   inbox = yes
-  separator = /
+  separator = {separator}
+  prefix = {prefix}
 {mailboxes}}}
 
 protocol imap {{
@@ -653,6 +658,8 @@ class DovecotFactory(Protocol):
         tls: bool = True,
         extra_conf: str = "",
         any_user_password: str | None = None,
+        separator: str = "/",
+        prefix: str = "",
     ) -> DovecotServer: ...
 
 
