@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY agent ./agent
 COPY templates ./templates
 COPY models/pipeline ./models/pipeline
+COPY models/rehearsal ./models/rehearsal
 # A regular (non-editable) install: the templates and the trained pipeline ship inside the package;
 # with the PostgreSQL driver, so the same image serves a `postgresql+psycopg://` [database] url.
 RUN pip install '.[postgres]' && rm -rf /src

@@ -47,11 +47,13 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check agent tests models/build.py models/heldout.py
+	$(BIN)/ruff check agent tests models/build.py models/heldout.py models/rehearsal.py
 	$(BIN)/mypy agent
 
+# The pipeline, then what `rebound learn` rehearses and measures on, from the same corpus.
 train: $(STAMP)
 	$(BIN)/python models/build.py
+	$(BIN)/python models/rehearsal.py
 
 EVAL_FILE ?= ../shared/corpus/dev.jsonl
 eval: $(STAMP)

@@ -98,6 +98,7 @@ class ImapSettings(_Credentials):
     max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     auth: Auth = "password"
     oauth2: OAuth2Settings | None = None
+    correction_folders: bool = True
 
     @model_validator(mode="after")
     def _plaintext_only_on_loopback(self) -> ImapSettings:

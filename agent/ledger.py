@@ -26,6 +26,13 @@ from agent.store import Store, StoredDraft
 
 log = logging.getLogger(__name__)
 
+# A draft for an email the user said is not a rejection (agent/corrections): WITHDRAWING until it is
+# taken out of Drafts, then WITHDRAWN. Neither is "discarded": the user did not throw it away, Rebound did.
+WITHDRAWING = "withdrawing"
+WITHDRAWN = "withdrawn"
+# Every state a draft can be in: a withdrawn draft is still one of ours, never someone else's reply.
+_EVERY_STATUS = ("saved", "sent", "discarded", "pending", WITHDRAWING, WITHDRAWN)
+
 
 class Ledger:
     """The drafts of one account, kept in step with one mail source."""
@@ -55,7 +62,7 @@ class Ledger:
 
     def _found(self, draft: StoredDraft, drafts_folder: str) -> bool:
         """Link the draft to what the server already holds for its email, if anything; True when it needs no APPEND."""
-        known = {d.message_id for d in self.store.drafts(self.account)} - {draft.message_id}
+        known = {d.message_id for d in self.store.drafts(self.account, statuses=_EVERY_STATUS)} - {draft.message_id}
         on_server = [d for d in self.source.find_drafts_for(drafts_folder, draft.parent_message_id) if d.message_id not in known]
         if on_server:
             match = _best(on_server, draft)
@@ -87,8 +94,9 @@ class Ledger:
 
     def settle(self, drafts: Sequence[StoredDraft], drafts_folder: str) -> dict[int, Fate]:
         """What became of each draft: still in Drafts, sent, or deleted; the store learns every change."""
-        fates: dict[int, Fate] = {d.id: Fate("pending") for d in drafts if d.status == "pending"}
-        placed = [d for d in drafts if d.status != "pending"]
+        # A withdrawn draft's fate was decided by a correction, not by what is on the server.
+        fates: dict[int, Fate] = {d.id: Fate(d.status) for d in drafts if d.status in ("pending", WITHDRAWING, WITHDRAWN)}
+        placed = [d for d in drafts if d.id not in fates]
         if not placed:
             return fates
         # Our own drafts by the UIDs they were saved under: one FETCH of headers, the usual case.
@@ -120,7 +128,7 @@ class Ledger:
 
     def _sent_or_deleted(self, gone: Sequence[StoredDraft]) -> dict[int, Fate]:
         sent = self.source.sent_folder()
-        everyone = self.store.drafts(self.account)
+        everyone = self.store.drafts(self.account, statuses=_EVERY_STATUS)
         ours = {d.message_id for d in everyone}
         fates: dict[int, Fate] = {}
         for parent, group in groupby(sorted(gone, key=lambda d: d.parent_message_id), key=lambda d: d.parent_message_id):
@@ -142,6 +150,37 @@ class Ledger:
                 # A sent message moved out of Sent was still sent.
                 fates[d.id] = Fate("sent", copies[d.id]) if d.id in copies else Fate("sent" if d.status == "sent" else "discarded")
         return fates
+
+    # --- taking drafts back ------------------------------------------------------------------
+
+    def withdraw(self, drafts: Sequence[StoredDraft], drafts_folder: str) -> int:
+        """Take Rebound's own unsent drafts out of Drafts (the email was not a rejection); how many were deleted.
+
+        Each is found by its parent's In-Reply-To, its X-Rebound-Draft header and its own
+        Message-ID, and only that message is deleted: the user's mail is never touched. One that is
+        no longer in Drafts was sent meanwhile (it stays sent) or deleted by the user. A draft whose
+        lookup fails stays WITHDRAWING and is tried again on the next pass.
+        """
+        removed = 0
+        for draft in drafts:
+            try:
+                ours = [s for s in self.source.find_drafts_for(drafts_folder, draft.parent_message_id) if s.message_id == draft.message_id]
+                for found in ours:
+                    self.source.remove_draft(drafts_folder, found.uid)
+                # Without a UID it never reached the server (or did, and was found above): it cannot have been sent.
+                status = WITHDRAWN if ours or draft.uid is None else self._sent_or_deleted([draft])[draft.id].status
+            except ConnectionLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one odd draft must not stop the pass; it is tried again
+                log.warning("cannot take draft %s (reply to %s) out of %s (%s: %s); trying again on the next pass",
+                            draft.message_id, draft.parent_message_id, drafts_folder, exc.__class__.__name__, exc)
+                continue
+            status = "sent" if status == "sent" else WITHDRAWN
+            self.store.set_draft_status(draft.id, status, folder=self.source.sent_folder() if status == "sent" else None)
+            removed += bool(ours)
+            log.info("draft %s (reply to %s) %s", draft.message_id, draft.parent_message_id,
+                     "deleted from " + drafts_folder if ours else f"was no longer in {drafts_folder}: now {status}")
+        return removed
 
 
 def _best(found: Sequence[ServerDraft], draft: StoredDraft) -> ServerDraft:

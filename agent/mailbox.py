@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
-from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedCommandStatusError
+from imap_tools.errors import ImapToolsError, MailboxFolderCreateError, MailboxLoginError, UnexpectedCommandStatusError
+from imap_tools.imap_utf7 import utf7_decode
 from imap_tools.mailbox import BaseMailBox
 
 from agent.config import ImapSettings
@@ -143,6 +144,7 @@ class ImapMailbox:
         self.box = box
         self._selected: str | None = None
         self._folders: list[Folder] | None = None
+        self._capabilities: frozenset[str] | None = None
 
     @property
     def supports_idle(self) -> bool:
@@ -347,6 +349,66 @@ class ImapMailbox:
             self.box.append(raw, folder, flag_set=[])
         self._folders_changed()
 
+    def remove_draft(self, folder: str, uid: int) -> None:
+        """Delete one of Rebound's own drafts, and nothing else: UID EXPUNGE (RFC 4315) of that UID alone.
+
+        A plain EXPUNGE (what imap-tools' delete() sends) would also remove every message the user
+        had flagged \\Deleted in the folder; a server without UIDPLUS gets no deletion at all.
+        """
+        if not self._capable("UIDPLUS"):
+            raise MailboxError(f"cannot delete draft {uid} from {folder!r}: {self.settings.host} has no UIDPLUS (UID EXPUNGE)")
+        with _operation(f"delete draft {uid} from {folder!r}"):
+            self.box.folder.set(folder, readonly=False)  # STORE needs the folder selected read-write
+            self._selected = None  # the next read selects read-only again
+            for command in (("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)"), ("EXPUNGE", str(uid))):
+                typ, data = self.box.client.uid(*command)
+                if typ != "OK":
+                    raise MailboxError(f"delete draft {uid} from {folder!r}: {command[0]} answered {typ} {data!r}")
+
+    def ensure_folder(self, *path: str) -> str:
+        """The folder at path in the personal namespace, with the server's prefix and separator, created if missing.
+
+        ("Rebound", "Rejection") is "Rebound/Rejection" on most servers and "INBOX.Rebound.Rejection"
+        where the personal namespace is "INBOX." with "."; imap-tools encodes the name in modified
+        UTF-7. A new folder is subscribed, so mail clients that show only subscribed folders show it.
+        """
+        prefix, separator = self._namespace()
+        name = prefix + (separator or " - ").join(path)
+        if name in {folder.name for folder in self._list()}:
+            return name
+        with _operation(f"create folder {name!r}"):
+            try:
+                self.box.folder.create(name)
+            except MailboxFolderCreateError:
+                if not self.box.folder.exists(name):  # made meanwhile by another client: fine
+                    raise
+            self.box.folder.subscribe(name, True)
+        self._folders = None
+        log.info("created folder %s", name)
+        return name
+
+    def _namespace(self) -> tuple[str, str]:
+        """The personal namespace's prefix and separator (RFC 2342), e.g. ("", "/") or ("INBOX.", ".")."""
+        if self._capable("NAMESPACE"):
+            with _operation("ask for the namespace"):
+                typ, data = self.box.client.namespace()
+            found = _PERSONAL_NAMESPACE.match(data[0] or b"") if typ == "OK" and data and isinstance(data[0], bytes) else None
+            if found:
+                prefix, separator = (_unquote(part) for part in found.groups())
+                return utf7_decode(prefix.encode()), separator
+        with _operation("ask for the folder separator"):
+            root = self.box.folder.list("", "")  # LIST "" "" answers with the separator alone
+        return "", root[0].delim if root else "/"
+
+    def _capable(self, extension: str) -> bool:
+        """Whether the server offers an extension, as it says once logged in: the greeting's list is often shorter."""
+        if self._capabilities is None:
+            with _operation("ask for the server's capabilities"):
+                typ, data = self.box.client.capability()
+            said = data[0] if typ == "OK" and data and isinstance(data[0], bytes) else b""
+            self._capabilities = frozenset(said.decode(errors="replace").upper().split()) or frozenset(self.box.client.capabilities)
+        return extension in self._capabilities
+
     # --- waiting ---------------------------------------------------------------------------
 
     def idle(self, folder: str, stop: threading.Event, max_seconds: float) -> bool:
@@ -379,6 +441,18 @@ class ImapMailbox:
         for kind in _CHANGES:
             changed |= untagged.pop(kind, None) is not None
         return changed
+
+
+# NAMESPACE's answer starts with the personal namespaces, e.g. (("INBOX." ".")) or (("" "/")): the first one's prefix and separator.
+_PERSONAL_NAMESPACE = re.compile(rb'^\(\("((?:[^"\\]|\\.)*)" (NIL|"(?:[^"\\]|\\.)*")\)')
+
+
+def _unquote(value: bytes) -> str:
+    """An IMAP quoted string's text ("" for NIL)."""
+    text = value.decode("ascii", errors="replace")
+    if text == "NIL":
+        return ""
+    return text.strip('"').replace('\\"', '"').replace("\\\\", "\\")
 
 
 # Untagged responses that mean new mail (flag changes and expunges need no pass).

@@ -122,6 +122,12 @@ class MaildirSource:
         """Deliver an unread message into a folder."""
         self._maildir(folder, create=True).add(mailbox.MaildirMessage(raw))
 
+    def remove_draft(self, folder: str, uid: int) -> None:
+        """Delete one of Rebound's own drafts by UID."""
+        key = {u: k for k, u in self._uids(folder).items()}.get(uid)
+        if key is not None:
+            self._maildir(folder).discard(key)
+
     def find_message_id(self, folder: str, message_id: str) -> int | None:
         """UID of the message with this Message-ID in a folder, if any."""
         if not self._dir(folder).is_dir():

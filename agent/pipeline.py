@@ -31,6 +31,8 @@ class PassSummary:
     rejections: int = 0
     drafts_saved: int = 0
     failed: int = 0
+    corrected: int = 0
+    drafts_withdrawn: int = 0
     events: list[tuple[IncomingEmail, Classification, list[str], str]] = field(default_factory=list)
 
 

@@ -6,15 +6,18 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from filelock import Timeout
 
 from agent.classifier import Classifier
+from agent.classifier.personal import PipelineChoice
 from agent.config import Settings
+from agent.corrections.step import CorrectionStep
 from agent.daemon import Session
 from agent.drafts import DraftWriter
-from agent.errors import AlreadyRunning
+from agent.errors import AlreadyRunning, ClassifierError
 from agent.locks import held, lock_path
 from agent.mailbox import ImapMailbox
 from agent.pipeline import PassOptions, PassSummary, Processor
@@ -46,9 +49,31 @@ class App:
         if not settings.imap.tls_verify:
             log.warning("[imap] tls_verify = false: the server's certificate is NOT checked; anyone on the path can read your mail")
         self.store = Store(settings.database_url)
-        self.classifier = Classifier(settings.classifier.model_path, settings.classifier.confidence_threshold)
+        self.pipelines = PipelineChoice(settings.classifier.model_path, settings.database_url)
+        self._pipeline = self.pipelines.current()
+        self.classifier = self._load(self._pipeline[0])
         self.writer = DraftWriter(settings.profile, settings.drafts)
         self.options = PassOptions(settings.account, settings.imap.folders, settings.imap.since_days)
+
+    def _load(self, path: Path) -> Classifier:
+        threshold = self.settings.classifier.confidence_threshold
+        if path == self.pipelines.base:
+            return Classifier(path, threshold)
+        try:
+            classifier = Classifier(path, threshold)
+        except ClassifierError as exc:  # a damaged personal copy must not stop Rebound: the base still works
+            log.warning("%s; using %s instead", exc, self.pipelines.base)
+            return Classifier(self.pipelines.base, threshold)
+        log.info("classifying with your personal pipeline %s (`rebound learn`)", path)
+        return classifier
+
+    def refresh_classifier(self) -> Classifier:
+        """The classifier, reloaded first if `rebound learn` has written a new personal copy since (one stat a pass)."""
+        current = self.pipelines.current()
+        if current != self._pipeline:
+            self._pipeline = current
+            self.classifier = self._load(current[0])
+        return self.classifier
 
     def mailbox(self) -> ImapMailbox:
         """A new logged-in connection."""
@@ -66,6 +91,10 @@ class ImapSession(Session):
         self.app = app
         self.mailbox = mailbox
         self.processor = Processor(mailbox, app.store, app.classifier, app.writer, app.options)
+        self.corrections = CorrectionStep(
+            mailbox, app.store, app.classifier, app.writer, app.settings.account, app.settings.imap.folders,
+            folders=app.settings.imap.correction_folders,
+        )
         self.watchers: Watchers | None = None
         if watch and app.settings.imap.idle and mailbox.supports_idle:
             self.watchers = Watchers(app.settings.imap.folders, app.mailbox)
@@ -80,16 +109,27 @@ class ImapSession(Session):
     def run_pass(self) -> PassSummary:
         if self.watchers is not None:
             self.watchers.wake.clear()  # what arrives from now on wakes the next pass
+        self.processor.classifier = self.corrections.classifier = self.app.refresh_classifier()
         summary = self.processor.run_once()
-        if summary.seen or summary.drafts_saved:
+        self.correct(summary)
+        if summary.seen or summary.drafts_saved or summary.corrected:
             log.info(
-                "pass: %d seen, %d recorded, %d rejections, %d drafts saved, %d failed",
+                "pass: %d seen, %d recorded, %d rejections, %d drafts saved, %d failed, %d corrected",
                 summary.seen,
                 summary.recorded,
                 summary.rejections,
                 summary.drafts_saved,
                 summary.failed,
+                summary.corrected,
             )
+        return summary
+
+    def correct(self, summary: PassSummary) -> PassSummary:
+        """The corrections' part of a pass (agent/corrections): what was moved into the Rebound folders, and what is queued."""
+        applied = self.corrections.run()
+        summary.corrected += applied.corrected
+        summary.drafts_saved += applied.drafts_saved
+        summary.drafts_withdrawn += applied.drafts_withdrawn
         return summary
 
     def wait(self, stop: threading.Event, seconds: float) -> None:

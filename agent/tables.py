@@ -141,3 +141,37 @@ class FeedbackTheme(SQLModel, table=True):
     evidence: str = ""
     """The sentence it was read from, shortened: what the user is reminded of."""
     language: str = ""
+
+
+class CorrectionRecord(SQLModel, table=True):
+    """What the user said an email is, by moving it into a Rebound folder or with `rebound correct`.
+
+    Queued as pending and applied by the next pass (agent/corrections), so a correction made
+    while the daemon runs, or cut short by a crash, is applied exactly once. It keeps the email's
+    words even for mail that is not about a job: the user handed it over to teach `rebound learn`.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(index=True)
+    message_id: str = Field(index=True)
+    verdict: str
+    """rejection, not_rejection, or one of the eight labels."""
+    origin: str
+    """'folder' (moved into a Rebound folder) or 'command' (`rebound correct`)."""
+    folder: str = ""
+    uid: int = 0
+    uidvalidity: int = 0
+    """Where the email was when the correction was made, to fetch it again."""
+    label_before: str = ""
+    uncertain_before: bool = False
+    confidence_before: float = 0.0
+    label_after: str = ""
+    subject: str = ""
+    text: str = ""
+    status: str = "pending"  # pending | applied | failed
+    outcome: str = ""
+    """What the correction did to the drafts, in a few words."""
+    error: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    applied_at: datetime | None = None
+    learned_at: datetime | None = None

@@ -412,3 +412,32 @@ def summary(stdout: str) -> dict[str, int]:
     match = _SUMMARY.search(stdout)
     assert match, f"no summary line in {stdout!r}"
     return dict(zip(("seen", "rejections", "drafts", "failed"), map(int, match.groups()), strict=True))
+
+
+def move(account: ImapAccount, source: str, target: str, message_id: str) -> None:
+    """Move the message with this Message-ID to another folder, as a mail client does (UID MOVE, RFC 6851)."""
+    with account.connect() as conn:
+        typ, data = conn.select(f'"{source}"')
+        assert typ == "OK", data
+        typ, data = conn.uid("SEARCH", "HEADER", "Message-ID", message_id)
+        assert typ == "OK", data
+        uids = data[0].split()
+        assert len(uids) == 1, f"{len(uids)} messages with Message-ID {message_id} in {source}"
+        typ, data = conn.uid("MOVE", uids[0].decode(), f'"{target}"')
+        assert typ == "OK", data
+
+
+_LIST_LINE = re.compile(r'^\([^)]*\) (?:"[^"]*"|NIL) "?(?P<name>.*?)"?$')
+
+
+def folders(account: ImapAccount, *, subscribed: bool = False) -> set[str]:
+    """The names of the account's folders (LIST, or LSUB for the subscribed ones); plain ASCII names only."""
+    with account.connect() as conn:
+        typ, data = conn.lsub() if subscribed else conn.list()
+        assert typ == "OK", data
+    names = set()
+    for line in data:
+        match = _LIST_LINE.match(line.decode()) if isinstance(line, bytes) else None
+        if match:
+            names.add(match.group("name"))
+    return names

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 

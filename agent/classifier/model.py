@@ -46,9 +46,11 @@ def load_pipeline(path: Path | None = None) -> Language:
 class Classifier:
     """Tells rejections from every other kind of job email, and extracts who, what and where."""
 
-    def __init__(self, path: Path | None = None, threshold: float = DEFAULT_THRESHOLD, *, extract_all: bool = False) -> None:
-        """extract_all: extract from every email, not only from likely rejections (for classify and eval)."""
-        self.nlp = load_pipeline(path)
+    def __init__(
+        self, path: Path | None = None, threshold: float = DEFAULT_THRESHOLD, *, extract_all: bool = False, nlp: Language | None = None
+    ) -> None:
+        """extract_all: extract from every email, not only from likely rejections (for classify and eval); nlp: a pipeline already loaded."""
+        self.nlp = nlp if nlp is not None else load_pipeline(path)
         self.threshold = threshold
         self.extract_all = extract_all
         self._feedback: Language | None = None
@@ -102,6 +104,9 @@ class Classifier:
             extraction = Extraction(human_sender=not is_automated(address) if address else True)
         return Classification(label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction)
 
+    def scores(self, mail: IncomingEmail) -> dict[str, float]:
+        """Every label's score for one email: what else it may be when the user says it is not what it seemed."""
+        return dict(self.nlp(compose(mail.subject, mail.text)).cats)
 
 def _fewer_words_than(doc: spacy.tokens.Doc, n: int) -> bool:
     """Whether the Doc holds fewer than n alphabetic words; stops at the n-th, as most mail has them in its subject."""

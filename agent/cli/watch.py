@@ -34,8 +34,10 @@ def once(ctx: click.Context) -> None:
             summary = session.run_pass()
         finally:
             session.close()
+    corrections = f", {summary.corrected} correction(s) applied, {summary.drafts_withdrawn} draft(s) withdrawn" if summary.corrected else ""
     click.echo(
         f"{summary.seen} new message(s), {summary.rejections} rejection(s), {summary.drafts_saved} draft(s) saved, {summary.failed} failed"
+        + corrections
     )
 
 
@@ -84,15 +86,22 @@ def digest_service(settings: Settings, store: Store | None = None) -> DigestServ
 @click.option("--uncertain", is_flag=True, help="Only emails the classifier was unsure of.")
 @click.option("--failed", is_flag=True, help="Only emails that could not be handled.")
 @click.option("--rejections", is_flag=True, help="Only rejections.")
+@click.option("--corrected", is_flag=True, help="The corrections you made (Rebound folders and `rebound correct`).")
 @click.pass_context
 @reports_errors
-def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool) -> None:
-    """List recorded emails (all, or only uncertain, failed or rejections)."""
+def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool, corrected: bool) -> None:
+    """List recorded emails (all, or only uncertain, failed or rejections), or your corrections."""
     from agent.report import print_emails
     from agent.store import Store
 
     settings = settings_of(ctx)
     store = Store(settings.database_url)
+    if corrected:
+        from agent.cli.correct import print_corrections
+        from agent.corrections.records import Corrections
+
+        print_corrections(Corrections(store).listing(settings.account))
+        return
     rows = store.emails(settings.account)
     if uncertain:
         rows = [r for r in rows if r.uncertain]
