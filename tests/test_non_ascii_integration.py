@@ -85,7 +85,9 @@ def test_non_ascii_folder_names(tmp_path: Path, imap_account: ImapAccount) -> No
     assert [d.in_reply_to for d in drafts(imap_account, own_drafts)] == ["<folder-1@fenwickhale.com>"]
     assert drafts(imap_account) == []  # not in the standard Drafts
     assert imap_account.flags_of(watched) == {"<folder-1@fenwickhale.com>": set()}
-    assert rebound.query("SELECT folder FROM foldercursor ORDER BY folder") == [("Bewerbungen/Rückmeldungen",), ("INBOX",)]
+    # The watched folders, and the two folders a user moves mail into to correct Rebound.
+    cursors = [folder for (folder,) in rebound.query("SELECT folder FROM foldercursor ORDER BY folder")]
+    assert cursors == ["Bewerbungen/Rückmeldungen", "INBOX", "Rebound/Not a rejection", "Rebound/Rejection"]
     assert rebound.once().returncode == 0
     assert len(drafts(imap_account, own_drafts)) == 1
 
