@@ -28,6 +28,7 @@ from agent.digest import HISTORY_WEEKS, Week, WeekDigest, parse_week, summarise,
 from agent.domain import Fate, MailSource
 from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
 from agent.ledger import Ledger
+from agent.neterrors import Endpoint, explain
 from agent.parse import fold, format_address
 from agent.resources import templates_dir
 from agent.store import Store
@@ -175,7 +176,8 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str) -
         said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         raise DeliveryError(f"{where}: server said {exc.smtp_code} {said}") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+        said = explain(exc, Endpoint("smtp", host, port, settings.security)) or f"{exc.__class__.__name__}: {exc}"
+        raise DeliveryError(f"{where}: {said}") from exc
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,15 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert str(config) in proc.stderr and "[imap] hots: unknown key" in proc.stderr
 
 
+def test_every_config_error_is_a_line_of_its_own(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra_imap='hots = "typo.example.org"\npoll_seconds = 1')
+    proc = run_cli("--config", str(config), "once", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"rebound: config error: {config}: [imap] ") for line in lines)
+    assert any("hots: unknown key" in line for line in lines) and any("poll_seconds" in line for line in lines)
+
+
 @pytest.mark.parametrize("command", [["list"], ["list", "--failed"], ["once"], ["run"]])
 def test_bad_config_same_for_every_command(tmp_path: Path, command: list[str]) -> None:
     config = write_config(tmp_path, extra_imap="poll_seconds = 1")

@@ -383,7 +383,7 @@ def test_server_restarted_mid_backlog(
     server.stop()
     stopped = time.monotonic()
     # Down until the daemon has found it down (connection refused), then up again.
-    wait_for(lambda: "Connection refused" in rebound.log, RECONNECT_TIMEOUT, "a refused reconnect", interval=0.05)
+    wait_for(lambda: "refused the connection" in rebound.log, RECONNECT_TIMEOUT, "a refused reconnect", interval=0.05)
     server.restart()
     down = time.monotonic() - stopped
     up = time.monotonic()

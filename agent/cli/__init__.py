@@ -47,7 +47,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"rebound: config error: {exc}", err=True)
+            # Every mistake in the file at once, each on a line of its own.
+            for line in str(exc).splitlines() or [""]:
+                click.echo(f"rebound: config error: {line}", err=True)
             sys.exit(EXIT_CONFIG)
         except ReboundError as exc:
             click.echo(f"rebound: {exc}", err=True)
