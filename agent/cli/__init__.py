@@ -1,6 +1,6 @@
 """The command line; the only place that turns errors into messages and exit codes.
 
-The commands live in the modules of this package, one group each (watch, understand, digest,
+The commands live in the modules of this package, one group each (setup, watch, understand, digest,
 demo); they register themselves on `main` when imported at the bottom of this file.
 """
 
@@ -119,4 +119,4 @@ def main(ctx: click.Context) -> None:
     _setup_logging(ctx.obj.get("verbose", 0))
 
 
-from agent.cli import demo, digest, understand, watch  # noqa: E402,F401  (each registers its commands on main)
+from agent.cli import demo, digest, setup, understand, watch  # noqa: E402,F401  (each registers its commands on main)
