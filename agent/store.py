@@ -79,6 +79,8 @@ class RecordedEmail:
     sender_name: str = ""
     recorded_at: datetime | None = None
     in_reply_to: str = ""
+    runner_up: str = ""
+    """With label, the two labels the classifier hesitated between ("" when there was nothing to judge)."""
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -196,6 +198,7 @@ class Store:
             row.received, row.sender, row.sender_name, row.reply_to = mail.date, mail.from_addr, mail.from_name, mail.reply_to
             row.subject, row.in_reply_to = mail.subject, mail.in_reply_to
             row.label, row.confidence, row.uncertain = result.label.value, result.confidence, result.uncertain
+            row.runner_up = result.runner_up.value if result.runner_up else ""
             row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
             row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
             row.gives_feedback, row.situation, row.language = ex.gives_feedback, ex.situation.value, ex.language
@@ -245,7 +248,7 @@ class Store:
             row = s.exec(select(EmailRecord).where(EmailRecord.account == account, EmailRecord.message_id == mail.message_id)).first()
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
             row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.sender, row.subject, row.received = mail.from_addr, mail.subject, mail.date
+            row.sender, row.sender_name, row.subject, row.received = mail.from_addr, mail.from_name, mail.subject, mail.date
             row.status, row.error = "failed", error[:500]
             row.attempts += 1
             s.add(row)
@@ -356,6 +359,10 @@ class Store:
                     drafts=tuple(kinds.get(r.id or 0, ())),
                     skip_reason=notes.get(r.id or 0, ("", ()))[0],
                     check=notes.get(r.id or 0, ("", ()))[1],
+                    id=r.id or 0,
+                    sender_name=r.sender_name,
+                    recorded_at=_aware(r.recorded_at),
+                    runner_up=r.runner_up,
                 )
                 for r in rows
             ]

@@ -24,6 +24,7 @@ log = logging.getLogger("agent")
 @reports_errors
 def once(ctx: click.Context) -> None:
     """Handle new mail once, then exit (for cron and for testing)."""
+    from agent.cli.progress import PassProgress
     from agent.service import App, single_instance
 
     settings = settings_of(ctx)
@@ -31,7 +32,9 @@ def once(ctx: click.Context) -> None:
         app = App(settings)
         session = app.connect()
         try:
-            summary = session.run_pass()
+            with PassProgress() as progress:
+                session.processor.progress = progress
+                summary = session.run_pass()
         finally:
             session.close()
     click.echo(
@@ -80,14 +83,16 @@ def digest_service(settings: Settings, store: Store | None = None) -> DigestServ
 
 
 @main.command(name="list")
-@click.option("--uncertain", is_flag=True, help="Only emails the classifier was unsure of.")
+@click.option("--uncertain", is_flag=True, help="Only emails the classifier was unsure of, with its score and the label it might be instead.")
 @click.option("--failed", is_flag=True, help="Only emails that could not be handled.")
 @click.option("--rejections", is_flag=True, help="Only rejections.")
+@click.option("--wide", is_flag=True, help="One line an email, as wide as it needs (the table fits the terminal otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, every field.")
 @click.pass_context
 @reports_errors
-def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool) -> None:
+def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool, wide: bool, as_json: bool) -> None:
     """List recorded emails (all, or only uncertain, failed or rejections)."""
-    from agent.report import print_emails
+    from agent.report import emails_json, print_emails
     from agent.store import Store
 
     settings = settings_of(ctx)
@@ -99,4 +104,8 @@ def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool) -
         rows = [r for r in rows if r.status == "failed"]
     if rejections:
         rows = [r for r in rows if r.label == "rejection"]
-    print_emails(rows)
+    if as_json:
+        for line in emails_json(rows):
+            click.echo(line)
+        return
+    print_emails(rows, wide=wide)
