@@ -1,15 +1,16 @@
-"""Commands that work on the mailbox: `once`, `run`, `list`."""
+"""Commands that work on the mailbox: `once`, `run` (and `health`, its Docker health check), `list`."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from agent import __version__
-from agent.cli import main, reports_errors, settings_of
+from agent.cli import config_path, main, reports_errors, settings_of
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -48,6 +49,7 @@ def once(ctx: click.Context) -> None:
 def run(ctx: click.Context) -> None:
     """Watch the mailbox until stopped (SIGTERM or Ctrl-C)."""
     from agent.daemon import Daemon, install_signal_handlers
+    from agent.heartbeat import Heartbeat, grace_for, heartbeat_path
     from agent.service import App, single_instance
 
     settings = settings_of(ctx)
@@ -57,10 +59,37 @@ def run(ctx: click.Context) -> None:
     install_signal_handlers(stop)
     with single_instance(settings):
         app = App(settings)
-        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app))
+        heartbeat = Heartbeat(heartbeat_path(settings), grace_for(settings))
+        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app), heartbeat=heartbeat)
         log.info("rebound %s watching %s", __version__, ", ".join(settings.imap.folders))
         daemon.run()
     log.info("stopped")
+
+
+@main.command()
+@click.pass_context
+def health(ctx: click.Context) -> None:
+    """Exit 0 if `rebound run` is watching, 1 if it is stuck or failing (Docker's HEALTHCHECK).
+
+    Read from the heartbeat the daemon writes; unhealthy after a few poll intervals ([imap]
+    poll_seconds) of silence past its last promise, or of failed passes.
+    """
+    import time
+
+    from agent.config import load_settings
+    from agent.errors import ConfigError
+    from agent.heartbeat import heartbeat_path, read, verdict
+
+    try:
+        settings = load_settings(config_path(ctx))
+    except ConfigError as exc:
+        # Exit 1, not 2: Docker reserves 2, and a config that does not load is no healthy daemon.
+        click.echo("unhealthy: config error: " + "; ".join(str(exc).splitlines()))
+        sys.exit(1)
+    path = heartbeat_path(settings)
+    said = verdict(read(path), time.time(), path)
+    click.echo(said.reason if said.healthy else f"unhealthy: {said.reason}")
+    sys.exit(0 if said.healthy else 1)
 
 
 def digest_scheduler(app: Any) -> Any:
