@@ -1,4 +1,4 @@
-"""Step-by-step connection probes for `rebound doctor`: name lookup, TCP, then TLS (implicit or STARTTLS).
+"""Step-by-step probes of the IMAP server for `rebound doctor`: name lookup, TCP, then TLS (implicit or STARTTLS).
 
 Each step raises what the socket or ssl module raised, so agent/neterrors.py words it the same
 way as a failed `rebound once`; doctor runs them apart to say which step failed.
@@ -15,13 +15,12 @@ from typing import Any
 
 from agent.neterrors import Endpoint
 
-# An IMAP or SMTP greeting line, and a capability list, are short; a server that sends more
-# without a line break is not one.
+# An IMAP greeting or tagged reply is short; a server that sends more without a line break is no IMAP server.
 MAX_LINE = 8192
 
 
 class ProtocolError(OSError):
-    """The server answered, but not as an IMAP or SMTP server does at that step."""
+    """The server answered, but not as an IMAP server does at that step."""
 
 
 class SpeaksTlsAtOnce(ProtocolError):
@@ -55,7 +54,7 @@ def tls(at: Endpoint, context: ssl.SSLContext, timeout: float) -> TlsInfo | None
     with closing(connect(at, timeout)) as sock:
         if at.security == "starttls":
             try:
-                _starttls(sock, at.section)
+                _starttls(sock)
             except TimeoutError:
                 # Silence after connecting is what an implicit-TLS port does: it waits for our handshake.
                 if _handshakes(at, context, timeout):
@@ -87,30 +86,16 @@ def _line(sock: socket.socket) -> str:
     return data.decode("ascii", errors="replace").rstrip("\r\n")
 
 
-def _starttls(sock: socket.socket, protocol: str) -> None:
-    """Read the greeting and ask for STARTTLS, one byte at a time so nothing of the TLS handshake is swallowed."""
+def _starttls(sock: socket.socket) -> None:
+    """Read the IMAP greeting and ask for STARTTLS, a byte at a time so nothing of the TLS handshake is swallowed."""
     greeting = _line(sock)
-    if protocol == "imap":
-        if not greeting.startswith("* OK"):
-            raise ProtocolError(f"not an IMAP greeting: {greeting[:80]!r}")
-        sock.sendall(b"r1 STARTTLS\r\n")
-        while not (reply := _line(sock)).startswith("r1 "):
-            pass
-        if not reply.startswith("r1 OK"):
-            raise ProtocolError(f"STARTTLS refused: {reply[3:80]}")
-        return
-    if not greeting.startswith("220"):
-        raise ProtocolError(f"not an SMTP greeting: {greeting[:80]!r}")
-    sock.sendall(b"EHLO rebound.invalid\r\n")
-    lines = [_line(sock)]
-    while lines[-1][3:4] == "-":
-        lines.append(_line(sock))
-    if not any(line[4:].upper().startswith("STARTTLS") for line in lines):
-        raise ProtocolError("STARTTLS is not offered")
-    sock.sendall(b"STARTTLS\r\n")
-    reply = _line(sock)
-    if not reply.startswith("220"):
-        raise ProtocolError(f"STARTTLS refused: {reply[:80]}")
+    if not greeting.startswith("* OK"):
+        raise ProtocolError(f"not an IMAP greeting: {greeting[:80]!r}")
+    sock.sendall(b"r1 STARTTLS\r\n")
+    while not (reply := _line(sock)).startswith("r1 "):
+        pass
+    if not reply.startswith("r1 OK"):
+        raise ProtocolError(f"STARTTLS refused: {reply[3:80]}")
 
 
 def _info(secure: ssl.SSLSocket) -> TlsInfo:

@@ -6,7 +6,7 @@ import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -69,19 +69,18 @@ def init(
     click.echo(f"Found: {match.how}" if match.preset else match.how[0].upper() + match.how[1:])
     if match.preset is not None:
         try:
-            config = configfile.from_preset(email, name, match.preset, auth=auth)  # type: ignore[arg-type]
+            config = configfile.from_preset(email, name, match.preset, auth=cast("configfile.Auth | None", auth))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--auth") from None
     else:
+        if auth == "oauth2":
+            raise click.BadParameter('OAuth2 needs a provider preset; write [imap.oauth2] with provider = "custom" by hand (README)', param_hint="--auth")
         if host is None and not ask:
             raise click.UsageError(f"Rebound has no preset for {presets.domain_of(email)}: give --host (and --port, --security)")
-        domain = presets.domain_of(email)
-        host = host or click.prompt("IMAP server", default=f"imap.{domain}")
+        host = host or click.prompt("IMAP server", default=f"imap.{presets.domain_of(email)}")
         security = security or (click.prompt("Security", type=click.Choice(["ssl", "starttls"]), default="ssl") if ask else "ssl")
-        config = configfile.custom(email, name, host, port, security)  # type: ignore[arg-type]
-        if auth == "oauth2":
-            raise click.BadParameter("OAuth2 needs a provider preset; write [imap.oauth2] with provider = \"custom\" by hand (README)", param_hint="--auth")
-    config = configfile.with_server(config, host, port, security)  # type: ignore[arg-type]
+        config = configfile.custom(email, name, host, port, cast("configfile.Security", security))
+    config = configfile.with_server(config, host, port, cast("configfile.Security | None", security))
 
     if config.auth == "oauth2":
         if client_id is None and ask:
