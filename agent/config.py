@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import logging
 import os
@@ -11,7 +12,7 @@ import stat
 import subprocess
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import platformdirs
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -265,8 +266,59 @@ def _describe(error: dict[str, object]) -> str:
     return f"{where}: {msg}"
 
 
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    """The settings model of the table at this location (Settings for the top level)."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        inner = [a for a in (field.annotation, *get_args(field.annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            return None
+        model = inner[0]
+    return model
+
+
+def _known_keys(loc: list[str]) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model else []
+
+
+def _given(data: dict[str, object], loc: list[str]) -> set[str]:
+    """The keys the file sets in the table at this location."""
+    table: object = data
+    for part in loc:
+        table = table.get(part) if isinstance(table, dict) else None
+    return set(table) if isinstance(table, dict) else set()
+
+
+def _problems(errors: list[dict[str, object]], data: dict[str, object]) -> list[str]:
+    """Every mistake, one line each; an unknown key with the known key it was probably meant to be."""
+    # A typo ("hots" for "host") is both an unknown key and a missing one: say it once, as the typo.
+    meant: set[tuple[str, ...]] = set()
+    lines = []
+    for error in sorted(errors, key=lambda e: e.get("type") != "extra_forbidden"):
+        loc = [str(p) for p in error.get("loc", ())]  # type: ignore[attr-defined]
+        if error.get("type") == "missing" and tuple(loc) in meant:
+            continue
+        line = _describe(error)
+        if error.get("type") == "extra_forbidden" and len(loc) == 1 and isinstance(error.get("input"), dict):
+            line = f"[{loc[0]}]: unknown section"
+        if error.get("type") == "extra_forbidden" and loc:
+            # Only keys the file leaves out: "hots" beside a "host" is no typo of it.
+            known = [k for k in _known_keys(loc[:-1]) if k not in _given(data, loc[:-1])]
+            close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+            if close:
+                meant.add((*loc[:-1], close[0]))
+                shown = f"[{close[0]}]" if len(loc) == 1 else close[0]
+                line += f" (did you mean {shown}?)"
+        lines.append(line)
+    return lines
+
+
 def load_settings(path: Path) -> Settings:
-    """Read and validate the config file; ConfigError names the file and the first bad key."""
+    """Read and validate the config file; ConfigError names the file and every bad key, one line each."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -278,11 +330,8 @@ def load_settings(path: Path) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        # A typo ("hots" for "host") is both an unknown key and a missing one: name the typo first.
-        errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
-        first = _describe(dict(errors[0]))
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ConfigError(f"{path}: {first}{more}") from None
+        problems = _problems([dict(e) for e in exc.errors()], data)
+        raise ConfigError("\n".join(f"{path}: {p}" for p in problems)) from None
     _warn_if_readable_by_others(path, settings)
     return settings
 

@@ -14,7 +14,8 @@ from typing import Protocol
 
 import schedule
 
-from agent.errors import AuthError, ConfigError, MailboxError, SignInRequired, StoreError
+from agent.errors import AuthError, ConfigError, MailboxError, ReboundError, SignInRequired, StoreError
+from agent.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ STABLE_AFTER = 60.0
 # the server is not hammered and the account not locked.
 AUTH_RETRY_START = 60.0
 AUTH_RETRY_CAP = 15 * 60.0
+# What the heartbeat allows a connection attempt (TCP, TLS, login) and one pass on top of a wait.
+CONNECT_WITHIN = 120.0
 
 
 @dataclass
@@ -78,10 +81,17 @@ class Daemon:
     there to read the one line that says why); afterwards they are waited out like an outage.
     """
 
-    def __init__(self, connect: Callable[[], Session], stop: threading.Event, scheduler: schedule.Scheduler | None = None) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Session],
+        stop: threading.Event,
+        scheduler: schedule.Scheduler | None = None,
+        heartbeat: Heartbeat | None = None,
+    ) -> None:
         self.connect = connect
         self.stop = stop
         self.scheduler = scheduler or schedule.Scheduler()
+        self.heartbeat = heartbeat
         self.backoff = Backoff()
         self.auth_backoff = Backoff(start=AUTH_RETRY_START, cap=AUTH_RETRY_CAP)
         self.started = False
@@ -89,6 +99,7 @@ class Daemon:
 
     def run(self) -> None:
         """Run until the stop flag is set."""
+        self._beat("starting", CONNECT_WITHIN)
         while not self.stop.is_set():
             started = time.monotonic()
             try:
@@ -99,6 +110,7 @@ class Daemon:
                 if not self.started and not isinstance(exc, SignInRequired):
                     raise
                 delay = self.auth_backoff.next_delay()
+                self._beat("failing", delay + CONNECT_WITHIN, exc)
                 if not self._auth_reported:
                     remedy = getattr(exc, "remedy", "")
                     log.error("%s; Rebound keeps trying (next in %.0f s, at most every %d minutes)%s", exc, delay,
@@ -109,10 +121,12 @@ class Daemon:
                 if time.monotonic() - started >= STABLE_AFTER:
                     self.backoff.reset()
                 delay = self.backoff.next_delay()
+                self._beat("failing", delay + CONNECT_WITHIN, exc)
                 log.warning("%s; reconnecting in %.1f s", exc, delay)
                 self.stop.wait(delay)
             except Exception as exc:  # a bug or a surprise from a library: logged and retried, never an exit
                 delay = self.backoff.next_delay()
+                self._beat("failing", delay + CONNECT_WITHIN, exc)
                 log.error("unexpected %s: %s; trying again in %.1f s (run with -v for the details)", exc.__class__.__name__, exc, delay)
                 log.info("the unexpected error's traceback", exc_info=True)
                 self.stop.wait(delay)
@@ -131,9 +145,23 @@ class Daemon:
                 wait = float(IDLE_SECONDS)
                 if self.scheduler.jobs:
                     wait = max(1.0, min(wait, self.scheduler.idle_seconds or wait))
+                # Back within the wait and the next pass: the health check allows a few poll intervals on top.
+                self._beat("ok", wait)
                 session.wait(self.stop, wait)
         finally:
             session.close()
+
+    def _beat(self, state: str, within: float, error: BaseException | None = None) -> None:
+        if self.heartbeat is None:
+            return
+        if state == "ok":
+            self.heartbeat.ok(within)
+        elif state == "failing":
+            # Rebound's own errors are sentences already; anything else needs its name to mean something.
+            said = str(error) if isinstance(error, ReboundError) else f"{error.__class__.__name__}: {error}"
+            self.heartbeat.failing(said, within)
+        else:
+            self.heartbeat.starting(within)
 
     def _run_jobs(self) -> None:
         # schedule does not catch a job's exceptions; one failed job must not stop the daemon.

@@ -18,6 +18,7 @@ from agent.maildir import MaildirSource, received_dates
 from agent.parse import parse_email
 from agent.pipeline import PassOptions, Processor
 from agent.preview import body
+from agent.report import email_text, label_text
 from agent.resources import demo_mail_dir
 from agent.store import Store
 
@@ -55,17 +56,20 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
     )
     with console.status("Reading the sample mailbox…"):
         summary = processor.run_once()
-    table = Table(title="Rebound demo: the sample mailbox", expand=True)
-    for name, ratio in (("from", 3), ("subject", 4), ("recognised as", 3), ("company", 3), ("stage", 2), ("drafts, or why none", 4)):
-        wrap = name == "drafts, or why none"
-        table.add_column(name, ratio=ratio, no_wrap=not wrap, overflow="fold" if wrap else "ellipsis")
+    table = Table(title="Rebound demo: the sample mailbox", expand=True, show_lines=True)
+    # Every cell wraps, none is cut: at 80 columns the label keeps its width and the rest share what is left.
+    table.add_column("email", ratio=5, overflow="fold")
+    table.add_column("recognised as", min_width=15, overflow="fold")
+    table.add_column("company, stage", ratio=3, overflow="fold")
+    table.add_column("drafts, or why none", ratio=3, overflow="fold")
     for mail, result, kinds, reason in summary.events:
-        label = result.label.value + (" (unsure)" if result.uncertain else "")
+        label = label_text(result.label.value, uncertain=result.uncertain, confidence=result.confidence,
+                           runner_up=result.runner_up.value if result.runner_up else "")  # fmt: skip
         is_rejection = result.label.value == "rejection"
-        stage = result.extraction.stage.value if is_rejection else ""
+        company = result.extraction.company + (f"\n{result.extraction.stage.value}" if is_rejection else "")
         drafts = ", ".join(k.replace("_", " ") for k in kinds) or reason
-        cells = (mail.from_name or mail.from_addr, mail.subject, label, result.extraction.company, stage, drafts)
-        table.add_row(*(Text(c) for c in cells), style="bold" if is_rejection else None)
+        sender = mail.from_name or mail.from_addr
+        table.add_row(email_text(None, sender, mail.subject), Text(label), Text(company), Text(drafts), style="bold" if is_rejection else None)
     console.print(table)
     drafts_dir = maildir / ".Drafts"
     console.print(

@@ -144,6 +144,9 @@ class Classification:
     confidence: float
     uncertain: bool = False
     extraction: Extraction = field(default_factory=Extraction)
+    runner_up: Label | None = None
+    """What the email would be had the one judgement that counts, rejection or not, gone the other way:
+    with label, the two labels the classifier hesitated between. None when there was nothing to judge."""
 
     @property
     def is_rejection(self) -> bool:

@@ -57,7 +57,8 @@ class Ledger:
             return 0
         uid = self.source.append_draft(drafts_folder, draft.raw)
         self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=uid)
-        log.info("saved %s draft %s in %s (uid %s), replying to %s", draft.kind, draft.message_id, drafts_folder, uid, draft.parent_message_id)
+        log.info("saved a %s draft to %s in %s (uid %s), replying to %s", draft.kind, draft.to or "(no address)", drafts_folder, uid,
+                 draft.parent_message_id)
         return 1
 
     def _found(self, draft: StoredDraft, drafts_folder: str) -> bool:

@@ -24,6 +24,7 @@ from imap_tools.mailbox import BaseMailBox
 from agent.config import ImapSettings
 from agent.domain import FolderState, IncomingEmail, ServerDraft
 from agent.errors import AuthError, CertificateError, ConnectionLost, MailboxError
+from agent.neterrors import Endpoint, explain
 from agent.parse import parse_email, server_draft
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ PARTIAL_BODY_BYTES = 512 * 1024
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, socket.timeout, EOFError)
 
 
-def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
+def ssl_context(settings: ImapSettings) -> ssl.SSLContext:
+    """The TLS context for the IMAP server: certificates verified against the system's CAs or [imap] tls_ca_file."""
     ctx = ssl.create_default_context(cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None)
     if not settings.tls_verify:
         ctx.check_hostname = False
@@ -111,6 +113,19 @@ def _operation(what: str) -> Iterator[None]:
         raise ConnectionLost(f"{what}: {exc.__class__.__name__}: {exc}") from exc
 
 
+@contextmanager
+def _connecting(what: str, at: Endpoint) -> Iterator[None]:
+    """A connection that cannot be made, said as the setting to check ([imap] host, port, security, tls_ca_file)."""
+    try:
+        yield
+    except MailboxError as exc:
+        said = explain(exc, at)
+        if said is None:
+            raise
+        # The same kind of error (a certificate stays a CertificateError), in words that name the setting.
+        raise type(exc)(f"{what}: {said}") from exc.__cause__
+
+
 class ImapMailbox:
     """A logged-in IMAP connection, watched folders opened read-only so no flag ever changes."""
 
@@ -118,12 +133,12 @@ class ImapMailbox:
         self.settings = settings
         host, port = settings.host, settings.effective_port
         where = f"connect to {host}:{port} ({settings.security})"
-        with _operation(where):
+        with _connecting(where, Endpoint("imap", host, port, settings.security)), _operation(where):
             box: BaseMailBox
             if settings.security == "ssl":
-                box = MailBox(host, port, timeout=CONNECT_TIMEOUT, ssl_context=_ssl_context(settings))
+                box = MailBox(host, port, timeout=CONNECT_TIMEOUT, ssl_context=ssl_context(settings))
             elif settings.security == "starttls":
-                box = MailBoxStartTls(host, port, timeout=CONNECT_TIMEOUT, ssl_context=_ssl_context(settings))
+                box = MailBoxStartTls(host, port, timeout=CONNECT_TIMEOUT, ssl_context=ssl_context(settings))
             else:
                 box = MailBoxUnencrypted(host, port, timeout=CONNECT_TIMEOUT)
         try:
@@ -150,6 +165,23 @@ class ImapMailbox:
     def supports_idle(self) -> bool:
         """Whether the server advertises IDLE (RFC 2177)."""
         return "IDLE" in self.box.client.capabilities
+
+    def capabilities(self) -> frozenset[str]:
+        """What the server offers now that we are logged in (IDLE, UIDPLUS, SPECIAL-USE, ...).
+
+        Asked afresh: imaplib keeps the list from before login, and servers announce more after it
+        (Dovecot adds UIDPLUS and SPECIAL-USE).
+        """
+        with _operation("ask for the server's capabilities"):
+            typ, data = self.box.client.capability()
+        if typ != "OK":
+            raise MailboxError(f"ask for the server's capabilities: server said {data!r}")
+        words = b" ".join(d for d in data if isinstance(d, bytes)).decode(errors="replace").upper().split()
+        return frozenset(words)
+
+    def folder_names(self) -> list[str]:
+        """Every folder on the server, as it names them."""
+        return [folder.name for folder in self._list()]
 
     def close(self) -> None:
         """Log out, ignoring a connection that is already gone."""

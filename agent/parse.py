@@ -263,7 +263,7 @@ def parse_email(
     senders = _addresses(from_value)
     from_name, from_addr = senders[0] if senders else ("", "")
     reply_to = _addresses(_decoded_header(decoded, msg, "Reply-To"))
-    to = _header(msg, "To")
+    to = _decoded_header(decoded, msg, "To")
     date: datetime | None
     try:
         date = parsedate_to_datetime(_header(msg, "Date"))

@@ -12,6 +12,7 @@ from agent.domain import Classification, DraftKind, FeedbackPoint, IncomingEmail
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
 from agent.ledger import Ledger
+from agent.parse import format_address
 from agent.store import Store
 from agent.threads import Threads
 
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # Messages fetched, classified and recorded per round trip.
 BATCH = 50
+
+# Told how far a pass is: (folder, messages handled, messages to handle in that folder).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -56,8 +60,10 @@ class Processor:
         writer: DraftWriter,
         options: PassOptions,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: Progress | None = None,
     ) -> None:
         self.source = source
+        self.progress = progress
         self.store = store
         self.classifier = classifier
         self.writer = writer
@@ -114,6 +120,8 @@ class Processor:
         else:
             log.debug("%s: nothing new", folder)
         for start in range(0, len(uids), BATCH):
+            if self.progress is not None:
+                self.progress(folder, start, len(uids))
             mails = list(self.source.fetch(folder, uids[start : start + BATCH]))
             summary.seen += len(mails)
             known = self.store.known_message_ids(self.options.account, [m.message_id for m in mails])
@@ -126,6 +134,8 @@ class Processor:
                     fresh.append(mail)
             for mail, result in zip(fresh, self._classify(fresh), strict=True):
                 self._handle(mail, result, uidvalidity, drafts_folder, summary)
+        if self.progress is not None and uids:
+            self.progress(folder, len(uids), len(uids))
         if considered > 0:
             self.store.advance_cursor(self.options.account, folder, uidvalidity, considered)
 
@@ -178,22 +188,43 @@ class Processor:
             raise  # the connection or the database is gone: the daemon retries the whole pass
         except Exception as exc:  # noqa: BLE001 - one bad email never stops the others
             attempts = self.store.record_failure(account, mail, f"{exc.__class__.__name__}: {exc}", uidvalidity=uidvalidity)
-            log.warning("uid %s %s: failed (attempt %d): %s: %s", mail.uid, mail.message_id, attempts, exc.__class__.__name__, exc)
+            log.warning("%s: failed (attempt %d): %s: %s", describe(mail), attempts, exc.__class__.__name__, exc)
             summary.failed += 1
             return
         summary.recorded += 1
         summary.rejections += result.is_rejection
         log.info(
-            "uid %s %s: %s (%.2f)%s",
-            mail.uid,
-            mail.message_id,
+            "%s: %s (%.2f)%s",
+            describe(mail),
             result.label.value,
             result.confidence,
-            " uncertain" if result.uncertain else "",
+            f" uncertain, or {result.runner_up.value}" if result.uncertain and result.runner_up else " uncertain" if result.uncertain else "",
         )
+        log.debug("%s is %s", describe(mail), mail.message_id)
         for draft in stored:
             summary.drafts_saved += self.ledger.place(draft, drafts_folder)
         summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))
+
+
+# Enough of a subject to recognise the email in a log line; the rest is in `rebound list`.
+LOG_SUBJECT_CHARS = 80
+
+
+def describe(mail: IncomingEmail) -> str:
+    """An email as a log line names it: where it is, who sent it and what about.
+
+    Sender and subject come from strangers: every control character goes, so no log line can be
+    split in two or forged, and the subject is cut short.
+    """
+    sender = _printable(format_address(mail.from_name, mail.from_addr) or "(no sender)")
+    subject = _printable(mail.subject)
+    if len(subject) > LOG_SUBJECT_CHARS:
+        subject = subject[: LOG_SUBJECT_CHARS - 1] + "…"
+    return f"{mail.folder} uid {mail.uid} from {sender} “{subject}”"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def _below(uids: list[int], uidnext: int) -> int:

@@ -68,6 +68,8 @@ class RecordedEmail:
     event_kind: str = ""
     language: str = ""
     human_sender: bool = True
+    runner_up: str = ""
+    """With label, the two labels the classifier hesitated between ("" when there was nothing to judge)."""
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from agent.evaluate import Report
+from agent.parse import format_address
 from agent.store import RecordedEmail
 
 console = Console()
+# --wide: as wide as the table needs, to scroll sideways or pipe into a pager.
+WIDE = 10_000
 
 
 def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> None:
@@ -50,20 +57,60 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         console.print("company misses: " + "; ".join(f"{i}: {truth!r} ≠ {got!r}" for i, truth, got in report.company_misses))
 
 
-def print_emails(rows: Sequence[RecordedEmail]) -> None:
-    """A table of recorded emails."""
-    table = Table("received", "from", "subject", "label", "company")
-    # The note carries a failed message's whole error: wrap it rather than cut it off.
-    table.add_column("drafts / note", overflow="fold", ratio=2)
+def label_text(label: str, *, uncertain: bool, confidence: float, runner_up: str = "") -> str:
+    """A label as the tables show it: for an uncertain one, the score and the label it might be instead."""
+    if not uncertain:
+        return label
+    return f"{label}? {confidence:.2f}" + (f"\nor {runner_up}" if runner_up else "")
+
+
+def email_text(received: datetime | None, sender: str, subject: str) -> Text:
+    """Date and sender over the subject, for a table cell that wraps."""
+    cell = Text(f"{received:%Y-%m-%d} " if received else "", style="dim")
+    cell.append(sender)
+    cell.append("\n" + subject)  # Text(), not str: a subject from a stranger must not be read as rich markup
+    return cell
+
+
+def _note(r: RecordedEmail) -> str:
+    if r.status == "failed":
+        return r.error
+    note = ", ".join(r.drafts) or r.skip_reason
+    return note + "".join(f"\ncheck: {reason}" for reason in r.check)
+
+
+def print_emails(rows: Sequence[RecordedEmail], *, wide: bool = False, out: Console | None = None) -> None:
+    """A table of recorded emails that fits the terminal (cells wrap); wide: one row a line, as wide as it needs."""
+    out = out or (Console(width=WIDE, soft_wrap=False) if wide else console)
+    table = Table(box=box.SIMPLE_HEAD if wide else box.HEAVY_HEAD, show_lines=not wide)
+    if wide:
+        for name in ("received", "from", "subject", "label", "company", "drafts / note"):
+            table.add_column(name, no_wrap=True)
+    else:
+        # Four columns, none cut short: the label keeps its width, the rest share what is left.
+        table.add_column("email", ratio=5, overflow="fold")
+        table.add_column("label", min_width=15, overflow="fold")
+        table.add_column("company", ratio=2, overflow="fold")
+        table.add_column("drafts / note", ratio=3, overflow="fold")
     for r in rows:
-        label = f"{r.label}?" if r.uncertain else r.label
-        if r.status == "failed":
-            label, note = "failed", r.error
+        label = "failed" if r.status == "failed" else label_text(r.label, uncertain=r.uncertain, confidence=r.confidence, runner_up=r.runner_up)
+        if wide:
+            sender = format_address(r.sender_name, r.sender) if r.sender_name else r.sender
+            cells = [r.received.strftime("%Y-%m-%d") if r.received else "", sender, r.subject, label.replace("\n", " "), r.company, _note(r).replace("\n", "; ")]
+            table.add_row(*(Text(c) for c in cells))
         else:
-            note = ", ".join(r.drafts) or r.skip_reason
-            if r.check:
-                note += "".join(f"\ncheck: {reason}" for reason in r.check)
-        # Text(), not str: a subject from a stranger must not be read as rich markup.
-        cells = [r.received.strftime("%Y-%m-%d") if r.received else "", r.sender, r.subject[:60], label, r.company, note]
-        table.add_row(*(Text(c) for c in cells))
-    console.print(table)
+            # The name alone, where there is one: the address is in --wide and --json.
+            table.add_row(email_text(r.received, r.sender_name or r.sender, r.subject), Text(label), Text(r.company), Text(_note(r)))
+    out.print(table)
+
+
+def emails_json(rows: Sequence[RecordedEmail]) -> Iterator[str]:
+    """One JSON object a line per recorded email, every field, for scripts (`rebound list --json`)."""
+    for r in rows:
+        record = asdict(r)
+        for key, value in record.items():
+            if isinstance(value, datetime):
+                record[key] = value.isoformat()
+            elif isinstance(value, tuple):
+                record[key] = list(value)
+        yield json.dumps(record, ensure_ascii=False)

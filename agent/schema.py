@@ -44,6 +44,11 @@ def head() -> str:
     return revision
 
 
+def known() -> set[str]:
+    """Every revision this program knows, the newest included."""
+    return {r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def current(engine: Engine) -> str | None:
     """The database's revision; None for an empty database."""
     with engine.connect() as connection:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from agent.addresses import ascii_address
 from agent.config import SmtpSettings
 from agent.errors import ReboundError
+from agent.neterrors import Endpoint, explain
 
 if TYPE_CHECKING:
     from agent.oauth.bearer import BearerTokens
@@ -41,7 +42,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, t
             if settings.security == "starttls":
                 client.starttls(context=ctx)
             if tokens is not None:
-                _login_oauth2(client, settings, tokens)
+                login_oauth2(client, settings, tokens)
             elif settings.username and password is not None:
                 client.login(settings.username, password)
             # Explicit recipients: the digest goes to the user alone, whatever the headers say.
@@ -58,10 +59,11 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, t
         said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         raise DeliveryError(f"{where}: server said {exc.smtp_code} {said}") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+        said = explain(exc, Endpoint("smtp", host, port, settings.security)) or f"{exc.__class__.__name__}: {exc}"
+        raise DeliveryError(f"{where}: {said}") from exc
 
 
-def _login_oauth2(client: smtplib.SMTP, settings: SmtpSettings, tokens: BearerTokens) -> None:
+def login_oauth2(client: smtplib.SMTP, settings: SmtpSettings, tokens: BearerTokens) -> None:
     """AUTH with the account's bearer token (XOAUTH2, else OAUTHBEARER); once more with a refreshed one if refused."""
     from agent.oauth.bearer import SaslResponder, oauthbearer, xoauth2
 

@@ -164,6 +164,7 @@ class Store:
             row.subject, row.in_reply_to, row.answers_draft_id = mail.subject, mail.in_reply_to, answers
             row.event_date, row.event_kind = ex.event_date, ex.event_kind
             row.label, row.confidence, row.uncertain = result.label.value, result.confidence, result.uncertain
+            row.runner_up = result.runner_up.value if result.runner_up else ""
             row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
             row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
             row.gives_feedback, row.situation, row.language = ex.gives_feedback, ex.situation.value, ex.language
@@ -219,7 +220,8 @@ class Store:
             row = s.exec(select(EmailRecord).where(EmailRecord.account == account, EmailRecord.message_id == mail.message_id)).first()
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
             row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.sender, row.subject, row.received, row.header_date = mail.from_addr, mail.subject, arrival(mail), None
+            row.sender, row.sender_name, row.subject = mail.from_addr, mail.from_name, mail.subject
+            row.received, row.header_date = arrival(mail), None
             # The reason may quote the mail, and PostgreSQL's text cannot hold NUL (SQLite's can).
             row.status, row.error = "failed", error.replace("\x00", "\ufffd")[:500]
             row.attempts += 1
@@ -346,6 +348,10 @@ class Store:
                     drafts=tuple(kinds.get(r.id or 0, ())),
                     skip_reason=notes.get(r.id or 0, ("", ()))[0],
                     check=notes.get(r.id or 0, ("", ()))[1],
+                    id=r.id or 0,
+                    sender_name=r.sender_name,
+                    recorded_at=aware(r.recorded_at),
+                    runner_up=r.runner_up,
                 )
                 for r in rows
             ]

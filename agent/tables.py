@@ -49,6 +49,8 @@ class EmailRecord(SQLModel, table=True):
     label: str = ""
     confidence: float = 0.0
     uncertain: bool = False
+    runner_up: str = ""
+    """The label on the other side of the rejection line (see Classification.runner_up); "" when none."""
     company: str = ""
     role: str = ""
     stage: str = ""

@@ -31,12 +31,16 @@ def digest_zone(name: str | None) -> tzinfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ConfigError(f"[digest] timezone: unknown time zone {name!r} (use a name like Europe/London)") from None
+    env = os.environ.get("TZ", "").lstrip(":")
     try:
-        if env := os.environ.get("TZ", "").lstrip(":"):
+        if env:
             return ZoneInfo(env)
         with open("/etc/localtime", "rb") as f:
             return ZoneInfo.from_file(f, key="localtime")
     except (ZoneInfoNotFoundError, ValueError, OSError):
+        if env:
+            # Said, not swallowed: a container without time zone data would otherwise send at UTC's 18:00.
+            log.warning("TZ=%s is not a time zone this machine knows (is tzdata installed?); the digest uses UTC", env)
         return UTC
 
 
@@ -60,6 +64,7 @@ def weekly_scheduler(service: DigestService, scheduler: schedule.Scheduler | Non
     # schedule runs on the machine's clock: the configured moment, in the machine's zone.
     local = upcoming.astimezone()
     getattr(scheduler.every(), DAYS[local.weekday()]).at(local.strftime("%H:%M")).do(_guarded, service)
+    log.info("weekly digest: %s %s, %s", service.settings.digest.day, service.settings.digest.time, service.zone)
     scheduler.every(CATCH_UP_MINUTES).minutes.do(_guarded, service)
     return scheduler
 

@@ -46,3 +46,12 @@ def test_the_tokenizer_built_from_the_config_is_the_one_on_disk(classifier: Clas
     """load_pipeline skips reading the tokenizer back from disk; that is only safe while it is spaCy's default."""
     # The vocab is left out: it grows with every text the module's classifier has read.
     assert classifier.nlp.tokenizer.to_bytes(exclude=["vocab"]) == spacy.load(model_dir()).tokenizer.to_bytes(exclude=["vocab"])
+
+
+def test_the_runner_up_is_the_label_on_the_other_side_of_the_rejection_line(classifier: Classifier) -> None:
+    rejection = classifier.classify(mail("Your application", "Thank you for interviewing with us. We have decided to move forward with another candidate."))
+    assert rejection.label is Label.REJECTION and rejection.runner_up not in (None, Label.REJECTION)
+    ack = classifier.classify(mail("Application received", "Thank you for applying to the Data Analyst role. We received your application and will review it."))
+    assert ack.label is not Label.REJECTION and ack.runner_up is Label.REJECTION
+    nothing = classifier.classify(mail("", ""))
+    assert nothing.runner_up is None

@@ -253,6 +253,15 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert str(config) in proc.stderr and "[imap] hots: unknown key" in proc.stderr
 
 
+def test_every_config_error_is_a_line_of_its_own(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra_imap='hots = "typo.example.org"\npoll_seconds = 1')
+    proc = run_cli("--config", str(config), "once", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"rebound: config error: {config}: [imap] ") for line in lines)
+    assert any("hots: unknown key" in line for line in lines) and any("poll_seconds" in line for line in lines)
+
+
 @pytest.mark.parametrize("command", [["list"], ["list", "--failed"], ["once"], ["run"]])
 def test_bad_config_same_for_every_command(tmp_path: Path, command: list[str]) -> None:
     config = write_config(tmp_path, extra_imap="poll_seconds = 1")
@@ -286,7 +295,7 @@ def test_list_failed_on_empty_database(tmp_path: Path) -> None:
     result = invoke("--config", str(config), "list", "--failed")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert "received" in result.stdout and "subject" in result.stdout
+    assert "email" in result.stdout and "label" in result.stdout
     assert (tmp_path / "db" / "rebound.db").is_file()
 
 
@@ -346,3 +355,72 @@ def test_short_help(args: list[str]) -> None:
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("rebound, version ")
+
+
+# --- list: a table that fits, --wide, --json, --uncertain ---------------------------------------
+
+
+def recorded(tmp_path: Path) -> Path:
+    """A config whose database holds three demo emails: one sure, one uncertain, one failed."""
+    from agent.config import load_settings
+    from agent.domain import Classification
+
+    config = write_config(tmp_path)
+    settings = load_settings(config)
+    store = Store(settings.database_url)
+    sure, unsure, bad = (parse_email(p.read_bytes(), folder="INBOX", uid=n) for n, p in ((1, DEMO_FILES[0]), (2, DEMO_FILES[5]), (3, DEMO_FILES[8])))
+    store.record(settings.account, sure, Classification(Label.APPLICATION_ACK, 0.97, runner_up=Label.REJECTION), [], uidvalidity=1)
+    store.record(settings.account, unsure, Classification(Label.REJECTION, 0.52, uncertain=True, runner_up=Label.OTHER_JOB), [], uidvalidity=1)
+    store.record_failure(settings.account, bad, "RuntimeError: " + "a long explanation " * 12, uidvalidity=1)
+    return config
+
+
+def test_list_fits_80_columns_and_cuts_nothing(tmp_path: Path) -> None:
+    config = recorded(tmp_path)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["list", "--config", str(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
+    assert "…" not in result.stdout
+    assert "application_ack" in result.stdout and "Achterberg" in result.stdout
+    assert result.stdout.count("explanation") == 12, "the whole error, wrapped"
+
+
+def test_list_uncertain_shows_the_score_and_the_two_labels(tmp_path: Path) -> None:
+    config = recorded(tmp_path)
+    result = CliRunner(env={"COLUMNS": "100"}).invoke(main, ["list", "--uncertain", "--config", str(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "rejection? 0.52" in result.stdout and "or other_job" in result.stdout
+    assert "application_ack" not in result.stdout
+
+
+def test_list_wide_is_one_line_an_email(tmp_path: Path) -> None:
+    config = recorded(tmp_path)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["list", "--wide", "--config", str(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    body = [line for line in result.stdout.splitlines() if line.strip() and not set(line.strip()) <= set("─━ ")][1:]
+    assert len(body) == 3, result.stdout
+    assert any(len(line) > 80 for line in body)
+    assert "rejection? 0.52 or other_job" in result.stdout
+
+
+def test_list_json_is_one_object_a_line(tmp_path: Path) -> None:
+    config = recorded(tmp_path)
+    result = invoke("list", "--json", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["uid"] for r in rows] == [1, 2, 3] or sorted(r["uid"] for r in rows) == [1, 2, 3]
+    unsure = next(r for r in rows if r["uid"] == 2)
+    assert (unsure["label"], unsure["uncertain"], unsure["runner_up"], unsure["confidence"]) == ("rejection", True, "other_job", 0.52)
+    assert unsure["sender_name"] == "Zoë Achterberg" and isinstance(unsure["check"], list)
+    assert next(r for r in rows if r["uid"] == 3)["status"] == "failed"
+    failed_only = invoke("list", "--json", "--failed", "--config", str(config))
+    assert [json.loads(line)["uid"] for line in failed_only.stdout.splitlines()] == [3]
+
+
+def test_demo_fits_80_columns_and_shows_drafts_decoded(tmp_path: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["demo", "--keep", str(tmp_path / "demo")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("drafts written")[0]
+    assert "…" not in table and "recognised as" in table and "application_ack" in table and "recruiter_outreach" in table
+    assert "To: Zoë Achterberg <zoe.achterberg@brightwellhealth.com>" in result.stdout
+    assert "=?utf-8?" not in result.stdout and "=C3=AB" not in result.stdout

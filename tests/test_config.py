@@ -84,7 +84,7 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
 def test_unknown_section_is_reported(tmp_path: Path) -> None:
     path = write_config(tmp_path, minimal() + '\n[imapp]\nhost = "x"\n')
     message = raises_config_error(path)
-    assert str(path) in message and "imapp" in message and "unknown key" in message
+    assert str(path) in message and "[imapp]: unknown section" in message
 
 
 @pytest.mark.parametrize(
@@ -165,10 +165,40 @@ def test_two_password_sources_refused(tmp_path: Path, sources: str) -> None:
     assert "imap" in message and "only one of password, password_env, password_command" in message
 
 
-def test_first_error_counted_when_there_are_several(tmp_path: Path) -> None:
+def test_every_error_is_listed_one_line_each(tmp_path: Path) -> None:
     text = minimal().replace('username = "me@example.org"\n', 'hots = "x"\npoll_seconds = "often"\n')
+    path = write_config(tmp_path, text)
+    message = raises_config_error(path)
+    assert "more)" not in message
+    assert sorted(message.splitlines()) == [
+        f"{path}: [imap] hots: unknown key",
+        f"{path}: [imap] poll_seconds: Input should be a valid integer, unable to parse string as an integer",
+        f"{path}: [imap] username: missing value",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("hots", "host"), ("pasword_env", "password_env"), ("foldres", "folders"), ("poll_second", "poll_seconds"), ("securty", "security")],
+)
+def test_an_unknown_key_suggests_the_known_one(tmp_path: Path, typo: str, meant: str) -> None:
+    text = minimal().replace(f"{meant} =", f"{typo} =")
+    if f"{typo} =" not in text:
+        text = text.replace('username = "me@example.org"', f'username = "me@example.org"\n{typo} = 1')
     message = raises_config_error(write_config(tmp_path, text))
-    assert "(and 2 more)" in message
+    assert f"[imap] {typo}: unknown key (did you mean {meant}?)" in message
+    assert f"[imap] {meant}: missing value" not in message, "a typo for a required key is reported once, as the typo"
+
+
+def test_an_unknown_section_suggests_the_known_one(tmp_path: Path) -> None:
+    text = minimal().replace("[profile]", "[profil]")
+    lines = raises_config_error(write_config(tmp_path, text)).splitlines()
+    assert len(lines) == 1 and lines[0].endswith("[profil]: unknown section (did you mean [profile]?)")
+
+
+def test_a_key_nothing_like_any_other_gets_no_guess(tmp_path: Path) -> None:
+    text = minimal().replace('username = "me@example.org"', 'username = "me@example.org"\nzebra = 1')
+    assert raises_config_error(write_config(tmp_path, text)).endswith("[imap] zebra: unknown key")
 
 
 # --- password sources -----------------------------------------------------------------------

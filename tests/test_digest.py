@@ -804,6 +804,31 @@ def test_the_daemon_job_runs_at_the_configured_moment_and_never_raises(
         time.tzset()
 
 
+def test_tz_alone_sets_the_digest_schedule(home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """In a container, `-e TZ=Asia/Tokyo` with no [digest] timezone: the digest goes out at 09:00 in Tokyo."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        settings = settings_for(home, day="monday", time="09:00", timezone=None)
+        service = DigestService(settings, Store(settings.database_url), FakeMailbox)
+        assert service.zone == ZoneInfo("Asia/Tokyo")
+        with caplog.at_level(logging.INFO, logger="agent.timing"):
+            scheduler = weekly_scheduler(service)
+        (weekly,) = [j for j in scheduler.jobs if j.start_day]
+        assert (weekly.start_day, weekly.at_time) == ("monday", clock_time(9, 0))
+        assert "weekly digest: monday 09:00, Asia/Tokyo" in caplog.text
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_an_unknown_tz_is_said_not_swallowed(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("TZ", "Mars/Olympus")
+    with caplog.at_level(logging.WARNING, logger="agent.timing"):
+        assert digest_zone(None) is UTC
+    assert "TZ=Mars/Olympus is not a time zone" in caplog.text
+
+
 def test_the_daemon_runs_the_due_digest_once_and_survives_a_failing_one(home: Path, database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     settings = settings_for(home, database_url, day="sunday", time="18:00")
     store = Store(settings.database_url)

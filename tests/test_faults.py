@@ -10,6 +10,7 @@ Loopback only; every wait is bounded. REBOUND_FAULT_SEED replays the random kill
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -383,7 +384,7 @@ def test_server_restarted_mid_backlog(
     server.stop()
     stopped = time.monotonic()
     # Down until the daemon has found it down (connection refused), then up again.
-    wait_for(lambda: "Connection refused" in rebound.log, RECONNECT_TIMEOUT, "a refused reconnect", interval=0.05)
+    wait_for(lambda: "refused the connection" in rebound.log, RECONNECT_TIMEOUT, "a refused reconnect", interval=0.05)
     server.restart()
     down = time.monotonic() - stopped
     up = time.monotonic()
@@ -683,7 +684,9 @@ def test_failing_message_is_retried_a_bounded_number_of_times(tmp_path: Path, im
     assert rebound.query("SELECT status, COUNT(*) FROM emailrecord GROUP BY status") == [("failed", 1), ("processed", 1)]
     assert drafts(imap_account) == []
 
-    listed = rebound.run("list", "--failed")
+    listed = rebound.run("list", "--failed", "--json")
     assert listed.returncode == 0, listed.stderr
-    rows = [line for line in listed.stdout.splitlines() if "│" in line]
-    assert "rachel.osei@" in rows[0] and "failed" in rows[0] and "ConfigError" in rows[0], listed.stdout
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["sender"].startswith("rachel.osei@") and row["status"] == "failed" and "ConfigError" in row["error"], listed.stdout
+    table = rebound.run("list", "--failed").stdout
+    assert "failed" in table and "ConfigError" in table and "Rachel Osei" in table, table

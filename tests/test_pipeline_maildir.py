@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import logging
 import mailbox
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -20,7 +21,7 @@ from agent.domain import Classification, IncomingEmail
 from agent.drafts import DraftWriter
 from agent.maildir import UIDLIST, MaildirSource, received_dates
 from agent.parse import parse_email
-from agent.pipeline import PassOptions, PassSummary, Processor
+from agent.pipeline import PassOptions, PassSummary, Processor, describe
 from agent.resources import demo_mail_dir
 from agent.store import Store
 
@@ -394,3 +395,33 @@ def test_a_sent_sibling_does_not_make_a_deleted_draft_sent(tmp_path: Path, class
     demo.processor().check_saved("Drafts")
     status = {d.id: d.status for d in demo.store.drafts(ACCOUNT)}
     assert (status[thanks.id], status[feedback.id]) == ("sent", "discarded")
+
+
+# --- what -v says, and the progress hook --------------------------------------------------------
+
+
+def test_verbose_log_names_each_email_by_sender_and_subject(demo: Demo, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="agent.pipeline"):
+        demo.run()
+    lines = [r.getMessage() for r in caplog.records if r.name == "agent.pipeline" and " uid " in r.getMessage()]
+    assert len(lines) == len(DEMO_FILES)
+    assert any("from Zoë Achterberg <zoe.achterberg@brightwellhealth.com>" in line and "“Following up on our call" in line and ": rejection (" in line
+               for line in lines), lines  # fmt: skip
+    assert all(line.startswith("INBOX uid ") for line in lines)
+
+
+def test_a_subject_cannot_forge_a_log_line() -> None:
+    mail = IncomingEmail("INBOX", 7, "<x@y>", "Offer\r\n2026-01-01 INFO agent: fake line\x1b[31m" + "x" * 200, "Eve\nMallory", "eve@example.org", "", "", None, "")
+    said = describe(mail)
+    assert "\n" not in said and "\r" not in said and "\x1b" not in said
+    assert said.startswith("INBOX uid 7 from ") and said.endswith("…”") and len(said) < 160
+
+
+def test_the_progress_hook_hears_every_batch(demo: Demo) -> None:
+    heard: list[tuple[str, int, int]] = []
+    processor = demo.processor()
+    processor.progress = lambda folder, done, total: heard.append((folder, done, total))
+    processor.run_once()
+    total = len(DEMO_FILES)
+    assert heard[0] == ("INBOX", 0, total) and heard[-1] == ("INBOX", total, total)
+    assert [done for _, done, _ in heard] == sorted(done for _, done, _ in heard)

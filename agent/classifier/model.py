@@ -87,22 +87,25 @@ class Classifier:
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
         rejection = rejection_score(cats)
+        best_other = max((lb for lb in Label if lb is not Label.REJECTION), key=lambda lb: cats.get(lb.value, 0.0))
+        runner_up: Label | None
         if _fewer_words_than(doc, MIN_WORDS):
             # A bag of words with nothing in it returns the classifiers' priors at full
             # confidence; empty or garbled mail is no one's decision, so say so.
-            label, confidence = Label.NOT_JOB, 0.0
+            label, confidence, runner_up = Label.NOT_JOB, 0.0, None
         elif rejection >= 0.5:
-            label, confidence = Label.REJECTION, rejection
+            label, confidence, runner_up = Label.REJECTION, rejection, best_other
         else:
             # Confidence is in the judgement that matters most: that this is not a rejection.
-            label = max((lb for lb in Label if lb is not Label.REJECTION), key=lambda lb: cats.get(lb.value, 0.0))
-            confidence = 1.0 - rejection
+            label, confidence, runner_up = best_other, 1.0 - rejection, Label.REJECTION
         extraction = doc.user_data.get("extraction")
         if extraction is None:
             headers: Headers = doc.user_data.get("headers", Headers())
             address = headers.reply_to or headers.from_addr
             extraction = Extraction(human_sender=not is_automated(address) if address else True)
-        return Classification(label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction)
+        return Classification(
+            label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction, runner_up=runner_up
+        )
 
     def scores(self, mail: IncomingEmail) -> dict[str, float]:
         """Every label's score for one email: what else it may be when the user says it is not what it seemed."""

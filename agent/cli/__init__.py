@@ -1,7 +1,7 @@
 """The command line; the only place that turns errors into messages and exit codes.
 
-The commands live in the modules of this package, one group each (watch, understand, digest,
-demo, auth); they register themselves on `main` when imported at the bottom of this file.
+The commands live in the modules of this package, one group each (setup, auth, watch, understand,
+correct, digest, export, demo); they register themselves on `main` when imported at the bottom of this file.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"rebound: config error: {exc}", err=True)
+            # Every mistake in the file at once, each on a line of its own.
+            for line in str(exc).splitlines() or [""]:
+                click.echo(f"rebound: config error: {line}", err=True)
             sys.exit(EXIT_CONFIG)
         except ReboundError as exc:
             click.echo(f"rebound: {exc}", err=True)
@@ -117,4 +119,4 @@ def main(ctx: click.Context) -> None:
     _setup_logging(ctx.obj.get("verbose", 0))
 
 
-from agent.cli import auth, correct, demo, digest, export, understand, watch  # noqa: E402,F401  (each registers its commands on main)
+from agent.cli import auth, correct, demo, digest, export, setup, understand, watch  # noqa: E402,F401  (each registers its commands on main)

@@ -45,6 +45,7 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
                     "stage": ex.stage.value if result.label.value == "rejection" else None,
                     "contact_name": ex.contact_name or None,
                     "top_label": result.label.value,
+                    "runner_up": result.runner_up.value if result.runner_up else None,
                     "human_sender": ex.human_sender,
                     "offers_feedback": ex.offers_feedback,
                     "keeps_on_file": ex.keeps_on_file,

@@ -1,15 +1,16 @@
-"""Commands that work on the mailbox: `once`, `run`, `list`."""
+"""Commands that work on the mailbox: `once`, `run` (and `health`, its Docker health check), `list`."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from agent import __version__
-from agent.cli import main, reports_errors, settings_of
+from agent.cli import config_path, main, reports_errors, settings_of
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -24,6 +25,7 @@ log = logging.getLogger("agent")
 @reports_errors
 def once(ctx: click.Context) -> None:
     """Handle new mail once, then exit (for cron and for testing)."""
+    from agent.cli.progress import PassProgress
     from agent.service import App, single_instance
 
     settings = settings_of(ctx)
@@ -31,7 +33,9 @@ def once(ctx: click.Context) -> None:
         app = App(settings)
         session = app.connect()
         try:
-            summary = session.run_pass()
+            with PassProgress() as progress:
+                session.processor.progress = progress
+                summary = session.run_pass()
         finally:
             session.close()
     corrections = f", {summary.corrected} correction(s) applied, {summary.drafts_withdrawn} draft(s) withdrawn" if summary.corrected else ""
@@ -47,6 +51,7 @@ def once(ctx: click.Context) -> None:
 def run(ctx: click.Context) -> None:
     """Watch the mailbox until stopped (SIGTERM or Ctrl-C)."""
     from agent.daemon import Daemon, install_signal_handlers
+    from agent.heartbeat import Heartbeat, grace_for, heartbeat_path
     from agent.service import App, single_instance
 
     settings = settings_of(ctx)
@@ -56,10 +61,37 @@ def run(ctx: click.Context) -> None:
     install_signal_handlers(stop)
     with single_instance(settings):
         app = App(settings)
-        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app))
+        heartbeat = Heartbeat(heartbeat_path(settings), grace_for(settings))
+        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app), heartbeat=heartbeat)
         log.info("rebound %s watching %s", __version__, ", ".join(settings.imap.folders))
         daemon.run()
     log.info("stopped")
+
+
+@main.command()
+@click.pass_context
+def health(ctx: click.Context) -> None:
+    """Exit 0 if `rebound run` is watching, 1 if it is stuck or failing (Docker's HEALTHCHECK).
+
+    Read from the heartbeat the daemon writes; unhealthy after a few poll intervals ([imap]
+    poll_seconds) of silence past its last promise, or of failed passes.
+    """
+    import time
+
+    from agent.config import load_settings
+    from agent.errors import ConfigError
+    from agent.heartbeat import heartbeat_path, read, verdict
+
+    try:
+        settings = load_settings(config_path(ctx))
+    except ConfigError as exc:
+        # Exit 1, not 2: Docker reserves 2, and a config that does not load is no healthy daemon.
+        click.echo("unhealthy: config error: " + "; ".join(str(exc).splitlines()))
+        sys.exit(1)
+    path = heartbeat_path(settings)
+    said = verdict(read(path), time.time(), path)
+    click.echo(said.reason if said.healthy else f"unhealthy: {said.reason}")
+    sys.exit(0 if said.healthy else 1)
 
 
 def digest_scheduler(app: Any) -> Any:
@@ -83,15 +115,17 @@ def digest_service(settings: Settings, store: Store | None = None) -> DigestServ
 
 
 @main.command(name="list")
-@click.option("--uncertain", is_flag=True, help="Only emails the classifier was unsure of.")
+@click.option("--uncertain", is_flag=True, help="Only emails the classifier was unsure of, with its score and the label it might be instead.")
 @click.option("--failed", is_flag=True, help="Only emails that could not be handled.")
 @click.option("--rejections", is_flag=True, help="Only rejections.")
 @click.option("--corrected", is_flag=True, help="The corrections you made (Rebound folders and `rebound correct`).")
+@click.option("--wide", is_flag=True, help="One line an email, as wide as it needs (the table fits the terminal otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, every field.")
 @click.pass_context
 @reports_errors
-def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool, corrected: bool) -> None:
+def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool, corrected: bool, wide: bool, as_json: bool) -> None:
     """List recorded emails (all, or only uncertain, failed or rejections), or your corrections."""
-    from agent.report import print_emails
+    from agent.report import emails_json, print_emails
     from agent.store import Store
 
     settings = settings_of(ctx)
@@ -109,4 +143,8 @@ def list_(ctx: click.Context, uncertain: bool, failed: bool, rejections: bool, c
         rows = [r for r in rows if r.status == "failed"]
     if rejections:
         rows = [r for r in rows if r.label == "rejection"]
-    print_emails(rows)
+    if as_json:
+        for line in emails_json(rows):
+            click.echo(line)
+        return
+    print_emails(rows, wide=wide)
