@@ -39,11 +39,12 @@ class Form:
     language: str
 
 
+# What a job centre's form calls the result; the day is when the email came ("Absage vom …").
 _GERMAN_OUTCOME = {
-    "offer": "Zusage / Angebot vom {day}",
+    "offer": "Zusage vom {day}",
     "rejection": "Absage vom {day}",
-    "interview": "Einladung zum Vorstellungsgespräch ({day})",
-    "assessment": "Einladung zu Test / Assessment ({day})",
+    "interview": "Einladung zum Vorstellungsgespräch, erhalten am {day}",
+    "assessment": "Einladung zum Eignungstest / Assessment, erhalten am {day}",
     "application_ack": "Eingang bestätigt, noch keine Antwort",
 }
 _US_OUTCOME = {
@@ -85,14 +86,23 @@ def history_rows(apps: Sequence[Application], zone: tzinfo) -> list[dict[str, st
 
 
 def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
-    """The German job-centre layout: date, employer, position, how applied, outcome."""
+    """The German job-centre layout (Nachweis über Eigenbemühungen): date, employer, position, how applied, result.
+
+    The date is the acknowledgement's day; an application first seen in an employer's answer was sent
+    earlier, on a day the mailbox does not show, so its date is starred and the note below says so.
+    """
     rows = []
+    unsure_day = False
     for n, app in enumerate(apps, 1):
         employer = app.company or "Arbeitgeber unbekannt"
+        day = _day(app.applied, zone).strftime("%d.%m.%Y")
+        if app.first.label != "application_ack":
+            day += "*"
+            unsure_day = True
         rows.append(
             (
                 str(n),
-                _day(app.applied, zone).strftime("%d.%m.%Y"),
+                day,
                 f"{employer}\n{app.sender}" if app.sender else employer,
                 app.role or "–",
                 "online / per E-Mail",
@@ -100,13 +110,22 @@ def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, per
             )
         )
     first, last = period
+    notes = ["Erstellt aus den E-Mails in meinem Postfach. Datum der Bewerbung ist der Tag, an dem der Arbeitgeber den Eingang bestätigt hat."]
+    if unsure_day:
+        notes.append("* Keine Eingangsbestätigung im Postfach: angegeben ist der Tag der ersten Antwort des Arbeitgebers; die Bewerbung selbst wurde früher verschickt.")
     return Form(
         title="Nachweis über Bewerbungsbemühungen",
-        meta=(f"Name: {name}", f"Zeitraum: {first:%d.%m.%Y} bis {last:%d.%m.%Y}", f"Anzahl der Bewerbungen: {len(rows)}"),
-        header=("Nr.", "Datum der Bewerbung", "Arbeitgeber (Name, Kontakt)", "Stelle", "Art der Bewerbung", "Ergebnis"),
+        meta=(
+            f"Name: {name}",
+            "Kundennummer / BG-Nummer: ______________________________",
+            f"Zeitraum: {first:%d.%m.%Y} bis {last:%d.%m.%Y}",
+            f"Anzahl der Bewerbungen: {len(rows)}",
+        ),
+        header=("Lfd. Nr.", "Datum der Bewerbung", "Arbeitgeber (Name, Kontakt)", "Stellenbezeichnung", "Art der Bewerbung", "Ergebnis"),
         rows=tuple(rows),
-        widths=(0.05, 0.12, 0.27, 0.2, 0.12, 0.24),
-        footer=("Die Angaben beruhen auf den E-Mails in meinem Postfach. Ich versichere, dass sie vollständig und richtig sind.",
+        widths=(0.05, 0.11, 0.27, 0.2, 0.12, 0.25),
+        footer=(*notes,
+                "Ich versichere, dass die Angaben zutreffen.",
                 "Ort, Datum: ______________________________ | Unterschrift: ______________________________"),
         page="Seite {page} von {pages}",
         language="de",
