@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint train bench-classify eval eval-heldout clean system-deps
+.PHONY: demo test lint train bench-classify bench-push eval eval-heldout clean system-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rebound needs Python 3.11 or newer"'
@@ -68,6 +68,10 @@ eval-heldout: $(STAMP)
 
 bench-classify: $(STAMP)
 	$(BIN)/python benchmarks/classify_speed.py
+
+# APPEND to draft against a real Dovecot on loopback (`make test` installs it).
+bench-push: $(STAMP)
+	$(BIN)/python benchmarks/push_latency.py
 
 clean:
 	rm -rf $(VENV) models/build .pytest_cache .mypy_cache .ruff_cache
