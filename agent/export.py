@@ -95,10 +95,8 @@ def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, per
     unsure_day = False
     for n, app in enumerate(apps, 1):
         employer = app.company or "Arbeitgeber unbekannt"
-        day = _day(app.applied, zone).strftime("%d.%m.%Y")
-        if app.first.label != "application_ack":
-            day += "*"
-            unsure_day = True
+        day, unsure = _applied_day(app, zone, "%d.%m.%Y")
+        unsure_day |= unsure
         rows.append(
             (
                 str(n),
@@ -133,12 +131,15 @@ def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, per
 
 
 def work_search_log(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
-    """A US-style work search log: date, employer, contact, position, method, result."""
+    """A US-style work search log: date, employer, contact, position, method, result (dates starred as above)."""
     rows = []
+    unsure_day = False
     for app in apps:
+        day, unsure = _applied_day(app, zone, "%m/%d/%Y")
+        unsure_day |= unsure
         rows.append(
             (
-                _day(app.applied, zone).strftime("%m/%d/%Y"),
+                day,
                 app.company or "Employer unknown",
                 app.sender or "–",
                 app.role or "–",
@@ -147,17 +148,29 @@ def work_search_log(apps: Sequence[Application], zone: tzinfo, name: str, period
             )
         )
     first, last = period
+    notes = ["Taken from the emails in my mailbox. The date of contact is the day the employer confirmed the application."]
+    if unsure_day:
+        notes.append("* No confirmation in the mailbox: the date is that of the employer's first answer; the application itself was sent earlier.")
     return Form(
         title="Work Search Log",
         meta=(f"Claimant: {name}", f"Period: {first:%m/%d/%Y} to {last:%m/%d/%Y}", f"Employer contacts: {len(rows)}"),
         header=("Date of contact", "Employer", "Contact (email)", "Position applied for", "Method", "Result"),
         rows=tuple(rows),
         widths=(0.11, 0.2, 0.22, 0.18, 0.1, 0.19),
-        footer=("Taken from the emails in my mailbox. I certify that this record is true and complete.",
+        # "True", not "complete": contacts by phone, post or in person are not in the mailbox.
+        footer=(*notes,
+                "I certify that these entries are true.",
                 "Signature: ______________________________ | Date: ____________________"),
         page="Page {page} of {pages}",
         language="en",
     )
+
+
+def _applied_day(app: Application, zone: tzinfo, pattern: str) -> tuple[str, bool]:
+    """The day applied, starred when no acknowledgement dates it (then the employer's first answer does)."""
+    day = _day(app.applied, zone).strftime(pattern)
+    unsure = app.first.label != "application_ack"
+    return (day + "*" if unsure else day), unsure
 
 
 def _outcome(app: Application, zone: tzinfo, words: dict[str, str], pattern: str) -> str:
