@@ -59,12 +59,14 @@ EVAL_FILE ?= ../shared/corpus/dev.jsonl
 eval: $(STAMP)
 	$(BIN)/rebound eval $(EVAL_FILE)
 	$(BIN)/python benchmarks/keyword_baseline.py $(EVAL_FILE)
+	$(BIN)/python benchmarks/draft_quality.py $(EVAL_FILE)
 
 # The team's own held-out split (1 email in 7 of models/corpus, never trained on).
 eval-heldout: $(STAMP)
 	$(BIN)/python models/heldout.py models/build/heldout.jsonl
 	$(BIN)/rebound eval models/build/heldout.jsonl
 	$(BIN)/python benchmarks/keyword_baseline.py models/build/heldout.jsonl
+	$(BIN)/python benchmarks/draft_quality.py models/build/heldout.jsonl
 
 bench-classify: $(STAMP)
 	$(BIN)/python benchmarks/classify_speed.py
