@@ -17,7 +17,14 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+from agent.errors import PatternError
+
 PATTERNS = Path(__file__).resolve().parent / "patterns"
+COMMON = "common.toml"
+# Tables of settings rather than of words, read by the code that knows their meaning: common.toml only.
+SETTINGS = frozenset({"role.groups", "company.weights"})
+# Cue lists whose groups common.toml must weigh: '[role.cues] x' needs '[role.groups] x'.
+_GROUPED = {"role.cues": "role.groups", "company.cues": "company.weights"}
 # Words as regular expressions see them (\b...\b): 'no-reply' is the two words 'no' 'reply'.
 _WORD = re.compile(r"\w+")
 # ' ... ' or ' ...12 ' between the parts of a cue.
@@ -30,10 +37,73 @@ def variants(spec: str) -> list[str]:
     return [" ".join(w.strip() for w in combo if w.strip()) for combo in product(*slots)]
 
 
+def load_patterns(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every file of a patterns folder, common.toml first, each checked; PatternError names the file and key of a mistake."""
+    common = folder / COMMON
+    if not common.is_file():
+        raise PatternError(f"{common}: missing (it says how much each cue counts)")
+    paths = [common, *sorted(p for p in folder.glob("*.toml") if p.name != COMMON)]
+    files = [(path, _read(path)) for path in paths]
+    for path, data in files:
+        _check_table(path, data, "")
+    for path, data in files:
+        for cues, groups in _GROUPED.items():
+            known = _lookup(files[0][1], groups)
+            for group in _lookup(data, cues) or {}:
+                if not isinstance(known, dict) or group not in known:
+                    raise PatternError(f"{path}: {cues}.{group}: no such group in {COMMON} [{groups}], which says what it counts for")
+    return files
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatternError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PatternError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _check_table(path: Path, data: dict[str, Any], prefix: str) -> None:
+    """Lists of non-empty phrases under nested tables; settings tables in common.toml only."""
+    for name, value in data.items():
+        key = f"{prefix}{name}"
+        if key in SETTINGS:
+            if path.name != COMMON:
+                raise PatternError(f"{path}: {key}: settings belong in {COMMON}, not in a language's file")
+            if not isinstance(value, dict):
+                raise PatternError(f"{path}: {key}: must be a table")
+            for group, weight in value.items() if key == "company.weights" else ():
+                if isinstance(weight, bool) or not isinstance(weight, int | float):
+                    raise PatternError(f"{path}: {key}.{group}: {weight!r} is not a number of votes")
+        elif isinstance(value, dict):
+            _check_table(path, value, f"{key}.")
+        elif not isinstance(value, list):
+            raise PatternError(f"{path}: {key}: must be a list of phrases, not {type(value).__name__} {value!r}")
+        else:
+            for entry in value:
+                if problem := _entry_problem(entry):
+                    raise PatternError(f"{path}: {key}: {entry!r}: {problem} (notation: {PATTERNS / 'README.md'})")
+
+
+def _entry_problem(entry: object) -> str:
+    """What is wrong with one list entry, or ''."""
+    if not isinstance(entry, str):
+        return f"an entry must be a string, not {type(entry).__name__}"
+    if not entry.strip():
+        return "an empty entry"
+    pieces = _GAPS.split(entry)
+    for part in pieces[::2]:
+        if "..." in part:
+            return "'...' joins two parts with a space either side ('x ... y', 'x ...12 y')"
+        if not part.strip() or "" in variants(part):
+            return "a part that can match nothing (every slot is optional)"
+    return ""
+
+
 @cache
 def _files() -> list[dict[str, Any]]:
-    names = ["common.toml", *sorted(p.name for p in PATTERNS.glob("*.toml") if p.name != "common.toml")]
-    return [tomllib.loads((PATTERNS / name).read_text(encoding="utf-8")) for name in names]
+    return [data for _path, data in load_patterns(PATTERNS)]
 
 
 def _lookup(table: dict[str, Any], key: str) -> Any:
@@ -46,10 +116,12 @@ def _lookup(table: dict[str, Any], key: str) -> Any:
 
 def entries(key: str) -> list[str]:
     """Every language's entries under a dotted key ('org.nouns'), in file order, without repeats."""
+    found = [_lookup(table, key) for table in _files()]
+    if all(f is None for f in found):
+        raise PatternError(f"{PATTERNS}: no file has the key {key}, which the extractor reads")
     seen: dict[str, None] = {}
-    for table in _files():
-        found = _lookup(table, key)
-        for entry in found if isinstance(found, list) else []:
+    for entry_list in found:
+        for entry in entry_list if isinstance(entry_list, list) else []:
             seen.setdefault(entry, None)
     return list(seen)
 
@@ -68,9 +140,11 @@ def words(key: str) -> frozenset[str]:
 
 
 def table(key: str) -> dict[str, Any]:
-    """A table (settings such as weights) from common.toml."""
+    """A table of settings (role.groups, company.weights) from common.toml."""
     found = _lookup(_files()[0], key)
-    return found if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        raise PatternError(f"{PATTERNS / COMMON}: no table {key}, which the extractor reads")
+    return found
 
 
 def cue_parts(key: str, gap: int) -> list[list[tuple[int, list[str]]]]:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-from agent.classifier.lexicon import phrases, table, word_list, words
+from agent.classifier.lexicon import COMMON, phrases, table, word_list, words
 from agent.classifier.titles import ends_with_role_noun
+from agent.errors import PatternError
 
 _WORD_EXTRA = frozenset("'’&+*/-_")
 _LOOSE_EXTRA = frozenset("'’*/-_")
@@ -66,7 +68,35 @@ class Group:
     wraps: bool = False
 
 
-GROUPS = {name: Group(name=name, **settings) for name, settings in table("role.groups").items()}
+# The shapes a group may read, and the settings' types (a TOML integer is a fine weight).
+SHAPES = frozenset({"title", "loose", "als", "lowercase"})
+_TYPES: dict[str, tuple[type, ...]] = {"float": (int, float), "bool": (bool,), "str": (str,)}
+
+
+def read_groups(settings: dict[str, Any], where: str = f"{COMMON} [role.groups]") -> dict[str, Group]:
+    """The groups of common.toml [role.groups], checked: PatternError names the group and setting that are wrong."""
+    kinds = {f.name: str(f.type) for f in fields(Group) if f.name != "name"}
+    groups = {}
+    for name, given in settings.items():
+        if not isinstance(given, dict):
+            raise PatternError(f"{where}: {name}: must be a table of settings ({', '.join(kinds)})")
+        for setting, value in given.items():
+            if setting not in kinds:
+                raise PatternError(f"{where}: {name}.{setting}: no such setting (known: {', '.join(kinds)})")
+            if not isinstance(value, _TYPES[kinds[setting]]) or (kinds[setting] == "float" and isinstance(value, bool)):
+                raise PatternError(f"{where}: {name}.{setting}: {value!r} is not a {kinds[setting]}")
+        missing = [s for s in ("weight", "cased", "role") if s not in given]
+        if missing:
+            raise PatternError(f"{where}: {name}: missing {', '.join(missing)}")
+        if given["role"] not in SHAPES:
+            raise PatternError(f"{where}: {name}.role: {given['role']!r} is none of {', '.join(sorted(SHAPES))}")
+        if given.get("then", "") not in ("", *_THEN):
+            raise PatternError(f"{where}: {name}.then: {given['then']!r} is none of {', '.join(_THEN)}")
+        groups[name] = Group(name=name, **given)
+    return groups
+
+
+GROUPS = read_groups(table("role.groups"))
 
 
 def _gender(text: str) -> bool:

@@ -13,7 +13,8 @@ import re
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
 from agent.classifier.orgs import squash
 
-_BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+# '(she/her)', '[Recruiting]': each match stops at the next bracket, so a run of '(' is read once.
+_BRACKETED = re.compile(r"[\(\[][^\(\)\[\]]*[\)\]]")
 # A local part nobody reads: one of the words, between separators ('jobs-noreply2@', 'no-reply@').
 _AUTOMATED_LOCAL = re.compile(
     r"(?:^|[._+-])(?:" + "|".join(re.escape(w) for w in phrases("senders.automated")) + r")(?:[._+-]|\d|$)", re.IGNORECASE)
@@ -60,7 +61,7 @@ def _without_title(name: str) -> str:
 
 def person_first_name(display_name: str) -> str:
     """The first name when a display name or signature line looks like a person ('Dana Whitfield'), else ''."""
-    name = _BRACKETED.sub("", display_name).strip().strip("\"'")
+    name = " ".join(_BRACKETED.sub(" ", display_name).split()).strip("\"'")
     if "," in name:  # "Whitfield, Dana"
         last, _, first = name.partition(",")
         name = f"{first.strip()} {last.strip()}"

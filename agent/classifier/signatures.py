@@ -16,8 +16,9 @@ from agent.classifier.orgs import clean_org_name, is_department, is_greeting, lo
 from agent.classifier.senders import person_first_name
 from agent.classifier.titles import is_title
 
-# Between a name, a title and an organisation on one line: '|', '·', ' – ', ' @ ', 'at'.
-SEPARATORS = re.compile(r"\s*(?:[|·•/,]|\s[–—-]\s|–|—|\s@\s|\bat\b)\s*")
+# Between a name, a title and an organisation on one line: '|', '·', ' – ', ' @ ', 'at'. No quantifier: the
+# spaces around a separator are stripped from the pieces (split_line), so a run of them cannot make it backtrack.
+SEPARATORS = re.compile(r"[|·•/,–—]|\s-\s|\s@\s|\bat\b")
 _ADDRESS_WORDS = words("names.address_words")
 _SIGN_OFFS = WordTable.of("mail.sign_offs")
 _INLINE_SIGN_OFFS = phrases("mail.inline_sign_offs")
@@ -39,11 +40,16 @@ def _address_line(line: str) -> bool:
     return not _ADDRESS_WORDS.isdisjoint(word_list(line)) or (len(line) == 2 and line.isascii() and line.isalpha() and line.isupper())
 
 
+def split_line(line: str, maxsplit: int = 0) -> list[str]:
+    """A line's pieces between separators, trimmed: 'Dana Patel | Talent Partner - Nordhavn Bank' → three."""
+    return [p.strip() for p in SEPARATORS.split(line, maxsplit)]
+
+
 def org_in_line(line: str) -> str:
     """The organisation in a signature or display-name line: 'Talent Partner | Nordhavn Bank' -> 'Nordhavn Bank'."""
-    raw = [p for p in SEPARATORS.split(line) if p.strip()]
-    after_title = len(raw) > 1 and is_title(raw[0].strip())  # 'Metro Editor | The Coastline Courier'
-    pieces = [p.strip() for p in raw if valid_org_name(clean_org_name(p), after_title and p == raw[-1]) and not _address_line(p)]
+    raw = [p for p in split_line(line) if p]
+    after_title = len(raw) > 1 and is_title(raw[0])  # 'Metro Editor | The Coastline Courier'
+    pieces = [p for p in raw if valid_org_name(clean_org_name(p), after_title and p == raw[-1]) and not _address_line(p)]
     pieces = sorted(pieces, key=lambda p: is_department(clean_org_name(p)))  # stable: departments only when nothing else
     orgs = [p for p in pieces if looks_like_org(p) and not is_department(clean_org_name(p))]
     return orgs[0] if orgs else (pieces[0] if pieces and is_department(clean_org_name(pieces[0])) else pieces[-1] if pieces else "")
@@ -71,7 +77,7 @@ def _is_sign_off(line: str) -> bool:
     start = 0
     while start < len(line) and not (line[start].isalnum() or line[start] == "_"):
         start += 1
-    found = [(m.group(0).lower(), m.end()) for _, m in zip(range(_SIGN_OFFS.longest), re.finditer(r"\w+", line[start:]), strict=False)]
+    found = [(m.group(0).lower(), m.end()) for _, m in zip(range(_SIGN_OFFS.longest), _WORD_RUN.finditer(line[start:]), strict=False)]
     ws = [w for w, _ in found]
     for n in range(len(ws), 0, -1):
         if tuple(ws[:n]) in _SIGN_OFFS.exact:
@@ -157,7 +163,7 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
         sig = _inline_signature(last) or _trailing_name(last)
         block = [sig] if sig else []
     name, company = "", ""
-    first = SEPARATORS.split(block[0], maxsplit=1) if block else [""]
+    first = split_line(block[0], maxsplit=1) if block else [""]
     head = clean_org_name(first[0]) if first[0].lower().startswith(("the ", "team ")) else first[0]
     if person_first_name(head) and not looks_like_org(head) and not known_company(head):
         name, block = head, first[1:] + block[1:]

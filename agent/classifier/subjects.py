@@ -14,8 +14,8 @@ from agent.classifier.orgs import clean_org_name, is_placeholder, looks_like_org
 from agent.classifier.senders import person_first_name
 from agent.classifier.titles import has_role_word, is_title
 
-# Separators of subject segments: ' - ', ' | ', ': '.
-_SEGMENT_SPLIT = re.compile(r"\s+[-–—|:]\s+|:\s+|\s*\|\s*")
+# Separators of subject segments: ' - ', ' | ', ': ', '|'; read with the subject's spaces made single (no quantifier to backtrack).
+_SEGMENT_SPLIT = re.compile(r" [-–—|:] |: | ?\| ?")
 _THREE_DIGITS = re.compile(r"\d{3}")
 _REFERENCE_MARKS = tuple(words("role.words.reference_marks"))
 _REPLIES = words("role.subject.replies")
@@ -84,7 +84,7 @@ def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]
         if written and written in subject and (written == role or " " in written):
             parts.append((role, True))
             subject = subject.replace(written, " | ")
-    for seg in _SEGMENT_SPLIT.split(_without_replies(subject)):
+    for seg in _SEGMENT_SPLIT.split(" ".join(_without_replies(subject).split())):
         seg = seg.strip(" .!?")
         seg = _without_tail(seg[_segment_prefix_end(seg) :].strip())
         if not seg or is_placeholder(seg) or (_generic(seg) and not seg.startswith(tuple(f"{w} " for w in _COMPANY_AFTER))) or _THREE_DIGITS.search(seg) or (
