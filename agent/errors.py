@@ -37,6 +37,10 @@ class ClassifierError(ReboundError):
     """The spaCy pipeline could not be loaded or applied."""
 
 
+class PatternError(ClassifierError):
+    """A file of extraction rules (agent/classifier/patterns/) is malformed: says which file and which key."""
+
+
 class StoreError(ReboundError):
     """The database could not be opened or written."""
 

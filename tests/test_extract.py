@@ -200,3 +200,14 @@ def test_a_sign_off_run_into_the_last_line(nlp: Language, extractor: Extractor, 
     """Flattened mail ends '... Best, Dana': Dana signs, she is not the employer."""
     got_company, _role, got_contact, *_ = run(nlp, extractor, body, subject="Your application")
     assert (got_company, got_contact) == (company, contact)
+
+
+def test_brackets_and_separators_in_names() -> None:
+    """A bracketed aside is not part of a name, and separators split a signature line with its spaces trimmed."""
+    from agent.classifier.signatures import split_line
+
+    assert person_first_name("Dana Whitfield (she/her)") == "Dana"
+    assert person_first_name("Dana [Recruiting]   Whitfield") == "Dana"
+    assert person_first_name("(((( Dana") == ""
+    assert split_line("Dana Patel  |  Talent Partner - Nordhavn Bank") == ["Dana Patel", "Talent Partner", "Nordhavn Bank"]
+    assert split_line("Careers at Northwind", maxsplit=1) == ["Careers", "Northwind"]

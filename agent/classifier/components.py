@@ -12,8 +12,8 @@ from agent.classifier import architectures  # noqa: F401  (registers the classif
 from agent.classifier.dates import DateReader, event_of
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
-from agent.classifier.senders import ROLE_WORDS
 from agent.classifier.situation import Reading, SituationReader
+from agent.classifier.titles import has_role_word
 from agent.classifier.words import words_of
 from agent.domain import Extraction, Label
 
@@ -44,7 +44,7 @@ class ExtractorComponent:
     """Fills doc.user_data['extraction'] where it is needed: likely rejections (or every email on request)."""
 
     def __init__(self, nlp: Language) -> None:
-        self.extractor = Extractor(nlp.vocab)
+        self.extractor = Extractor(nlp.vocab, nlp.tokenizer)
         self.reader = SituationReader(nlp.vocab, nlp.tokenizer)
         self.dates = DateReader(nlp.vocab)
 
@@ -68,7 +68,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
     """Everything the rules read from one email: who, what, which language, and (with a reader) what kind of no."""
     who = extractor(doc, headers)
     role, role_sure = who.role, who.role_votes >= SURE_ROLE_VOTES
-    if role and not role_sure and not ROLE_WORDS.search(role):
+    if role and not role_sure and not has_role_word(role):
         role = ""  # a stray word on thin evidence ("staat", "Person") is no role at all
     language = detect_language(words_of(doc).texts)
     reading = reader.read(doc, language.language) if reader is not None else Reading()

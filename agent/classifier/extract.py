@@ -9,81 +9,57 @@ reaches us as bare subject+body.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import product
 
-from spacy.matcher import PhraseMatcher
+import spacy
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from agent.classifier.roles import best_role, role_votes, subject_parts
-from agent.classifier.senders import (
-    DEPARTMENT,
-    GREETING,
-    LEGAL,
-    PLACEHOLDER,
-    PLATFORMS,
-    ROLE_WORDS,
+from agent.classifier.cues import UNNAMED_CLIENT, Cues, company_key, role_key
+from agent.classifier.lexicon import WordTable, table, word_list, words
+from agent.classifier.orgs import (
     SENTENCE_START,
     clean_org_name,
-    domain_word,
-    is_automated,
+    department_start,
     is_department,
+    is_greeting,
+    is_placeholder,
     looks_like_org,
-    org_in_line,
-    person_first_name,
-    sender_first_name,
-    signature,
-    signature_start,
     squash,
-    trim_footer,
+    strip_legal,
     valid_org_name,
-    word_set,
 )
-from agent.classifier.words import words_of
+from agent.classifier.role_reader import GROUPS
+from agent.classifier.roles import best_role, role_votes
+from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, sender_first_name
+from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
+from agent.classifier.subjects import subject_parts
+from agent.classifier.titles import has_role_word
+from agent.classifier.words import Words, words_of
 
-# spaCy stop words that do start real names ('First Federal Bank', 'Top Rank', 'Front Range').
-_CONTENT_STOPS = word_set("first full top front back next last call name part well made move show side own same four five six ten twelve "
-                          "fifteen twenty forty fifty sixty hundred bottom fire amount system bill detail interest found serious keep see various "
-                          "whole third empty")
-_RUN_CONNECTORS = {"&", "of", "and", "de", "von", "van", "der", "la", "le", "du", "del", "'s", "’s", "+", "für"}
-_ANON_ORG = (r"(a|an) ([\w,-]+ ){0,6}?(?-i:company|startup|firm|business|contractor|restaurant|brand|producer|manufacturer|non-?profit|ngo|"
-             r"organi[sz]ation|charity|fintech|scale-?up|hospital|retailer|insurer|provider|chain|practice|consultancy|employer)s?\b")
+_CONTENT_STOPS = words("company.words.name_stops")
+_RUN_CONNECTORS = words("company.words.name_connectors")
 # A recruitment agency's own name: when it writes about a client it names, the client is the employer.
-_AGENCY = re.compile(r"\b(search|recruit\w*|staffing|talent|resourcing|headhunt\w*|personnel|personalberatung|werving|uitzend\w*|"
-                     r"int[ée]rim|s[ée]lection|selecci[óo]n|placements?)\b", re.IGNORECASE)
+_AGENCY = WordTable.of("company.words.agency")
 # A Dutch or German job title written as one word ('Accountmanager Food'), which a subject can hold in place of the client.
-_COMPOUND_ROLE = re.compile(r"\w(manager|medewerker|adviseur|mitarbeiter|leiter|berater|techniker|ingenieur)\b", re.IGNORECASE)
-# An agency writing about a client it will not name: neither the agency nor the candidate's current employer is the answer.
-_ANONYMOUS_CLIENT = re.compile(
-    rf"\b(my|our) (\w+ )?clients?\b(?!['’])|\bthe client (has|have|is|was|came|decided|wants|needs|liked|only|would|felt|asked)\b|"
-    rf"\b(retained|engaged) by (a|an|the board)\b|confidential search|\bmandate\b|can'?t share the name|"
-    rf"\b(recruiting|hiring|searching|looking)\b[^.\n]{{0,60}}?\b(for|with|at) {_ANON_ORG}|\b(supporting|partnering with|working with) {_ANON_ORG}|"
-    rf"\b(unse\w+ mandant\w*|(mijn|onze) opdrachtgever|de klant (heeft|wil|is|zoekt|kiest|koos|gaat)|(notre|mon) client|(nuestro|mi) cliente)\b", re.IGNORECASE)
-# Cue phrases before a name, as slots of alternatives ('' makes a slot optional), expanded for a PhraseMatcher: (weight, phrases).
-_CUES: dict[str, tuple[float, list[str]]] = {
-    "STRONG": (2.0, [
-        "applying|applied|application|applications|apply|candidacy / to|at|with / the|", "interest|interested / in / joining|working| / at|for|with|",
-        "interest|interested / in / the", "team|teams|everyone|us|here|career|careers|opportunities|opportunity|position|role|opening|job|vacancy|"
-        "post|spot|posting|interviewing|interviews|future|programme|program / at|with / the|", "join|joining / us| / at| / the|", "behalf / of / the|",
-        "employment|working|work|career / with|at|for / the|", "from|at|with / the| / team|folks|people / at|of", "bei|chez|bij",
-        "invited|offer|offers|test|assessment|invitation / by|from", "showed|shown|expressed|showing / in",
-        "portez|intérêt|interés|parte|sein / à|au|de|en|du|pour",
-        # People introduce themselves by their place: "a recruiter at X", "one of the founders of X".
-        "recruiter|recruiters|founder|founders|co-founder|cofounder|ceo|cto|coo / of|at / the|"]),
-    "CLIENT": (5.0, ["our|my|the / client|clients / ,|:|"]),  # a named client outweighs the agency that writes
-    "WEAK": (1.0, ["at|@ / the|", "with / the"]),
-    "PERSONISH": (1.5, ["from"]),  # 'from X' and the rest below also precede people: only an organisation-like X counts
-    "CLIENTISH": (3.0, ["heard|hear / back / from", "feedback|news|decision|word / from", "interview|interviews|interviewing / with"]),
-    "SUBMIT": (2.0, ["profile|cv|resume|résumé|application|you|details / to|forward|over / to|for| / the|"]),
-    "FIELD": (3.0, ["company|employer|department|organisation|organization / :"]),
-    "NOT": (-2.5, ["through|via|using", "powered / by"]),
-    "CONTACT": (0.0, ["message|note|email / from", "name / is", "this / is"]),
-}
-_SUFFIX_CUES = {"team", "recruiting", "careers", "talent", "hr", "hiring", "people", "crew"}
-_ATS_VERBS = {"decided", "reviewed", "invited", "chosen", "filled", "received", "moved", "selected", "hiring", "closed", "extended", "sent"}
+_COMPOUND_ROLES = tuple(words("company.words.compound_roles"))
+_WEIGHTS: dict[str, float] = {group: float(weight) for group, weight in table("company.weights").items()}
+_SUFFIX_CUES = words("company.words.after_name")
+_BEFORE_DECISION = words("company.words.before_decision")
+_DECISIONS = words("company.words.decisions")
+_DISPLAY_AT = words("company.words.display_at")
+# A subject line is at most this long; a longer first line is the body's first sentence.
+MAX_SUBJECT_CHARS = 120
+
+
+def _is_agency(name: str) -> bool:
+    return _AGENCY.found_in(name)
+
+
+def _compound_role(name: str) -> bool:
+    return any(len(w) > len(r) and w.endswith(r) for w in word_list(name) for r in _COMPOUND_ROLES)
 
 
 @dataclass(frozen=True)
@@ -177,31 +153,31 @@ class _Ballot:
             if longer and votes[short] > 0:
                 votes[max(longer, key=lambda k: votes[k])] += votes[short]
         best = max(votes, key=lambda k: (votes[k], len(k)), default="")
-        if best and _AGENCY.search(spelled[best]):  # the agency writes, its client decides ('the team at Orchard Robotics')
-            clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _AGENCY.search(spelled[k]) and not _COMPOUND_ROLE.search(spelled[k])]
+        if best and _is_agency(spelled[best]):  # the agency writes, its client decides ('the team at Orchard Robotics')
+            clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _is_agency(spelled[k]) and not _compound_role(spelled[k])]
             best = max(clients, key=lambda k: (votes[k], len(k)), default=best)
-        return (LEGAL.sub("", spelled[best]).strip(), votes[best]) if best and votes[best] > 0 else ("", 0.0)
+        return (strip_legal(spelled[best]).strip(), votes[best]) if best and votes[best] > 0 else ("", 0.0)
 
 
 class Extractor:
     """Company, role, contact and stage, from cue phrases matched on the Doc."""
 
-    def __init__(self, vocab: Vocab) -> None:
-        # A PhraseMatcher over expanded phrases: the same cues as token patterns at a fraction of the Matcher's cost.
-        self.matcher = PhraseMatcher(vocab, attr="LOWER")
-        for key, (_weight, specs) in _CUES.items():
-            phrases = {" ".join(w for w in combo if w) for spec in specs for combo in product(*(slot.split("|") for slot in spec.split(" / ")))}
-            self.matcher.add(key, [Doc(vocab, words=p.split()) for p in sorted(phrases)])
+    def __init__(self, vocab: Vocab, tokenizer: Tokenizer | None = None) -> None:
+        """tokenizer: the pipeline's, which the cue phrases are tokenized with (spaCy's English one when not given)."""
+        self.cues = Cues(vocab, tokenizer if tokenizer is not None else spacy.blank("en", vocab=vocab).tokenizer)
 
     def __call__(self, doc: Doc, headers: Headers) -> Who:
         """Company, role, contact and whether a person wrote, from the Doc and the sender headers."""
+        hits = self.cues(doc)
+        read = words_of(doc)
         runs = _name_runs(doc)
         ballot = _Ballot()
-        inline_contact, named_client = self._cue_votes(doc, runs, ballot)
-        text = trim_footer(words_of(doc).text)
+        inline_contact, named_client = self._cue_votes(doc, hits, runs, ballot)
+        text = trim_footer(read.text)
         first_line = text.partition("\n")[0]
-        subject = first_line if "\n\n" in text[:200] and not _NOT_SUBJECT.search(first_line) else ""
-        roles = role_votes(text, len(subject))
+        subject = first_line if "\n\n" in text[:200] and not _not_subject(first_line) else ""
+        sig_start = signature_start(text)
+        roles = role_votes(_role_cues(hits, read), text[:sig_start], len(subject))
         for name, is_role in subject_parts(subject, [r for r, v in roles.items() if v >= 1.5]):
             if is_role:
                 roles[name] += 2.0
@@ -209,51 +185,71 @@ class Extractor:
                 ballot.vote(name, 2.0)
         address = headers.reply_to or headers.from_addr
         domain = domain_word(address)
-        display = re.sub(r"\s+(at|@|from)\s+", " at ", headers.from_name)  # 'Jess at Cobalt & Rye', 'Careers at Northwind'
+        display = _display(headers.from_name)  # 'Jess at Cobalt & Rye', 'Careers at Northwind'
         sender = sender_first_name(display.split(" at ")[0] if " at " in display else headers.from_name, address)
-        body = text[len(subject): signature_start(text)]
+        body = text[len(subject) : sig_start]
 
         def known(name: str) -> bool:  # a signature line naming a company the text already voted for, or the sender's domain
             first = squash(name.split()[0]) if name.split() else ""
             return squash(name) in ballot.votes or (" " in name and name in body) or (
                 len(first) > 3 and (domain.startswith(first) or any(k.startswith(first) for k in ballot.votes)))
 
-        sig_contact, sig_company = signature(text, known)
+        sig_contact, sig_company = signature(text, known, sig_start)
         if sig_company:
             ballot.vote(sig_company, 2.0)
         piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(headers.from_name, address) else ""
         # 'HackerRank' or 'Workday' is the tool, not the employer; '[Company] HR <hr@[company].com>' is a template nobody filled in.
-        if piece and squash(clean_org_name(piece)) not in PLATFORMS and not PLACEHOLDER.search(headers.from_name + address):
+        if piece and squash(clean_org_name(piece)) not in PLATFORMS and not is_placeholder(headers.from_name + address):
             ballot.vote(piece, 2.5)
-        for name in [headers.from_name if sender else "", sig_contact, *filter(ROLE_WORDS.search, roles)]:
+        for name in [headers.from_name if sender else "", sig_contact, *filter(has_role_word, roles)]:
             ballot.votes.pop(squash(name), None)
-        anonymous = bool(_ANONYMOUS_CLIENT.search(text)) and not named_client
+        anonymous = _unnamed_client(hits, read, len(text)) and not named_client
         company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain)
         role, role_weight = best_role(roles, company)
         return Who(company, role, sender or person_first_name(sig_contact) or inline_contact, not is_automated(address) if address else True,
                    company_votes, role_weight)
 
-    def _cue_votes(self, doc: Doc, runs: list[Span], ballot: _Ballot) -> tuple[str, bool]:
+    def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Span], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
         starts = {r.start: r for r in runs}
         inline_contact, named_client = "", False
-        for match_id, _s, end in self.matcher(doc):
-            key = doc.vocab.strings[match_id]
-            run = starts.get(end)
-            if run is None or doc[run.start - 1].text in "[{<" or (run.end < len(doc) and doc[run.end].text in "]}>"):
-                continue
-            if key == "CONTACT":
-                inline_contact = inline_contact or person_first_name(run.text)
-            elif key not in {"PERSONISH", "CLIENTISH"} or not person_first_name(run.text) or looks_like_org(run.text):
-                named_client |= bool(ballot.vote(run.text, _CUES[key][0])) and key == "CLIENT"
+        for group, weight in _WEIGHTS.items():
+            for _s, end in hits.get(company_key(group), ()):
+                run = starts.get(end)
+                if run is None or doc[run.start - 1].text in "[{<" or (run.end < len(doc) and doc[run.end].text in "]}>"):
+                    continue
+                if group == "contact":
+                    inline_contact = inline_contact or person_first_name(run.text)
+                elif group not in {"personish", "clientish"} or not person_first_name(run.text) or looks_like_org(run.text):
+                    named_client |= bool(ballot.vote(run.text, weight)) and group == "client"
         for run in runs:
             nxt = doc[run.end].lower_ if run.end < len(doc) else ""
-            if nxt in _SUFFIX_CUES or DEPARTMENT.search(run.text) or (nxt in {"'s", "’s"} and (looks_like_org(run.text) or not person_first_name(
-                    run.text))):
+            if nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in {"'s", "’s"} and (
+                    looks_like_org(run.text) or not person_first_name(run.text))):
                 ballot.vote(run.text, 1.5)
-            elif nxt in {"has", "have", "invited", "is"} and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _ATS_VERBS:
+            elif nxt in _BEFORE_DECISION and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
         return inline_contact, named_client
 
 
-_NOT_SUBJECT = re.compile(rf"{GREETING.pattern}|[,:;]$|\.\s|^.{{120}}", re.IGNORECASE)
+def _role_cues(hits: dict[str, list[tuple[int, int]]], read: Words) -> dict[str, list[tuple[int, int]]]:
+    """The role cues' matches as character spans, by group."""
+    offsets, texts = read.offsets, read.texts
+    return {name: [(offsets[s], offsets[e - 1] + len(texts[e - 1])) for s, e in hits.get(role_key(name), ())] for name in GROUPS}
+
+
+def _unnamed_client(hits: dict[str, list[tuple[int, int]]], read: Words, limit: int) -> bool:
+    """An agency writing about a client it will not name: neither the agency nor the candidate's current employer is the answer."""
+    return any(read.offsets[s] < limit for s, _e in hits.get(UNNAMED_CLIENT, ()))
+
+
+def _display(from_name: str) -> str:
+    """'Jess from Cobalt & Rye' → 'Jess at Cobalt & Rye'."""
+    parts = from_name.split()
+    return " ".join("at" if 0 < i < len(parts) - 1 and w in _DISPLAY_AT else w for i, w in enumerate(parts))
+
+
+def _not_subject(line: str) -> bool:
+    """A first line that is the body's first sentence ('Hi Sam,', 'Thanks for applying. We...'), not a subject."""
+    return is_greeting(line) or line.endswith((",", ":", ";")) or len(line) >= MAX_SUBJECT_CHARS or any(
+        c == "." and line[i + 1 : i + 2].isspace() for i, c in enumerate(line))

@@ -1,141 +1,146 @@
-"""The job title an email names: from its subject segments and from the constructions that carry a role.
+"""The job title an email names: read after each role cue, and on a title line of its own.
 
-Capitalised words after 'for the', 'position of', 'Role:' and their German, French, Dutch and Spanish
-counterparts; loose lowercase titles only where a role word ('Engineer', 'verpleegkundige') backs them.
+The cues ('for the … role', 'position of', 'Role:', 'poste de', 'als') are phrase lists in
+patterns/<lang>.toml, matched once on the Doc (cues.py); role_reader.py reads the role after each.
+What surrounds a role in subjects and title lines ('Interview invitation – ', ' – Round 2',
+'Req 4471', 'the') is trimmed with the word lists in [role.words].
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
-from agent.classifier.senders import (
-    EN_ROLES,
-    GREETING,
-    NAME_CONNECTORS,
-    PLACEHOLDER,
-    PLATFORMS,
-    ROLE_WORDS,
-    clean_org_name,
-    is_title,
-    looks_like_org,
-    person_first_name,
-    signature_start,
-    squash,
-    valid_org_name,
-)
+from agent.classifier.lexicon import phrases, word_list, words
+from agent.classifier.orgs import NAME_CONNECTORS, is_greeting, is_placeholder, looks_like_org, squash
+from agent.classifier.role_reader import GROUPS, RoleReader
+from agent.classifier.senders import PLATFORMS
+from agent.classifier.titles import has_role_word
 
-_GENERIC_SEGMENT = re.compile(
-    r"^((re|fwd?|aw|wg|tr)\b|(your |my |the |an? )?(job )?(application|candidacy|interview|update|status|next steps?|thank|feedback|outcome|"
-    r"decision|offer|invitation|following up|follow-up|regarding|search update|result|employment|notice|checkride)|(ihre|deine|dein|je|uw|votre|"
-    r"ta|tu|su|suite|resultado|r[ée]ponse|respuesta|proceso|terugkoppeling|update)\b|(?-i:[a-z]))", re.IGNORECASE)
-_SEGMENT_PREFIX = re.compile(
-    r"^((your |my |an? )?(job )?(application|candidacy|interview|sollicitatie|kandidatuur|bewerbung|candidature|candidatura)\s*(for|to|as|als|"
-    r"voor|f[üu]r|au poste de|pour|para|de)?|(invitation|update|feedback)( to interview)?\s*(for|on|about|regarding)?( your application)?"
-    r"( for| to)?)\s*:?\s+", re.IGNORECASE)
-_SEGMENT_TAIL = re.compile(
-    r"(\s*\((?:[^)]*(?:req|ref\b|id\b|#|posting|announcement|vacancy|kennziffer|plaza|vacature|nummer)[^)]*|[^)]*\d{3,}[^)]*)\)|\s+\d{4}|"
-    r"\s+(position|role|opening|vacancy|search|posting|job|application|interview|feedback|update|outcome|results?|status|notice|review|"
-    r"decision|offer|take-home|employment|assessment|checkride))+$", re.IGNORECASE)
+# Longest role a vote is cast for: more is a sentence.
+MAX_ROLE_CHARS = 80
+# A title line is looked for in the first characters of the body only.
+TITLE_LINE_WITHIN = 600
+_DASHES = "–—-"
+_REFERENCES = words("role.words.references")
+_ACADEMIC = tuple(words("role.words.academic"))
+_JUNK_AFTER_DASH = frozenset(tuple(word_list(p)) for p in phrases("role.words.junk_after_dash"))
+_JUNK_BEFORE_DASH = frozenset(tuple(word_list(p)) for p in phrases("role.words.junk_before_dash"))
+_JUNK_LEADING = words("role.words.junk_leading")
+_JUNK_TRAILING = words("role.words.junk_trailing")
+_JUNK_TRAILING_AFTER = words("role.words.junk_trailing_after")
 
 
-def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]]:
-    """(name, is_role) from a subject like 'Quillfeather - Product Designer' or 'Your application for X at Y'."""
-    parts: list[tuple[str, bool]] = []
-    for role in sorted(known_roles, key=len, reverse=True):  # a role the body names may hold a dash: 'Agent – Ground Operations'
-        if role in subject:
-            parts.append((role, True))
-            subject = subject.replace(role, " | ")
-    for seg in re.split(r"\s+[-–—|:]\s+|:\s+|\s*\|\s*", re.sub(r"^((re|fwd?|aw|wg|tr)\s*:\s*)+", "", subject, flags=re.IGNORECASE)):
-        seg = _SEGMENT_TAIL.sub("", _SEGMENT_PREFIX.sub("", seg.strip(" .!?")).strip())
-        if not seg or PLACEHOLDER.search(seg) or _GENERIC_SEGMENT.match(seg) or re.search(r"\d{3,}", seg) or (
-                " " in seg and person_first_name(seg) and not looks_like_org(seg) and not ROLE_WORDS.search(seg)):  # 'Reference – Chloe Nguyen'
-            continue
-        head, sep, tail = ([*re.split(r"\s+(at|with|bei|chez|bij)\s+(?=[A-Z])", seg, maxsplit=1), "", ""])[:3]
-        if sep and valid_org_name(clean_org_name(tail)):
-            parts.append((clean_org_name(tail), False))
-            seg = head
-        if is_title(seg) or (ROLE_WORDS.search(seg) and not looks_like_org(seg)):
-            parts.append((seg, True))
-        elif valid_org_name(clean_org_name(seg)):
-            parts.append((clean_org_name(seg), False))
-    return parts
+def _has_phrase_words(text: str, table_: frozenset[tuple[str, ...]]) -> bool:
+    ws = word_list(text)
+    return any(tuple(ws[i : i + n]) in table_ for i in range(len(ws)) for n in (1, 2, 3) if i + n <= len(ws))
 
 
-# A role: capitalised words joined by 'of', '&', 'to the'; a team after a comma or dash ('Data Analyst, Patient Experience') only when
-# a role-ending word follows it; a parenthesis unless it is a reference, a grade or a shift.
-_W = r"(?:[A-ZÀ-Ý][\w'’&+*/-]*|[a-z]{1,3}[A-Z][\w-]*)"
-_ROLE = rf"(?:{_W}|\d{{1,2}}(?:st|nd|rd|th)[ \t]+(?={_W}))(?:[ \t]+(?:(?:of|and|&|for|to the|to|de|del|des|du|la|y|und|et|van|voor|für)[ \t]+)?(?:{_W}|\d{{1,2}}(?:st|nd|rd|th)?\b))*"
-_PAREN = r"(?:[ \t]*\((?!(?i:[^)\n]*(?:req|ref\b|id\b|#|posting|vacancy|job|announcement|\d{4,}|kennziffer|plaza|vacature|fte|grade\b|level|" \
-         r"band|[a-z]{1,3}-?\d{3,})))(?:[A-Z][^()\n]{0,30}|[mwfdhx]/[mwfdhx](?:/[mwfdhx])?)\))?"
-_TAIL = r"(?=[ \t]*(?:\(|,?[ \t]+(?:role|position|opening|vacancy|post|job|spot|team|at|with|in|here|on|has|have|is|was|will|scheduled|" \
-        r"interviews?|process|contract|assignment)\b|[.!:;]?[ \t]*(?:\n|$)|[.!:;][ \t]))"
-# 'Req #12345 Senior Accountant', 'Posting #F-2291, Assistant Professor', 'the 2026 Summer Analyst Program'
-_REQ = r"(?:(?i:req(?:uisition)?|job(?: id)?|ref(?:erence)?|posting)\.?[ \t]*#?[ \t]*[\w-]*\d[\w-]*,?[ \t]+)?(?:\d{4}[ \t]+)?"
-_ROLE_FULL = rf"{_REQ}(?P<role>{_ROLE}(?:(?:,[ \t]+|[ \t]+[–—-][ \t]+)(?!(?i:(?:req|ref|job|id|posting|gs)\b)|[\w-]*\d{{3}}){_ROLE}{_TAIL})?{_PAREN})"
-# Romance and Dutch titles run lowercase ('commis de cuisine'): words up to a function word.
-_STOP = r"(?:est|ist|is|es|a|ont|wurde|wird|bei|bij|chez|en|in|im|am|at|dans|pour|para|met|zu|con|que|y|und|et|die|der|das|het|les|los|las|el|" \
-        r"un|une|ein|eine|een|nuestra|nuestro|notre|onze|ha|heeft|verder|te|se|no|pas|n'a|aan|ingevuld|dus|helaas|niet|tijdelijk|zijn|binnen|" \
-        r"prend|sont|wordt|worden|was|werd|geen|de|van|la|le|du|del|d|als|naar|op|inmiddels|al|sprak|ons|zo|ontvangen|snel|à|au|aux|sur|ya|" \
-        r"hemos|está|esta|chez|como|con|por|su|tu|selecci[óo]n|selectie|s[ée]lection|recrutement)\b"
-_LW = r"[^\W\d_][\w'’*/-]*(?:\([^\W\d_]{1,4}\))?"  # a word, with a gender ending: 'Infirmier(e)', 'Conseiller(ère)'
-_LOOSE = rf"(?P<role>(?!{_STOP}){_LW}(?:[ \t]+(?!{_STOP}){_LW}|[ \t]+(?:de|d['’]|en|van|del)[ \t]*(?!{_STOP}){_LW}){{0,3}})"
-_ADJ = r"(?:(?:part-time|full-time|new|open|first|remote|temporary|permanent|seasonal|contract|same|current|advertised|upcoming|other)\s+)?"
-_TERM = r"(?:position|role|opening|vacancy|job|post|spot|opportunity|programme|program|posting|search|req|shift|gig|assignment|process|" \
-        r"interviews?|hire|candidate|scheme|contract|requisition|level|offer)\b"
-# (pattern, weight, needs a role word): structural cues stand alone, loose ones need 'Engineer', 'Nurse', ...
-_ROLE_PATTERNS: list[tuple[re.Pattern[str], float, bool]] = [
-    (re.compile(rf"\b(?:for|to|in|into|of|on|about|from|with)\s+(?:the|our|a|an|this|that|your)\s+{_ADJ}(?:\d{{4}}\s+)?{_ROLE_FULL}\s+{_TERM}"),
-     2.0, False),
-    (re.compile(rf"\b(?:position|role|post|title|rol|plaza) of\s+(?:a |an )?{_ROLE_FULL}"), 2.0, False),
-    (re.compile(rf"\b(?:application|applying|applied|candidacy|apply|interview(?:ing)?|consideration|CV|resume|résumé|portfolio|offer)\s+for\s+"
-                rf"(?:the |a |an |our )?(?:position of |role of |post of )?{_ROLE_FULL}"), 1.5, False),
-    (re.compile(rf"\b(?:applying|applied|apply|application) to (?:be |become |join as )?(?:a |an |our |the )?{_ROLE_FULL}(?=,?\s+(?:position|role|"
-                r"opening|vacancy|job|post|spot|at|with|on|in)\b)"), 1.5, False),
-    (re.compile(rf"\b(?:applying|applied|apply) to be (?:a |an |our |the )?(?:next |new |first )?{_ROLE_FULL}"), 1.5, False),
-    (re.compile(rf"^[ \t]*(?:Role|Position|Post|Job|Job title|Title|Vacancy|Opening|Interview|Meeting|Event type|Reference|Requisition|Poste|Stelle|Functie|"
-                rf"Vacature|Puesto|Cargo|Fonction)[ \t]*:[ \t]*(?:[\w/-]*\d[\w/-]*[ \t]*[-–—]?[ \t]*)?{_ROLE_FULL}", re.MULTILINE | re.IGNORECASE),
-     3.0, False),
-    (re.compile(rf"\b(?i:the|our|a|an|another|your) {_ADJ}{_ROLE_FULL}\s+{_TERM}"), 1.0, True),
-    (re.compile(rf"\b(?:position|role|post|vacancy|requisition|req|job id)[ \t]+(?:#?[\w-]*\d[\w-]*[ \t]+)?{_ROLE_FULL}"), 1.5, True),
-    (re.compile(rf"\b(?:as|for|hiring|recruiting|seeking) (?:our |a |an |the )?(?:first |new |next )?{_ROLE_FULL}"), 1.0, True),
-    (re.compile(rf"\b(?:Position|Stelle) (?:als )?{_ROLE_FULL}"), 1.5, False),
-    (re.compile(r"\bals (?P<role>(?!(?:Ihr|Sie|Dein|Du|Wir|Ich|Ihnen|We|Je|Jij|U)\b)[A-ZÄÖÜ][\w/*-]+(?: (?!(?:Ihr|Ihre|Ihrer|Sie)\b)[A-ZÄÖÜ]"
-                rf"[\w/*-]+)?{_PAREN})(?= [a-zäöüß]| ?[.,!]|$)"), 1.0, False),
-    (re.compile(rf"\b(?:(?:poste|puesto|cargo|plaza|vacante|posición|functie|rol|plek|fonction|bolsa|convocatoria|proceso)(?:\s+(?:de|van)\s+|"
-                rf"\s*d['’]|\s+)|vacature\s+(?:voor\s+)?|(?:sollicitatie|kandidatuur)\s+voor\s+|candidatura\s+para\s+|como\s+(?-i:(?=[A-Z])))"
-                rf"(?:(?:de|het|la|le|el)\s+(?:functie|poste|puesto|rol|posición)\s+(?:de\s+|van\s+)?)?{_LOOSE}{_PAREN}", re.IGNORECASE), 1.5, False),
-    (re.compile(rf"\b(?:the|a|an|our|for|as) (?P<role>(?:[a-z][\w-]* ){{0,2}}?[a-z]*(?:{EN_ROLES})s?)\s+(?:job|role|position|spot|opening|"
-                r"shift|vacancy|post)\b"), 1.0, False),  # 'the barista spot', 'the assistant manager job'
-]
-_ACADEMIC_IN = re.compile(r" in (?:[A-Z][\w&-]*)(?: (?:and|&|of) [A-Z][\w-]*| [A-Z][\w-]*)*")
-_ROLE_LINE = re.compile(r"^[ \t]*(?i:re:\s*)?(?P<role>[A-Z][^\n.!?:;,]{2,60}?(?:,(?!\s*(?i:req|ref|job|id))[^\n.!?:;,]{2,40}?)?)"
-                        r"(?:\s*[-–—,(]\s*(?i:req|ref|job|id|#|\d).*)?[ \t]*$", re.MULTILINE)
-_ROLE_JUNK = re.compile(r"\s+[–—-]\s+[^–—-]*\b(interview|call|screen|deep dive|round|chat|assessment|stage|test|conversation|meeting)\b.*$|"
-                        r"^[^–—-]*\b(interview|call|chat|invitation|conversation|uitnodiging|gesprek|verplaatsing|screen|offer|update|outcome|"
-                        r"feedback|application|employment)\b[^–—-]*\s[–—-]\s|"
-                        r"\s+(?:opportunity|wanted|for \w+)$|^(?:the|our|a|an)\s+|^\d{4}\s+|^(job )?(requisition|req|ref|reference|job id|id)\s*#?\s*"
-                        r"\S*\d\S*\s+|\s+(?:programme|program|position|role)$", re.IGNORECASE)
+def trim_role(role: str) -> str:
+    """A role without what surrounds it in subjects: 'Interview invitation – Data Engineer', 'the 2026 Analyst Programme'."""
+    first_dash = next((i for i, c in enumerate(role) if c in _DASHES), -1)
+    if 0 < first_dash < len(role) - 1 and role[first_dash - 1].isspace() and role[first_dash + 1].isspace() and _has_phrase_words(
+            role[:first_dash], _JUNK_BEFORE_DASH):
+        role = role[first_dash + 2 :]
+    else:
+        head, _, rest = role.partition(" ")
+        if head.lower() in _JUNK_LEADING or (len(head) == 4 and head.isdigit()):
+            role = rest.lstrip() if rest.strip() else role
+        elif head.lower() in _REFERENCES or (head.lower() == "job" and rest.lower().startswith(tuple(_REFERENCES))):
+            ws = role.split()
+            k = 2 if head.lower() == "job" and len(ws) > 1 and ws[1].lower() in _REFERENCES else 1
+            k += k < len(ws) and ws[k] == "#"
+            if k < len(ws) - 1 and any(c.isdigit() for c in ws[k]):
+                role = " ".join(ws[k + 1 :])
+    for i, c in enumerate(role):  # ' – Interview', ' - Round 2' and all after
+        if c in _DASHES and 0 < i < len(role) - 1 and role[i - 1].isspace() and role[i + 1].isspace():
+            segment = role[i + 1 :]
+            nxt = next((j for j, d in enumerate(segment) if d in _DASHES), len(segment))
+            if _has_phrase_words(segment[:nxt], _JUNK_AFTER_DASH):
+                return role[:i].rstrip()
+    head, _, last = role.rpartition(" ")
+    before, _, middle = head.rpartition(" ")
+    if middle.lower() in _JUNK_TRAILING_AFTER and before.strip() and last.isalnum():
+        return before.rstrip()
+    if head.strip() and last.lower() in _JUNK_TRAILING:
+        return head.rstrip()
+    return role
 
 
-def role_votes(text: str, subject_len: int) -> dict[str, float]:
+def role_votes(cues: dict[str, list[tuple[int, int]]], body: str, subject_len: int) -> dict[str, float]:
+    """Votes for roles, read after each cue (cue group → (start, end) characters) and on a title line in the body."""
     votes: dict[str, float] = defaultdict(float)
-    body = text[: signature_start(text)]
-    for pattern, weight, needs_word in _ROLE_PATTERNS:
-        for m in pattern.finditer(body):
-            role = _ROLE_JUNK.sub("", m.group("role").strip(" ,.;:-–"))
-            academic = re.search(r"(?i:lecturer|fellow|professor|reader|researcher|teacher|position)$", role)
-            if academic and (ext := _ACADEMIC_IN.match(body, m.end("role"))):
-                role += ext.group(0)  # 'Lecturer in Computer Science', not 'Lecturer'
-            if (1 < len(role) <= 80 and not PLACEHOLDER.search(body[max(m.start("role") - 1, 0): m.end("role") + 1])
-                    and (not needs_word or ROLE_WORDS.search(role))):
-                votes[role] += weight
-    for m in _ROLE_LINE.finditer(body[subject_len:600]):  # a title on its own line: 'Senior Associate – Employment Law', 'Re: X, Req 123'
-        role = _ROLE_JUNK.sub("", m.group("role").strip())
-        if (ROLE_WORDS.search(role) and not looks_like_org(role) and not GREETING.match(role) and not PLACEHOLDER.search(role)
-                and all(w[0].isupper() or w in NAME_CONNECTORS or not w[0].isalpha() for w in role.split())):
+    reader = RoleReader(body)
+    for name, found in cues.items():
+        group = GROUPS.get(name)
+        if group is None:
+            continue
+        taken = 0
+        for cue_start, cue_end in sorted(found, key=lambda c: (c[0], -c[1])):
+            if cue_start < taken or cue_end > len(body):
+                continue
+            if group.line_start and not _at_line_start(body, cue_start):
+                continue
+            got = reader.read(group, cue_end)
+            if got is None:
+                continue
+            start, end, taken = got
+            role = trim_role(body[start:end].strip(" ,.;:-–"))
+            if role.lower().endswith(_ACADEMIC):
+                role += reader.academic(end)  # 'Lecturer in Computer Science', not 'Lecturer'
+            if 1 < len(role) <= MAX_ROLE_CHARS and not is_placeholder(body[max(start - 1, 0) : end + 1]) and (
+                    not group.needs_role_noun or has_role_word(role)):
+                votes[role] += group.weight
+    for line in body[subject_len:TITLE_LINE_WITHIN].split("\n"):
+        role = title_line(line)
+        if role:
             votes[role] += 1.5
     return votes
+
+
+def _at_line_start(body: str, p: int) -> bool:
+    while p and body[p - 1] in " \t":
+        p -= 1
+    return not p or body[p - 1] == "\n"
+
+
+def _reference_follows(rest: str) -> bool:
+    """' - Req 123', ', 4471', ' (ID 12)': a reference after a title line's role, or only spaces."""
+    rest = rest.rstrip(" \t")
+    if not rest:
+        return True
+    stripped = rest.lstrip()
+    if not stripped or stripped[0] not in ",(–—-":
+        return False
+    after = stripped[1:].lstrip().lower()
+    return after[:1] in ("#", *"0123456789") or after.startswith(tuple(_REFERENCES))
+
+
+def title_line(line: str) -> str:
+    """A title on a line of its own: 'Senior Associate – Employment Law', 'Re: Data Analyst, Req 123'."""
+    text = line.lstrip(" \t")
+    if text[:3].lower() == "re:":
+        text = text[3:].lstrip()
+    if not "A" <= text[:1] <= "Z":
+        return ""
+    stop = next((i for i, c in enumerate(text) if c in ".!?:;,"), len(text))
+    role, end = "", len(text.rstrip(" \t"))
+    for r in range(3, min(stop, 61) + 1):
+        if r < end and text[r] not in " \t,(–—-":
+            continue  # only a separator or the line's end can close the role
+        if r == stop and text[r : r + 1] == "," and not text[r + 1 :].lstrip().lower().startswith(tuple(_REFERENCES)):
+            rest = text[r + 1 :]
+            stop2 = next((i for i, c in enumerate(rest) if c in ".!?:;,"), len(rest))
+            found = next((r + 1 + k for k in range(2, min(stop2, 40) + 1) if _reference_follows(rest[k:])), 0)
+            if found:
+                role = text[:found]
+                break
+        if _reference_follows(text[r:]):
+            role = text[:r]
+            break
+    role = trim_role(role.strip())
+    if not role or not has_role_word(role) or looks_like_org(role) or is_greeting(role) or is_placeholder(role):
+        return ""
+    return role if all(w[0].isupper() or w in NAME_CONNECTORS or not w[0].isalpha() for w in role.split()) else ""
 
 
 def best_role(votes: dict[str, float], company: str) -> tuple[str, float]:
@@ -145,5 +150,5 @@ def best_role(votes: dict[str, float], company: str) -> tuple[str, float]:
         longer = [r for r in votes if r != short and r.startswith(short) and votes[r] >= 1.5]
         if longer:
             votes[max(longer, key=lambda r: votes[r])] += votes[short]
-    best = max(votes, key=lambda r: (votes[r], bool(ROLE_WORDS.search(r)), len(r)), default="")
+    best = max(votes, key=lambda r: (votes[r], has_role_word(r), len(r)), default="")
     return best, votes.get(best, 0.0)

@@ -1,0 +1,46 @@
+"""What a job title looks like: a role noun ('Engineer', 'verpleegkundige') and how titles start and end.
+
+The nouns are data (role.words.nouns and role.words.stems in patterns/<lang>.toml): English nouns
+as whole words, singular or plural; German, Dutch, French and Spanish stems inside longer words
+('Vertriebsmitarbeiter', 'Fachkraft'), since those languages compound them.
+"""
+
+from __future__ import annotations
+
+from agent.classifier.lexicon import phrases, word_list, words
+
+_ROLE_NOUNS = words("role.words.nouns")
+_ROLE_STEMS = tuple(words("role.words.stems"))
+_TITLE_STARTS = phrases("role.words.title_starts")
+
+
+def has_role_word(text: str) -> bool:
+    """A job title's noun in the text: 'Engineer', 'nurses', or a stem inside a word ('Vertriebsmitarbeiter')."""
+    if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in word_list(text)):
+        return True
+    low = text.lower()
+    return any(stem in low for stem in _ROLE_STEMS)
+
+
+def is_role_noun(word: str) -> bool:
+    """One word that is a job title's noun, singular or plural ('Engineer', 'Analysts', 'Mitarbeiter')."""
+    w = word.lower()
+    return w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) or w in _ROLE_STEMS
+
+
+def ends_with_role_noun(word: str) -> bool:
+    """A lowercase word ending in a role noun ('barista', 'caseworker', 'nurses')."""
+    for w in (word[:-1], word) if word.endswith("s") else (word,):
+        for k in range(len(w)):
+            if w[k:] in _ROLE_NOUNS and (k == 0 or (w[:k].isascii() and w[:k].isalpha())):
+                return True
+    return False
+
+
+def is_title(text: str) -> bool:
+    """'Store Manager', 'Creative Director', 'Head of Strategy': a job title ends in a singular role noun."""
+    last = "".join(c for c in text.split()[-1] if c.isalnum() or c in "_-") if text.split() else ""
+    if last and is_role_noun(last) and not last.lower().endswith("s"):
+        return True
+    low = text.lower()
+    return any(low.startswith(w) and not low[len(w) : len(w) + 1].isalnum() for w in _TITLE_STARTS)
