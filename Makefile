@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint train bench-classify eval eval-heldout clean system-deps
+.PHONY: demo test lint train bench-classify bench-push eval eval-heldout clean system-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rebound needs Python 3.11 or newer"'
@@ -59,15 +59,21 @@ EVAL_FILE ?= ../shared/corpus/dev.jsonl
 eval: $(STAMP)
 	$(BIN)/rebound eval $(EVAL_FILE)
 	$(BIN)/python benchmarks/keyword_baseline.py $(EVAL_FILE)
+	$(BIN)/python benchmarks/draft_quality.py $(EVAL_FILE)
 
 # The team's own held-out split (1 email in 7 of models/corpus, never trained on).
 eval-heldout: $(STAMP)
 	$(BIN)/python models/heldout.py models/build/heldout.jsonl
 	$(BIN)/rebound eval models/build/heldout.jsonl
 	$(BIN)/python benchmarks/keyword_baseline.py models/build/heldout.jsonl
+	$(BIN)/python benchmarks/draft_quality.py models/build/heldout.jsonl
 
 bench-classify: $(STAMP)
 	$(BIN)/python benchmarks/classify_speed.py
+
+# APPEND to draft against a real Dovecot on loopback (`make test` installs it).
+bench-push: $(STAMP)
+	$(BIN)/python benchmarks/push_latency.py
 
 clean:
 	rm -rf $(VENV) models/build .pytest_cache .mypy_cache .ruff_cache

@@ -118,6 +118,8 @@ class Report:
     """(labelled, detected) language of each email that carries one."""
     scores: list[tuple[float, bool]] = field(default_factory=list)
     """(P(rejection), is it one) of every email: the reliability curve."""
+    by_language: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """tp, fp, fn and tn per labelled language: the per-language F1."""
 
     @property
     def precision(self) -> float:
@@ -131,6 +133,15 @@ class Report:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+    def language_scores(self) -> list[tuple[str, float, float, float, int]]:
+        """(language, precision, recall, F1, rejections) for each labelled language, most rejections first."""
+        out = []
+        for lang, c in self.by_language.items():
+            p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+            r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+            out.append((lang, p, r, 2 * p * r / (p + r) if p + r else 0.0, c["tp"] + c["fn"]))
+        return sorted(out, key=lambda row: (-row[4], row[0]))
 
     @property
     def company_accuracy(self) -> float:
@@ -172,14 +183,10 @@ def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -
         report.by_subtype[f"{'rejection' if row.is_rejection else 'not_rejection'}/{row.subtype}"][
             "right" if predicted == row.is_rejection else "wrong"
         ] += 1
-        if predicted and row.is_rejection:
-            report.tp += 1
-        elif predicted:
-            report.fp += 1
-        elif row.is_rejection:
-            report.fn += 1
-        else:
-            report.tn += 1
+        outcome = ("tp" if row.is_rejection else "fp") if predicted else ("fn" if row.is_rejection else "tn")
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if row.language:
+            report.by_language[row.language][outcome] += 1
         if predicted != row.is_rejection:
             report.misclassified.append((row.id, row.subtype, result.label.value, result.confidence))
         p_rejection = result.confidence if result.label.value == "rejection" else 1.0 - result.confidence

@@ -39,11 +39,12 @@ class Form:
     language: str
 
 
+# What a job centre's form calls the result; the day is when the email came ("Absage vom …").
 _GERMAN_OUTCOME = {
-    "offer": "Zusage / Angebot vom {day}",
+    "offer": "Zusage vom {day}",
     "rejection": "Absage vom {day}",
-    "interview": "Einladung zum Vorstellungsgespräch ({day})",
-    "assessment": "Einladung zu Test / Assessment ({day})",
+    "interview": "Einladung zum Vorstellungsgespräch, erhalten am {day}",
+    "assessment": "Einladung zum Eignungstest / Assessment, erhalten am {day}",
     "application_ack": "Eingang bestätigt, noch keine Antwort",
 }
 _US_OUTCOME = {
@@ -85,14 +86,21 @@ def history_rows(apps: Sequence[Application], zone: tzinfo) -> list[dict[str, st
 
 
 def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
-    """The German job-centre layout: date, employer, position, how applied, outcome."""
+    """The German job-centre layout (Nachweis über Eigenbemühungen): date, employer, position, how applied, result.
+
+    The date is the acknowledgement's day; an application first seen in an employer's answer was sent
+    earlier, on a day the mailbox does not show, so its date is starred and the note below says so.
+    """
     rows = []
+    unsure_day = False
     for n, app in enumerate(apps, 1):
         employer = app.company or "Arbeitgeber unbekannt"
+        day, unsure = _applied_day(app, zone, "%d.%m.%Y")
+        unsure_day |= unsure
         rows.append(
             (
                 str(n),
-                _day(app.applied, zone).strftime("%d.%m.%Y"),
+                day,
                 f"{employer}\n{app.sender}" if app.sender else employer,
                 app.role or "–",
                 "online / per E-Mail",
@@ -100,13 +108,22 @@ def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, per
             )
         )
     first, last = period
+    notes = ["Erstellt aus den E-Mails in meinem Postfach. Datum der Bewerbung ist der Tag, an dem der Arbeitgeber den Eingang bestätigt hat."]
+    if unsure_day:
+        notes.append("* Keine Eingangsbestätigung im Postfach: angegeben ist der Tag der ersten Antwort des Arbeitgebers; die Bewerbung selbst wurde früher verschickt.")
     return Form(
         title="Nachweis über Bewerbungsbemühungen",
-        meta=(f"Name: {name}", f"Zeitraum: {first:%d.%m.%Y} bis {last:%d.%m.%Y}", f"Anzahl der Bewerbungen: {len(rows)}"),
-        header=("Nr.", "Datum der Bewerbung", "Arbeitgeber (Name, Kontakt)", "Stelle", "Art der Bewerbung", "Ergebnis"),
+        meta=(
+            f"Name: {name}",
+            "Kundennummer / BG-Nummer: ______________________________",
+            f"Zeitraum: {first:%d.%m.%Y} bis {last:%d.%m.%Y}",
+            f"Anzahl der Bewerbungen: {len(rows)}",
+        ),
+        header=("Lfd. Nr.", "Datum der Bewerbung", "Arbeitgeber (Name, Kontakt)", "Stellenbezeichnung", "Art der Bewerbung", "Ergebnis"),
         rows=tuple(rows),
-        widths=(0.05, 0.12, 0.27, 0.2, 0.12, 0.24),
-        footer=("Die Angaben beruhen auf den E-Mails in meinem Postfach. Ich versichere, dass sie vollständig und richtig sind.",
+        widths=(0.05, 0.11, 0.27, 0.2, 0.12, 0.25),
+        footer=(*notes,
+                "Ich versichere, dass die Angaben zutreffen.",
                 "Ort, Datum: ______________________________ | Unterschrift: ______________________________"),
         page="Seite {page} von {pages}",
         language="de",
@@ -114,12 +131,15 @@ def bewerbungsnachweis(apps: Sequence[Application], zone: tzinfo, name: str, per
 
 
 def work_search_log(apps: Sequence[Application], zone: tzinfo, name: str, period: tuple[date, date]) -> Form:
-    """A US-style work search log: date, employer, contact, position, method, result."""
+    """A US-style work search log: date, employer, contact, position, method, result (dates starred as above)."""
     rows = []
+    unsure_day = False
     for app in apps:
+        day, unsure = _applied_day(app, zone, "%m/%d/%Y")
+        unsure_day |= unsure
         rows.append(
             (
-                _day(app.applied, zone).strftime("%m/%d/%Y"),
+                day,
                 app.company or "Employer unknown",
                 app.sender or "–",
                 app.role or "–",
@@ -128,17 +148,29 @@ def work_search_log(apps: Sequence[Application], zone: tzinfo, name: str, period
             )
         )
     first, last = period
+    notes = ["Taken from the emails in my mailbox. The date of contact is the day the employer confirmed the application."]
+    if unsure_day:
+        notes.append("* No confirmation in the mailbox: the date is that of the employer's first answer; the application itself was sent earlier.")
     return Form(
         title="Work Search Log",
         meta=(f"Claimant: {name}", f"Period: {first:%m/%d/%Y} to {last:%m/%d/%Y}", f"Employer contacts: {len(rows)}"),
         header=("Date of contact", "Employer", "Contact (email)", "Position applied for", "Method", "Result"),
         rows=tuple(rows),
         widths=(0.11, 0.2, 0.22, 0.18, 0.1, 0.19),
-        footer=("Taken from the emails in my mailbox. I certify that this record is true and complete.",
+        # "True", not "complete": contacts by phone, post or in person are not in the mailbox.
+        footer=(*notes,
+                "I certify that these entries are true.",
                 "Signature: ______________________________ | Date: ____________________"),
         page="Page {page} of {pages}",
         language="en",
     )
+
+
+def _applied_day(app: Application, zone: tzinfo, pattern: str) -> tuple[str, bool]:
+    """The day applied, starred when no acknowledgement dates it (then the employer's first answer does)."""
+    day = _day(app.applied, zone).strftime(pattern)
+    unsure = app.first.label != "application_ack"
+    return (day + "*" if unsure else day), unsure
 
 
 def _outcome(app: Application, zone: tzinfo, words: dict[str, str], pattern: str) -> str:

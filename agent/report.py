@@ -43,6 +43,11 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         wrong = Counter({pair: n for pair, n in report.situations.items() if pair[0] != pair[1]})
         if wrong:
             console.print("  most confused (labelled → read): " + ", ".join(f"{a} → {b} ({n})" for (a, b), n in wrong.most_common(6)))
+    if len(report.by_language) > 1:
+        console.print(
+            "by language (F1, precision/recall, rejections): "
+            + ", ".join(f"{lang} {f1:.3f} ({p:.2f}/{r:.2f}, {n})" for lang, p, r, f1, n in report.language_scores())
+        )
     if report.languages:
         console.print(f"language right on {report.language_accuracy:.1%} of {sum(report.languages.values())} emails")
     curve = report.reliability()

@@ -156,6 +156,7 @@ def test_the_bewerbungsnachweis_pdf_opens_and_shows_the_table(rebound: tuple[Pat
     assert "Müller & Söhne GmbH" in flat and "Buchhalterin" in flat and "Absage vom" in flat
     assert "Einladung zum Vorstellungsgespräch" in flat and "Eingang bestätigt, noch keine Antwort" in flat
     assert HOSTILE in flat  # printed as text, not read as markup
+    assert "* Keine Eingangsbestätigung im Postfach" in flat  # a date from a rejection is starred, and said so
     assert f"Seite 1 von {len(images)}" in flat and f"Seite {len(images)} von {len(images)}" in flat and "Unterschrift" in flat
 
 
@@ -170,8 +171,14 @@ def test_the_work_search_log_as_csv_and_pdf(rebound: tuple[Path, Store], tmp_pat
     results = {r[1]: r[5] for r in rows[1:]}
     assert results["Pinecrest Learning"].startswith("Job offer received")
     assert results["Employer unknown"].startswith("Not hired")
+    # An application first seen in a rejection was sent on a day the mailbox does not show.
+    by_employer = {r[1]: r[0] for r in rows[1:]}
+    assert by_employer["Müller & Söhne GmbH"][-1].isdigit()  # acknowledged: its day is known
+    assert by_employer["Employer unknown"].endswith("*")
     text, images = _read_back(pdf, tmp_path)
     assert images and "Work Search Log" in text and "Claimant: Alex Müller" in text and "Page 1 of" in text
+    flat = " ".join(text.split())
+    assert "* No confirmation in the mailbox" in flat and "true and complete" not in flat
 
 
 def test_export_filters_by_day_and_refuses_what_makes_no_sense(rebound: tuple[Path, Store], tmp_path: Path) -> None:

@@ -104,3 +104,17 @@ def test_german_feedback_is_read_with_the_german_list(nlp: Language) -> None:
 
 def test_a_thank_you_for_the_thanks_holds_nothing(nlp: Language) -> None:
     assert points(nlp, "Hi Alex,\n\nThank you for your kind note, and good luck with your search!\n\nBest,\nTom") == ()
+
+
+def test_a_skill_at_the_end_of_a_sentence_takes_no_word_of_the_next(nlp: Language) -> None:
+    text = "Hi Sam,\n\nWe wanted more experience with Kafka. Best of luck with the search.\n\nJo"
+    assert {p.detail for p in points(nlp, text) if p.theme == "skill"} == {"Kafka"}
+
+
+def test_a_german_skill_is_named_after_bereich_and_umgang_mit(nlp: Language) -> None:
+    text = (
+        "Hallo Frau Weber,\n\nuns fehlten vor allem Kenntnisse im Bereich Controlling. "
+        "Außerdem fehlte uns Erfahrung im Umgang mit SAP. Viele Grüße\nJonas Berg"
+    )
+    names = {p.detail for p in points(nlp, text) if p.theme == "skill"}
+    assert names == {"Controlling", "SAP"}

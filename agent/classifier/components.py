@@ -13,7 +13,8 @@ from agent.classifier.dates import DateReader, event_of
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
 from agent.classifier.senders import ROLE_WORDS
-from agent.classifier.situation import SituationReader
+from agent.classifier.situation import Reading, SituationReader
+from agent.classifier.words import words_of
 from agent.domain import Extraction, Label
 
 EXTRACTOR = "rebound_extractor"
@@ -51,24 +52,26 @@ class ExtractorComponent:
         cats = doc.cats
         if cats and not doc.user_data.get(EXTRACT_ALL) and rejection_score(cats) < EXTRACT_FROM and top_label(cats) not in NAMED_IN_DIGEST:
             return doc  # most mail: the rules cost four times what classifying does
-        extraction = extract(doc, doc.user_data.get("headers", Headers()), self.extractor, self.reader)
+        # What kind of no it is matters only where there may be one; the digest's job mail needs who and when.
+        maybe_no = not cats or bool(doc.user_data.get(EXTRACT_ALL)) or rejection_score(cats) >= EXTRACT_FROM
+        extraction = extract(doc, doc.user_data.get("headers", Headers()), self.extractor, self.reader if maybe_no else None)
         arrived: date | None = doc.user_data.get(ARRIVED)
         if arrived is not None and (not cats or top_label(cats) in NAMED_IN_DIGEST):
-            event = event_of(self.dates.days([t.text for t in doc], extraction.language, arrived))
+            event = event_of(self.dates.days(words_of(doc).texts, extraction.language, arrived))
             if event is not None:
                 extraction = replace(extraction, event_date=event.day, event_kind=event.kind)
         doc.user_data["extraction"] = extraction
         return doc
 
 
-def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationReader) -> Extraction:
-    """Everything the rules read from one email: who, what, which language, and what kind of no."""
+def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationReader | None) -> Extraction:
+    """Everything the rules read from one email: who, what, which language, and (with a reader) what kind of no."""
     who = extractor(doc, headers)
     role, role_sure = who.role, who.role_votes >= SURE_ROLE_VOTES
     if role and not role_sure and not ROLE_WORDS.search(role):
         role = ""  # a stray word on thin evidence ("staat", "Person") is no role at all
-    language = detect_language(t.text for t in doc)
-    reading = reader.read(doc, language.language)
+    language = detect_language(words_of(doc).texts)
+    reading = reader.read(doc, language.language) if reader is not None else Reading()
     return Extraction(
         company=who.company,
         role=role,

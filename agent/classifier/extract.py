@@ -42,6 +42,7 @@ from agent.classifier.senders import (
     valid_org_name,
     word_set,
 )
+from agent.classifier.words import words_of
 
 # spaCy stop words that do start real names ('First Federal Bank', 'Top Rank', 'Front Range').
 _CONTENT_STOPS = word_set("first full top front back next last call name part well made move show side own same four five six ten twelve "
@@ -108,8 +109,9 @@ class Headers:
 
 def _name_runs(doc: Doc) -> list[Span]:
     """Maximal runs of capitalised tokens on one line ('&', 'of', "'s" inside), sentence-initial filler stripped."""
-    texts = [t.text for t in doc]
-    spaces = [t.whitespace_ for t in doc]
+    words = words_of(doc)
+    # A token's trailing whitespace is at most one space: a line break is a token of its own, which is never a capital.
+    texts, spaced = words.texts, words.spaced
     caps = [(w[0].isupper() or w[0].isdigit()) and w[0].isalnum() and w not in {"I", "I'm", "I've"} for w in texts]
 
     def filler(k: int) -> bool:  # asked of few tokens: Token attributes cost a crossing into Cython each
@@ -123,10 +125,10 @@ def _name_runs(doc: Doc) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        while j < n and "\n" not in spaces[j - 1] and not (texts[j - 1].endswith(".") and filler(j)):
+        while j < n and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
                 j += 1
-            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaces[j - 1] and not spaces[j])) and j + 1 < n and caps[j + 1]:
+            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaced[j - 1] and not spaced[j])) and j + 1 < n and caps[j + 1]:
                 j += 2
             else:
                 break
@@ -196,7 +198,7 @@ class Extractor:
         runs = _name_runs(doc)
         ballot = _Ballot()
         inline_contact, named_client = self._cue_votes(doc, runs, ballot)
-        text = trim_footer(doc.text)
+        text = trim_footer(words_of(doc).text)
         first_line = text.partition("\n")[0]
         subject = first_line if "\n\n" in text[:200] and not _NOT_SUBJECT.search(first_line) else ""
         roles = role_votes(text, len(subject))

@@ -58,6 +58,11 @@ class FeedbackReader:
     def __init__(self, nlp: Language) -> None:
         self.vocab = nlp.vocab
         self.cues = {lang: CueTable(nlp.vocab, nlp.tokenizer, table) for lang, table in _tables().items()}
+        # Words between a cue and the name it introduces ("im Bereich", "im Umgang mit"), per language.
+        self.passed_over = {
+            lang: frozenset(word for entry in table.get("skill", {}).get("passed_over", []) for word in entry.split("|"))
+            for lang, table in _tables().items()
+        }
         self.known = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.known.add("skill", [nlp.make_doc(name) for name in _skills()])
 
@@ -81,7 +86,7 @@ class FeedbackReader:
             if section == "theme":
                 for sentence in found & gaps:
                     by_sentence[sentence].append((theme, ""))
-        for sentence, name in self._skills(normal, sentences, cues, gaps):
+        for sentence, name in self._skills(normal, sentences, cues, gaps, language):
             by_sentence[sentence].append(("skill", name))
         named = [d for pairs in by_sentence.values() for t, d in pairs if t == "skill"]
         points: list[FeedbackPoint] = []
@@ -97,30 +102,39 @@ class FeedbackReader:
                     points.append(FeedbackPoint(theme, detail, evidence))
         return tuple(points)
 
-    def _skills(self, doc: Doc, sentences: list[int], cues: CueTable, gaps: set[int]) -> Iterable[tuple[int, str]]:
+    def _skills(self, doc: Doc, sentences: list[int], cues: CueTable, gaps: set[int], language: str) -> Iterable[tuple[int, str]]:
         """(sentence, name) of the skills named in gap sentences: known names, and capitalised words after a cue."""
         for _id, start, end in self.known(doc):
             if sentences[start] in gaps:
                 yield sentences[start], doc[start:end].text
         after = {part for cue in cues.cues if cue.key == "skill.after" for part in cue.parts[:1]}
+        passed = self.passed_over.get(language, frozenset())
         for match_id, _start, end in cues.lower(doc):
             if int(doc.vocab.strings[match_id]) in after and end < len(doc) and sentences[end] in gaps:
-                yield from ((sentences[end], name) for name in _names_from(doc, end))
+                # "Kenntnisse im Bereich Controlling": the name is what comes after "Bereich".
+                while end < len(doc) and doc[end].lower_ in passed and sentences[end] == sentences[end - 1]:
+                    end += 1
+                yield from ((sentences[end], name) for name in _names_from(doc, end, sentences))
 
 
-def _names_from(doc: Doc, start: int) -> list[str]:
-    """The capitalised names from here on ('IRIS or Xero Practice Manager' → two names)."""
+def _names_from(doc: Doc, start: int, sentences: list[int]) -> list[str]:
+    """The capitalised names from here on, within the sentence ('IRIS or Xero Practice Manager' → two names)."""
     names: list[str] = []
     i = start
-    while i < len(doc):
+    sentence = sentences[start] if start < len(doc) else -1
+
+    def same_sentence(i: int) -> bool:
+        return i < len(doc) and sentences[i] == sentence
+
+    while same_sentence(i):
         run: list[str] = []
-        while i < len(doc) and len(run) < MAX_SKILL_WORDS and _name_word(doc[i].text, first=not run):
+        while same_sentence(i) and len(run) < MAX_SKILL_WORDS and _name_word(doc[i].text, first=not run):
             run.append(doc[i].text)
             i += 1
         if not run:
             break
         names.append(" ".join(run))
-        if i < len(doc) and doc[i].text.lower() in _JOINERS:
+        if same_sentence(i) and doc[i].text.lower() in _JOINERS:
             i += 1
             continue
         break
@@ -132,8 +146,8 @@ def _name_word(word: str, *, first: bool) -> bool:
         return False
     if any(c.isupper() for c in word) and any(c.isalpha() for c in word):
         return True
-    # "Dynamics 365", "Node.js" after a capitalised word: part of the name.
-    return not first and (word.isdigit() or word.startswith("."))
+    # "Dynamics 365", "Node .js" after a capitalised word: part of the name; a full stop is not.
+    return not first and (word.isdigit() or (word.startswith(".") and word[1:].isalnum()))
 
 
 def _gap_sentences(hits: dict[str, set[int]], count: int) -> set[int]:

@@ -14,6 +14,7 @@ from agent.classifier.extract import Headers
 from agent.classifier.feedback import FEEDBACK
 from agent.classifier.senders import is_automated
 from agent.classifier.text import compose, strip_history
+from agent.classifier.words import TEXT
 from agent.domain import Classification, Extraction, FeedbackPoint, IncomingEmail, Label
 from agent.errors import ClassifierError
 from agent.resources import model_dir
@@ -66,7 +67,9 @@ class Classifier:
 
         def docs() -> Iterator[spacy.tokens.Doc]:
             for mail in mails:
-                doc = self.nlp.make_doc(compose(mail.subject, mail.text))
+                text = compose(mail.subject, mail.text)
+                doc = self.nlp.make_doc(text)
+                doc.user_data[TEXT] = text  # the rules read it; Doc.text would rebuild it token by token
                 doc.user_data["headers"] = Headers(mail.from_name, mail.from_addr, mail.reply_to)
                 doc.user_data[EXTRACT_ALL] = self.extract_all
                 arrived = mail.received or mail.date
@@ -98,7 +101,12 @@ class Classifier:
         elif rejection >= 0.5:
             label, confidence, runner_up = Label.REJECTION, rejection, best_other
         else:
-            # Confidence is in the judgement that matters most: that this is not a rejection.
+            # Confidence is in the judgement that matters most: that this is not a rejection. A job
+            # label needs the job facet to agree, as a rejection needs all three views: short
+            # everyday notes ("ok, see you then") spread the 8-way scores thin, and the largest
+            # of them is then a job label only because the corpus is mostly job mail.
+            if best_other is not Label.NOT_JOB and cats.get("job", 1.0) < 0.5:
+                best_other = Label.NOT_JOB
             label, confidence, runner_up = best_other, 1.0 - rejection, Label.REJECTION
         extraction = doc.user_data.get("extraction")
         if extraction is None:
@@ -112,6 +120,7 @@ class Classifier:
     def scores(self, mail: IncomingEmail) -> dict[str, float]:
         """Every label's score for one email: what else it may be when the user says it is not what it seemed."""
         return dict(self.nlp(compose(mail.subject, mail.text)).cats)
+
 
 def _fewer_words_than(doc: spacy.tokens.Doc, n: int) -> bool:
     """Whether the Doc holds fewer than n alphabetic words; stops at the n-th, as most mail has them in its subject."""

@@ -24,6 +24,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from agent.classifier.words import words_of
 from agent.domain import Question, QuestionKind, Situation, Stage
 
 PHRASES = Path(__file__).resolve().parent / "phrases"
@@ -80,9 +81,9 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
     sentences: list[int] = []
     offsets: list[int] = []
     sentence = 0
-    for token in doc:
-        text = token.text
-        if token.is_space:
+    read = words_of(doc)
+    for text, idx in zip(read.texts, read.offsets, strict=True):
+        if text.isspace():
             if text.count("\n") >= 2 and words and sentences[-1] == sentence:
                 sentence += 1  # a blank line ends a sentence; a single line break is only wrapping
             continue
@@ -91,7 +92,7 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
         for piece, at in pieces:
             words.append(piece)
             sentences.append(sentence)
-            offsets.append(token.idx + at)
+            offsets.append(idx + at)
         if text in _SENTENCE_END or text.endswith("?"):
             sentence += 1
     return words, sentences, offsets
@@ -209,6 +210,6 @@ class SituationReader:
                 continue
             kind = next((k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())), QuestionKind.OTHER)
             last = positions[-1]
-            text = doc.text[offsets[positions[0]] : offsets[last] + len(words[last])]
+            text = words_of(doc).text[offsets[positions[0]] : offsets[last] + len(words[last])]
             out.append(Question(kind, " ".join(text.split())[:MAX_QUESTION_CHARS]))
         return tuple(out)
