@@ -102,6 +102,12 @@ def test_workers_say_they_are_alive_to_share_the_accounts(store: Store) -> None:
         db.execute(text("INSERT INTO workerrecord (owner, seen_at, started_at, accounts) VALUES ('c', :t, :t, 2)"),
                    {"t": datetime.now(UTC) - timedelta(seconds=LEASE + 1)})  # fmt: skip
     assert a.present(2) == (1, 4)
+    with store.engine.begin() as db:  # one long dead leaves the roll at the next worker's turn
+        db.execute(text("INSERT INTO workerrecord (owner, seen_at, started_at, accounts) VALUES ('d', :t, :t, 2)"),
+                   {"t": datetime.now(UTC) - timedelta(seconds=LEASE * 11)})  # fmt: skip
+    assert a.present(2) == (1, 4)
+    with store.engine.connect() as db:
+        assert sorted(o for (o,) in db.execute(text("SELECT owner FROM workerrecord"))) == ["a", "c"]
 
 
 # --- PostgreSQL under contention -------------------------------------------------------------

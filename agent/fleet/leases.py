@@ -19,12 +19,15 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, text
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from agent.store import Store
 from agent.tables import Account, WorkerRecord
 
 log = logging.getLogger(__name__)
+
+# A worker not seen for this many lease lengths is dead (SIGKILL, a lost machine): its row is removed.
+FORGOTTEN_AFTER = 10
 
 
 class Leases:
@@ -90,6 +93,8 @@ class Leases:
             me.seen_at, me.accounts = now, holding
             s.add(me)
             s.flush()
+            # A killed worker never leaves: its row goes once it is long dead (not counted meanwhile).
+            s.exec(delete(WorkerRecord).where(col(WorkerRecord.seen_at) < now - self.length * FORGOTTEN_AFTER))  # type: ignore[call-overload]
             alive = s.exec(select(func.count()).select_from(WorkerRecord).where(col(WorkerRecord.seen_at) > now - self.length)).one()
             enabled = s.exec(select(func.count()).select_from(Account).where(col(Account.enabled).is_(True))).one()
         return max(int(alive), 1), int(enabled)
