@@ -7,25 +7,19 @@ hand-over, agent/smtp.py.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.policy import SMTP
-from email.utils import make_msgid
 from pathlib import Path
 
-from agent.addresses import ascii_address
 from agent.config import Settings
 from agent.digest import Inputs, Reader, WeekDigest, summarise
+from agent.digest_claim import Claimed, claim_week
 from agent.domain import Fate, MailSource
 from agent.errors import ConfigError, MailboxError, ReboundError
 from agent.funnel import HISTORY_WEEKS
 from agent.ledger import Ledger
-from agent.parse import fold
-from agent.records import DigestClaim
 from agent.render import compose, render, search_path, template_env
 from agent.resources import templates_dir
 from agent.smtp import send_smtp
@@ -34,11 +28,6 @@ from agent.timing import digest_zone, due_at, week_to_sum_up
 from agent.week import Week, parse_week, week_of
 
 log = logging.getLogger(__name__)
-
-# A claim on a week's digest not finished after this long was cut short (a crash between claim and
-# send): the next due check, every CATCH_UP_MINUTES, takes it over. Far longer than a send takes.
-CLAIM_STALE = timedelta(minutes=30)
-
 
 @dataclass(frozen=True)
 class Delivered:
@@ -101,48 +90,26 @@ class DigestService:
         return digest
 
     def send(self, week: Week, *, force: bool = False) -> Delivered | None:
-        """Send the week's digest unless it already went out (or force); None when nothing was sent.
-
-        The week is claimed first, in the database (Store.claim_digest): of several workers, or a
-        worker and `rebound digest --send`, one claim wins and the others send nothing. A claim
-        fixes the digest's Message-ID. A crash between claim and send leaves the claim unfinished;
-        once it is CLAIM_STALE old, the next due check takes it over. Delivered into INBOX, the
-        digest is looked for there by that Message-ID first, and recorded rather than sent again
-        if it arrived: exactly once. By SMTP there is no looking: it is sent again under the same
-        Message-ID, which Gmail and most mail programs show once. A send that fails gives the
-        claim back at once, for the next try.
-        """
-        domain = ascii_address(fold(self.settings.profile.email)).rsplit("@", 1)[-1]
-        by = claimant()
-        claim = self.store.claim_digest(
-            self.settings.account, week.label, make_msgid("rebound.digest", domain=domain), by, stale_after=CLAIM_STALE, force=force
-        )
-        if claim is None:
-            log.info("digest for %s already sent (or being sent); not sending it again", week.label)
-            return None
-        try:
+        """Send the week's digest unless it already went out (or force); None when nothing was sent (agent/digest_claim.py)."""
+        with claim_week(self.store, self.settings.account, week.label, self.settings.profile.email, force=force) as claim:
+            if claim is None:
+                log.info("digest for %s already sent (or being sent); not sending it again", week.label)
+                return None
             delivered = self._deliver(week, claim)
-        except BaseException:
-            self.store.release_digest(self.settings.account, week.label, by)
-            raise
-        self.store.digest_delivered(self.settings.account, week.label, delivered.message_id, delivered.via)
+            claim.delivered(delivered.message_id, delivered.via)
         log.info("digest for %s sent to %s via %s (%s)", week.label, delivered.to, delivered.via, delivered.message_id)
         return delivered
 
-    def _deliver(self, week: Week, claim: DigestClaim) -> Delivered:
+    def _deliver(self, week: Week, claim: Claimed) -> Delivered:
         source = self._open(required=self.settings.smtp is None)
         try:
-            if claim.retaking and self.settings.smtp is None:
-                assert source is not None
-                if source.find_message_id("INBOX", claim.message_id) is not None:
-                    log.info("digest for %s was delivered before a crash (%s found in INBOX): recorded, not sent again", week.label,
-                             claim.message_id)
-                    return Delivered(week.label, self.to, "inbox", claim.message_id)
+            # Delivered into INBOX before a crash cut the send short: recorded, not sent again. (By SMTP there is
+            # no looking: it goes again under the same Message-ID, which most mail programs show once.)
+            if claim.retaking and source is not None and self.settings.smtp is None and source.find_message_id("INBOX", claim.message_id):
+                return Delivered(week.label, self.to, "inbox", claim.message_id)
             digest = self.build(week, source)
             subject, text, html = render(self.env, digest)
-            msg = compose(
-                digest, subject, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock(), message_id=claim.message_id
-            )
+            msg = compose(digest, subject, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock(), message_id=claim.message_id)
             if self.settings.smtp is not None:
                 from agent.oauth.account import bearer_tokens
 
@@ -179,8 +146,3 @@ class DigestService:
             log.warning("cannot check drafts on the server (%s); showing their state as last seen", exc)
             return None
 
-
-
-def claimant() -> str:
-    """Who claims a digest: this process, and a random part that makes the claim its own."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
