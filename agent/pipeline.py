@@ -22,8 +22,12 @@ from agent.threads import ThreadLookup, Threads
 
 log = logging.getLogger(__name__)
 
-# Messages fetched, classified and recorded per round trip.
+# Messages fetched, classified and recorded per round trip (and per transaction).
 BATCH = 50
+# A backlog this long (a first pass) goes in larger batches: each batch costs a commit (a disk sync
+# on SQLite), a few lookups and a cursor move whatever its size, and for a long backlog those were
+# a third of the recording. A stop (SIGTERM, a lost lease) still waits for one batch at most.
+LONG_BACKLOG, LONG_BATCH = 1000, 250
 
 # Told how far a pass is: (folder, messages handled, messages to handle in that folder).
 Progress = Callable[[str, int, int], None]
@@ -132,7 +136,8 @@ class Processor:
             log.info("%s: %d new message(s)", folder, len(uids))
         else:
             log.debug("%s: nothing new", folder)
-        batches = [uids[start : start + BATCH] for start in range(0, len(uids), BATCH)]
+        size = LONG_BATCH if len(uids) >= LONG_BACKLOG else BATCH
+        batches = [uids[start : start + size] for start in range(0, len(uids), size)]
         handled, stopped = 0, False
         with Classifying(self, folder, len(uids)) as classifying, contextlib.ExitStack() as stack:
             if classifying.pool is not None and self.open_reader is not None:

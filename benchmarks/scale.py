@@ -27,7 +27,7 @@ import contextlib
 import imaplib
 import os
 import shutil
-import statistics
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,13 +35,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from backlog import everyday_inbox  # noqa: E402
 from dovecot import DovecotServer, ImapAccount, dovecot_unavailable_reason  # noqa: E402
-from helpers import Rebound, imap_sessions, make_rebound, rejection, stop_daemon, summary, wait_for  # noqa: E402
+from helpers import imap_sessions, make_rebound, rejection, stop_daemon, summary, wait_for  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_COUNT", "10000"))
 LATENCY = int(os.environ.get("BENCH_LATENCY", "20"))
@@ -84,11 +85,26 @@ def main() -> int:
 
 
 def fill(account: ImapAccount, raws: list[bytes]) -> None:
-    """APPEND every message on one connection (flags unset: unread, as new mail is)."""
-    with account.connect() as conn:
-        for raw in raws:
-            typ, data = conn.append("INBOX", None, None, raw)
-            assert typ == "OK", data
+    """APPEND every message to INBOX, unread, on one connection: pipelined with LITERAL+ (RFC 7888), a few hundred at a time."""
+    with socket.create_connection((account.host, account.port), timeout=60) as sock, sock.makefile("rb") as replies:
+        replies.readline()  # the greeting
+        sock.sendall(f'a LOGIN "{account.user}" "{account.password}"\r\n'.encode())
+        _tagged(replies, {"a"})
+        for start in range(0, len(raws), 500):
+            tags = {f"m{start + i}" for i in range(len(raws[start : start + 500]))}
+            commands = [f"m{start + i} APPEND INBOX {{{len(raw)}+}}\r\n".encode() + raw + b"\r\n" for i, raw in enumerate(raws[start : start + 500])]
+            sock.sendall(b"".join(commands))
+            _tagged(replies, tags)
+
+
+def _tagged(replies: Any, tags: set[str]) -> None:
+    """Read until every one of these commands is answered; each must be OK."""
+    while tags:
+        line = replies.readline()
+        tag, _, rest = line.decode(errors="replace").partition(" ")
+        if tag in tags:
+            assert rest.startswith("OK"), line
+            tags.discard(tag)
 
 
 def raw_fetch(account: ImapAccount) -> float:
