@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -72,6 +73,7 @@ def main() -> int:
                 rows += worker(root, server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    rows.append(("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows both sides)"))
     print()
     width = max(len(k) for k, _ in rows)
     print(f"{'measure':<{width}}  value")
@@ -131,12 +133,14 @@ def first_pass(root: Path, server: DovecotServer) -> list[tuple[str, str]]:
     raw = raw_fetch(account)
     print(f"raw bulk fetch: {raw:.2f} s", flush=True)
     rebound = make_rebound(root / "once", account, imap={"since_days": 30})
+    cpu = _children_cpu()
     with peak_memory() as peak:
         started = time.perf_counter()
         proc = rebound.start("once")
         peak.pid = proc.pid
         code = proc.wait(timeout=3600)
         took = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     assert code == 0, rebound.log[-3000:]
     said = summary(rebound.log)
     assert said["seen"] == COUNT and said["failed"] == 0, said
@@ -146,6 +150,7 @@ def first_pass(root: Path, server: DovecotServer) -> list[tuple[str, str]]:
         ("raw bulk fetch (imap-tools)", f"{raw_rate:,.0f} messages/s ({COUNT:,} in {raw:.2f} s)"),
         ("first pass, `rebound once`", f"{rate:,.0f} messages/s ({COUNT:,} in {took:.1f} s, start-up included)"),
         ("first pass / raw fetch", f"{rate / raw_rate:.1%}"),
+        ("first pass: CPU time", f"{cpu / COUNT * 1000:.2f} ms a message, all processes ({cpu:.1f} s on {os.cpu_count()} cores)"),
         ("first pass: drafts written", f"{said['drafts']} for {said['rejections']} rejections"),
         ("first pass: peak memory", f"{peak.most / 2**20:.0f} MiB (`rebound once` and its classifying processes)"),
     ]
@@ -286,10 +291,17 @@ def worker(root: Path, server: DovecotServer) -> list[tuple[str, str]]:
                 wait_for(lambda: scalar("SELECT COUNT(*) FROM account WHERE last_pass_at IS NOT NULL") == ACCOUNTS, 1200,
                          "every account's first pass", interval=0.2)  # fmt: skip
                 took = time.monotonic() - started
-                commits = scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench'") - commits
-                time.sleep(5)
+                time.sleep(11)  # PostgreSQL's statistics reach pg_stat_database within 10 s of a connection's last commit
                 idle = tree_rss(proc.pid)
+                commits = scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench'") - commits
             connections = sum(len(imap_sessions(a)) for a in users)
+            # Then one new message in every mailbox: what a pass woken by new mail costs the database.
+            before = scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench'")
+            for i, account in enumerate(users):
+                fill(account, [m.raw for m in everyday_inbox(1, tag=f"bench-new{i:03d}", seed=500 + i)])
+            wait_for(lambda: scalar("SELECT COUNT(*) FROM emailrecord") == ACCOUNTS * (PER_ACCOUNT + 1), 300, "the new mail recorded", interval=0.2)
+            time.sleep(11)
+            per_new = (scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench'") - before) / ACCOUNTS
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -300,11 +312,18 @@ def worker(root: Path, server: DovecotServer) -> list[tuple[str, str]]:
         ("worker over many accounts", f"{ACCOUNTS / took * 60:,.0f} accounts/minute ({ACCOUNTS} of {PER_ACCOUNT} messages, first passes, one worker)"),
         ("worker memory", f"{empty / 2**20:.0f} MiB with no account, peak {peak.most / 2**20:.0f} MiB, idle {idle / 2**20:.0f} MiB with {ACCOUNTS}"),
         ("worker memory per account", f"{per_account / 2**20:.1f} MiB idle"),
-        ("per account, watching", f"{connections / ACCOUNTS:.0f} IMAP connections; {commits / ACCOUNTS:.0f} database transactions in its first pass"),
+        ("per account, watching", f"{connections / ACCOUNTS:.0f} IMAP connections; {commits / ACCOUNTS:.0f} database transactions in its first pass and 11 s of watching"),
+        ("per account, one new message", f"{per_new:.0f} database transactions (the pass it wakes, with the worker's turns meanwhile)"),
     ]
 
 
 # --- measuring --------------------------------------------------------------------------------
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every child process ended so far (and of the processes they waited for)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def pct(values: list[float], p: int) -> float:
