@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint train bench-classify bench-push eval eval-heldout clean system-deps
+.PHONY: demo test lint train bench bench-classify bench-push eval eval-heldout clean system-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rebound needs Python 3.11 or newer"'
@@ -67,6 +67,11 @@ eval-heldout: $(STAMP)
 	$(BIN)/rebound eval models/build/heldout.jsonl
 	$(BIN)/python benchmarks/keyword_baseline.py models/build/heldout.jsonl
 	$(BIN)/python benchmarks/draft_quality.py models/build/heldout.jsonl
+
+# One table: raw IMAP fetch against a first pass, new mail to draft, memory, a worker over many
+# accounts; on loopback Dovecot and a real PostgreSQL (system-deps installs both on a fresh machine).
+bench: $(STAMP) system-deps
+	$(BIN)/python benchmarks/scale.py
 
 bench-classify: $(STAMP)
 	$(BIN)/python benchmarks/classify_speed.py

@@ -12,7 +12,7 @@ import stat
 import subprocess
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal, TypeVar, get_args
 
 import platformdirs
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -27,6 +27,7 @@ ENV_CONFIG = "REBOUND_CONFIG"
 
 Security = Literal["ssl", "starttls", "none"]
 Auth = Literal["password", "oauth2"]
+M = TypeVar("M", bound=BaseModel)
 # A path as a user writes it in a config file: "~/mail/ca.pem" means their home, as in a shell.
 UserPath = Annotated[Path, AfterValidator(Path.expanduser)]
 
@@ -266,9 +267,9 @@ def _describe(error: dict[str, object]) -> str:
     return f"{where}: {msg}"
 
 
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
-    """The settings model of the table at this location (Settings for the top level)."""
-    model: type[BaseModel] = Settings
+def _model_at(loc: list[str], top: type[BaseModel] = Settings) -> type[BaseModel] | None:
+    """The settings model of the table at this location (top, Settings unless told, for the top level)."""
+    model: type[BaseModel] = top
     for part in loc:
         field = model.model_fields.get(part)
         if field is None:
@@ -280,8 +281,8 @@ def _model_at(loc: list[str]) -> type[BaseModel] | None:
     return model
 
 
-def _known_keys(loc: list[str]) -> list[str]:
-    model = _model_at(loc)
+def _known_keys(loc: list[str], top: type[BaseModel] = Settings) -> list[str]:
+    model = _model_at(loc, top)
     return list(model.model_fields) if model else []
 
 
@@ -293,7 +294,7 @@ def _given(data: dict[str, object], loc: list[str]) -> set[str]:
     return set(table) if isinstance(table, dict) else set()
 
 
-def _problems(errors: list[dict[str, object]], data: dict[str, object]) -> list[str]:
+def _problems(errors: list[dict[str, object]], data: dict[str, object], top: type[BaseModel] = Settings) -> list[str]:
     """Every mistake, one line each; an unknown key with the known key it was probably meant to be."""
     # A typo ("hots" for "host") is both an unknown key and a missing one: say it once, as the typo.
     meant: set[tuple[str, ...]] = set()
@@ -307,7 +308,7 @@ def _problems(errors: list[dict[str, object]], data: dict[str, object]) -> list[
             line = f"[{loc[0]}]: unknown section"
         if error.get("type") == "extra_forbidden" and loc:
             # Only keys the file leaves out: "hots" beside a "host" is no typo of it.
-            known = [k for k in _known_keys(loc[:-1]) if k not in _given(data, loc[:-1])]
+            known = [k for k in _known_keys(loc[:-1], top) if k not in _given(data, loc[:-1])]
             close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
             if close:
                 meant.add((*loc[:-1], close[0]))
@@ -319,6 +320,13 @@ def _problems(errors: list[dict[str, object]], data: dict[str, object]) -> list[
 
 def load_settings(path: Path) -> Settings:
     """Read and validate the config file; ConfigError names the file and every bad key, one line each."""
+    settings = load_config(path, Settings)
+    _warn_if_readable_by_others(path, settings)
+    return settings
+
+
+def load_config(path: Path, model: type[M]) -> M:
+    """Read a config file and validate it as this model (Settings, or a worker's: agent/fleet/settings.py)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -328,12 +336,10 @@ def load_settings(path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
-        settings = Settings.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        problems = _problems([dict(e) for e in exc.errors()], data)
+        problems = _problems([dict(e) for e in exc.errors()], data, model)
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems)) from None
-    _warn_if_readable_by_others(path, settings)
-    return settings
 
 
 def _warn_if_readable_by_others(path: Path, settings: Settings) -> None:

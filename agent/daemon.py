@@ -15,7 +15,6 @@ from typing import Protocol
 import schedule
 
 from agent.errors import AuthError, ConfigError, MailboxError, ReboundError, SignInRequired, StoreError
-from agent.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,14 @@ class Backoff:
         self.attempt = 0
 
 
+class Beats(Protocol):
+    """Where the daemon says how its watching goes: the heartbeat file (agent/heartbeat.py), or a worker's account row."""
+
+    def starting(self, within: float) -> None: ...
+    def ok(self, next_within: float) -> None: ...
+    def failing(self, error: str, next_within: float) -> None: ...
+
+
 class Session(Protocol):
     """What the daemon needs from one connection: a pass, and a way to wait for new mail."""
 
@@ -86,15 +93,19 @@ class Daemon:
         connect: Callable[[], Session],
         stop: threading.Event,
         scheduler: schedule.Scheduler | None = None,
-        heartbeat: Heartbeat | None = None,
+        heartbeat: Beats | None = None,
+        *,
+        patient: bool = False,
     ) -> None:
+        """patient: wait out a refused login or a bad setting from the start, as after a good one (a worker's accounts:
+        no one is there to read why the run ended)."""
         self.connect = connect
         self.stop = stop
         self.scheduler = scheduler or schedule.Scheduler()
         self.heartbeat = heartbeat
         self.backoff = Backoff()
         self.auth_backoff = Backoff(start=AUTH_RETRY_START, cap=AUTH_RETRY_CAP)
-        self.started = False
+        self.started = patient
         self._auth_reported = False
 
     def run(self) -> None:

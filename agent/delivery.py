@@ -7,22 +7,19 @@ hand-over, agent/smtp.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.policy import SMTP
 from pathlib import Path
 
-from filelock import Timeout
-
 from agent.config import Settings
 from agent.digest import Inputs, Reader, WeekDigest, summarise
+from agent.digest_claim import Claimed, claim_week
 from agent.domain import Fate, MailSource
-from agent.errors import AlreadyRunning, ConfigError, MailboxError, ReboundError
+from agent.errors import ConfigError, MailboxError, ReboundError
 from agent.funnel import HISTORY_WEEKS
 from agent.ledger import Ledger
-from agent.locks import held, lock_path
 from agent.render import compose, render, search_path, template_env
 from agent.resources import templates_dir
 from agent.smtp import send_smtp
@@ -31,10 +28,6 @@ from agent.timing import digest_zone, due_at, week_to_sum_up
 from agent.week import Week, parse_week, week_of
 
 log = logging.getLogger(__name__)
-
-# Long enough for a send already under way (the daemon's, or another command's) to finish.
-LOCK_SECONDS = 120
-
 
 @dataclass(frozen=True)
 class Delivered:
@@ -97,33 +90,40 @@ class DigestService:
         return digest
 
     def send(self, week: Week, *, force: bool = False) -> Delivered | None:
-        """Send the week's digest unless it already went out (or force); None when nothing was sent."""
-        with self._lock():
-            if not force and self.store.digest_sent(self.settings.account, week.label):
-                log.info("digest for %s already sent; not sending it again", week.label)
+        """Send the week's digest unless it already went out (or force); None when nothing was sent (agent/digest_claim.py)."""
+        with claim_week(self.store, self.settings.account, week.label, self.settings.profile.email, force=force) as claim:
+            if claim is None:
+                log.info("digest for %s already sent (or being sent); not sending it again", week.label)
                 return None
-            source = self._open(required=self.settings.smtp is None)
-            try:
-                digest = self.build(week, source)
-                subject, text, html = render(self.env, digest)
-                msg = compose(digest, subject, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock())
-                if self.settings.smtp is not None:
-                    from agent.oauth.account import bearer_tokens
+            delivered = self._deliver(week, claim)
+            claim.delivered(delivered.message_id, delivered.via)
+        log.info("digest for %s sent to %s via %s (%s)", week.label, delivered.to, delivered.via, delivered.message_id)
+        return delivered
 
-                    tokens = bearer_tokens(self.settings) if self.settings.smtp.auth == "oauth2" else None
-                    send_smtp(self.settings.smtp, msg, self.settings.profile.email, self.to, tokens)
-                    via = "smtp"
-                else:
-                    assert source is not None
-                    source.append_message("INBOX", msg.as_bytes(policy=SMTP))
-                    via = "inbox"
-            finally:
-                if source is not None:
-                    source.close()
-            message_id = str(msg["Message-ID"])
-            self.store.record_digest(self.settings.account, week.label, message_id, via)
-            log.info("digest for %s sent to %s via %s (%s)", week.label, self.to, via, message_id)
-            return Delivered(week.label, self.to, via, message_id)
+    def _deliver(self, week: Week, claim: Claimed) -> Delivered:
+        source = self._open(required=self.settings.smtp is None)
+        try:
+            # Delivered into INBOX before a crash cut the send short: recorded, not sent again. (By SMTP there is
+            # no looking: it goes again under the same Message-ID, which most mail programs show once.)
+            if claim.retaking and source is not None and self.settings.smtp is None and source.find_message_id("INBOX", claim.message_id):
+                return Delivered(week.label, self.to, "inbox", claim.message_id)
+            digest = self.build(week, source)
+            subject, text, html = render(self.env, digest)
+            msg = compose(digest, subject, text, html, sender=self.settings.profile.email, to=self.to, now=self.clock(), message_id=claim.message_id)
+            if self.settings.smtp is not None:
+                from agent.oauth.account import bearer_tokens
+
+                tokens = bearer_tokens(self.settings) if self.settings.smtp.auth == "oauth2" else None
+                send_smtp(self.settings.smtp, msg, self.settings.profile.email, self.to, tokens)
+                via = "smtp"
+            else:
+                assert source is not None
+                source.append_message("INBOX", msg.as_bytes(policy=SMTP))
+                via = "inbox"
+        finally:
+            if source is not None:
+                source.close()
+        return Delivered(week.label, self.to, via, claim.message_id)
 
     def send_due(self) -> Delivered | None:
         """Send the digest if its day and time have come and it has not gone out; for the daemon."""
@@ -146,14 +146,3 @@ class DigestService:
             log.warning("cannot check drafts on the server (%s); showing their state as last seen", exc)
             return None
 
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        # The daemon holds the account's lock for its whole life; the digest has its own, so
-        # `rebound digest --send` works beside it and the two never send the same week twice.
-        # Beside the database like the daemon's: a send from another HOME must meet it too.
-        path = lock_path(self.settings, "digest")
-        try:
-            with held(path, timeout=LOCK_SECONDS):
-                yield
-        except Timeout:
-            raise AlreadyRunning(f"another digest send for {self.settings.account} has held {path} for {LOCK_SECONDS} s") from None

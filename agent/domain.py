@@ -97,6 +97,19 @@ class IncomingEmail:
 
 
 @dataclass(frozen=True)
+class RawEmail:
+    """One message as fetched, not yet parsed: what a pass hands to the processes that parse and classify."""
+
+    folder: str
+    uid: int
+    raw: bytes
+    size: int = 0
+    received: datetime | None = None
+    truncated: bool = False
+    """Only the headers and the start of the body were fetched (the message was over the size cap)."""
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Who, what and where, pulled out of a job email."""
 
@@ -224,3 +237,9 @@ class MailSource(Protocol):
     def append_message(self, folder: str, raw: bytes) -> None: ...
     def remove_draft(self, folder: str, uid: int) -> None: ...
     def close(self) -> None: ...
+
+
+class RawMailSource(MailSource, Protocol):
+    """A mail source that can also hand over messages unparsed, so they are parsed where they are classified."""
+
+    def fetch_raw(self, folder: str, uids: Sequence[int]) -> Iterator[RawEmail]: ...

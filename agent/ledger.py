@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from agent.domain import Fate, MailSource, ServerDraft
 from agent.errors import ConnectionLost
@@ -44,10 +46,13 @@ class Ledger:
 
     # --- writing a draft ----------------------------------------------------------------------
 
-    def place(self, draft: StoredDraft, drafts_folder: str) -> int:
-        """Put a recorded draft on the server unless it (or an answer to the same email) is there already; 1 if APPENDed."""
+    def place(self, draft: StoredDraft, drafts_folder: str, seen: Seen | None = None) -> int:
+        """Put a recorded draft on the server unless it (or an answer to the same email) is there already; 1 if APPENDed.
+
+        seen: what place_all() read from the server for many drafts at once, instead of looking for this one alone.
+        """
         try:
-            if self._found(draft, drafts_folder):
+            if self._found(draft, drafts_folder, seen):
                 return 0
         except ConnectionLost:
             raise
@@ -61,10 +66,45 @@ class Ledger:
                  draft.parent_message_id)
         return 1
 
-    def _found(self, draft: StoredDraft, drafts_folder: str) -> bool:
+    def place_all(self, drafts: Sequence[StoredDraft], drafts_folder: str) -> int:
+        """place() for many drafts, with Drafts, Sent and Trash searched once for all of them; how many were APPENDed.
+
+        A first pass writes hundreds of drafts, and looking for each one alone costs six commands
+        (three folders opened and searched) besides its APPEND. What the server holds is read
+        before any of these drafts is written, which changes nothing: a draft written meanwhile
+        is one of ours, and place() never counts our own drafts as the server's answer.
+        """
+        together = [d for d in drafts if d.parent_message_id and d.parent_message_id.isascii()]
+        seen: Seen | None = None
+        if len(together) > 1 and hasattr(self.source, "find_drafts_for_each"):
+            parents = sorted({d.parent_message_id for d in together})
+            try:
+                seen = self._look(parents, drafts_folder)
+            except ConnectionLost:
+                raise
+            except Exception as exc:  # noqa: BLE001 - looked for one by one instead
+                log.info("cannot look for replies to %d emails at once (%s: %s); looking one by one", len(parents), exc.__class__.__name__, exc)
+        return sum(self.place(d, drafts_folder, seen if seen is not None and d in together else None) for d in drafts)
+
+    def _look(self, parents: Sequence[str], drafts_folder: str) -> Seen:
+        source: Any = self.source  # an ImapMailbox: the only source with the *_each lookups
+        sent, trash = source.sent_folder(), source.trash_folder()
+        return Seen(
+            drafts=source.find_drafts_for_each(drafts_folder, parents),
+            sent=source.replies_to_each(sent, parents) if sent else {},
+            trash=source.find_drafts_for_each(trash, parents) if trash else {},
+        )
+
+    def _found(self, draft: StoredDraft, drafts_folder: str, seen: Seen | None = None) -> bool:
         """Link the draft to what the server already holds for its email, if anything; True when it needs no APPEND."""
-        known = {d.message_id for d in self.store.drafts(self.account, statuses=_EVERY_STATUS)} - {draft.message_id}
-        on_server = [d for d in self.source.find_drafts_for(drafts_folder, draft.parent_message_id) if d.message_id not in known]
+        def known(ids: Sequence[str]) -> set[str]:
+            """Which of these Message-IDs are drafts of ours (in any state) other than this one."""
+            return self.store.draft_message_ids(self.account, ids) - {draft.message_id}
+
+        parent = draft.parent_message_id
+        found = seen.drafts[parent] if seen is not None else self.source.find_drafts_for(drafts_folder, parent)
+        ours = known([d.message_id for d in found]) if found else set()
+        on_server = [d for d in found if d.message_id not in ours]
         if on_server:
             match = _best(on_server, draft)
             self.store.set_draft_status(draft.id, "saved", folder=drafts_folder, uid=match.uid, message_id=match.message_id)
@@ -73,14 +113,21 @@ class Ledger:
             return True
         sent = self.source.sent_folder()
         if sent:
-            replies = [uid for uid in self.source.find_replies_to(sent, draft.parent_message_id)]
-            copies = [m for m in self.source.message_ids(sent, replies).values() if m not in known] if replies else []
+            if seen is not None:
+                ids = seen.sent[parent]
+            else:
+                replies = self.source.find_replies_to(sent, parent)
+                ids = list(self.source.message_ids(sent, replies).values()) if replies else []
+            ours = known(ids) if ids else set()
+            copies = [m for m in ids if m not in ours]
             if copies:
                 self.store.set_draft_status(draft.id, "sent", folder=sent, message_id=copies[0])
                 log.info("%s was already answered from %s: no draft", draft.parent_message_id, sent)
                 return True
         trash = self.source.trash_folder()
-        thrown = [d for d in self.source.find_drafts_for(trash, draft.parent_message_id) if d.message_id not in known] if trash else []
+        binned = (seen.trash[parent] if seen is not None else self.source.find_drafts_for(trash, parent)) if trash else []
+        ours = known([d.message_id for d in binned]) if binned else set()
+        thrown = [d for d in binned if d.message_id not in ours]
         if thrown:
             self.store.set_draft_status(draft.id, "discarded", folder=trash, message_id=thrown[0].message_id)
             log.info("a draft answering %s is in %s: you deleted it, so it is not written again", draft.parent_message_id, trash)
@@ -89,7 +136,7 @@ class Ledger:
 
     def reconcile(self, drafts_folder: str) -> int:
         """Finish drafts recorded but not yet on the server (a crash, a refused APPEND); how many were APPENDed."""
-        return sum(self.place(draft, drafts_folder) for draft in self.store.pending_drafts(self.account))
+        return self.place_all(self.store.pending_drafts(self.account), drafts_folder)
 
     # --- what became of them ------------------------------------------------------------------
 
@@ -182,6 +229,16 @@ class Ledger:
             log.info("draft %s (reply to %s) %s", draft.message_id, draft.parent_message_id,
                      "deleted from " + drafts_folder if ours else f"was no longer in {drafts_folder}: now {status}")
         return removed
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What Drafts, Sent and Trash hold that answers each of some emails, read at once (Ledger.place_all)."""
+
+    drafts: dict[str, list[ServerDraft]]
+    sent: dict[str, list[str]]
+    """The Message-IDs of the messages in Sent that answer each email."""
+    trash: dict[str, list[ServerDraft]]
 
 
 def _best(found: Sequence[ServerDraft], draft: StoredDraft) -> ServerDraft:

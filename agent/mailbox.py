@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import imaplib
 import logging
 import re
@@ -12,28 +14,31 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from imap_tools import AND, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
+from imap_tools import AND, OR, H, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
 from imap_tools.errors import ImapToolsError, MailboxFolderCreateError, MailboxLoginError, UnexpectedCommandStatusError
 from imap_tools.imap_utf7 import utf7_decode
 from imap_tools.mailbox import BaseMailBox
 
 from agent.config import ImapSettings
-from agent.domain import FolderState, IncomingEmail, ServerDraft
+from agent.domain import FolderState, IncomingEmail, RawEmail, ServerDraft
 from agent.errors import AuthError, CertificateError, ConnectionLost, MailboxError
 from agent.neterrors import Endpoint, explain
-from agent.parse import parse_email, server_draft
+from agent.parse import parse_email, parse_raw, server_draft
 
 if TYPE_CHECKING:
     from agent.oauth.bearer import BearerTokens
 
 log = logging.getLogger(__name__)
 
-# One FETCH per this many messages: ~10x faster than one command per message, bounded memory.
-FETCH_BULK = 50
+T = TypeVar("T")
+
+# One FETCH per this many messages: ~10x faster than one command per message, bounded memory
+# (FETCH_MAX_BYTES caps a FETCH's bytes whatever the count). As many as a first pass's batch.
+FETCH_BULK = 250
 # ...and per this many bytes: 50 messages just under the 10 MB cap would be one 500 MB answer,
 # held in memory at once. A message over this on its own is fetched alone.
 FETCH_MAX_BYTES = 16 * 1024 * 1024
@@ -68,6 +73,8 @@ TRASH_NAMES = ("Trash", "Deleted Items", "Deleted Messages", "[Gmail]/Trash", "[
                "Prullenbak", "Papelera")
 # How long one IDLE poll waits: SIGTERM is noticed within this.
 IDLE_POLL_SECONDS = 1.0
+# Message-IDs looked up with one SEARCH when many drafts are placed at once (a first pass): the command stays short.
+REPLIES_AT_ONCE = 25
 # Bytes of body fetched for a message over the size cap: the text parts come first in real mail.
 PARTIAL_BODY_BYTES = 512 * 1024
 
@@ -262,6 +269,10 @@ class ImapMailbox:
 
     def fetch(self, folder: str, uids: Sequence[int]) -> Iterator[IncomingEmail]:
         """Fetch messages by UID without touching their flags; big ones only in part."""
+        return (parse_raw(raw) for raw in self.fetch_raw(folder, uids))
+
+    def fetch_raw(self, folder: str, uids: Sequence[int]) -> Iterator[RawEmail]:
+        """The messages' bytes by UID, unparsed, without touching their flags; big ones only in part."""
         self._select(folder)
         for chunk in _chunks(uids, FETCH_BULK):
             with _operation(f"fetch sizes from {folder!r}"):
@@ -269,15 +280,15 @@ class ImapMailbox:
             for whole, batch in fetch_batches(chunk, sizes, self.settings.max_message_bytes, FETCH_MAX_BYTES):
                 if not whole:
                     [uid] = batch
-                    yield replace(self._fetch_partial(folder, uid, sizes[uid]), received=arrived.get(uid))
+                    yield RawEmail(folder, uid, self._fetch_partial(folder, uid, sizes[uid]), sizes[uid], arrived.get(uid), truncated=True)
                     continue
                 with _operation(f"fetch {len(batch)} messages from {folder!r}"):
                     fetched = self._literals(batch, "BODY.PEEK[]", b"BODY[]")
                 for uid in batch:
                     if uid in fetched:
-                        yield parse_email(fetched[uid], folder=folder, uid=uid, size=sizes.get(uid, 0), received=arrived.get(uid))
+                        yield RawEmail(folder, uid, fetched[uid], sizes.get(uid, 0), arrived.get(uid))
 
-    def _fetch_partial(self, folder: str, uid: int, size: int) -> IncomingEmail:
+    def _fetch_partial(self, folder: str, uid: int, size: int) -> bytes:
         # Headers in full, then only the start of the body: attachments are never downloaded.
         parts = f"(UID BODY.PEEK[HEADER] BODY.PEEK[TEXT]<0.{PARTIAL_BODY_BYTES}>)"
         with _operation(f"fetch the start of large message {uid} ({size} bytes) from {folder!r}"):
@@ -285,8 +296,7 @@ class ImapMailbox:
         if typ != "OK":
             raise MailboxError(f"fetch large message {uid} from {folder!r}: server said {data!r}")
         chunks = [item[1] for item in data if isinstance(item, tuple) and isinstance(item[1], bytes)]
-        raw = b"".join(chunks)
-        return parse_email(raw, folder=folder, uid=uid, size=size, truncated=True)
+        return b"".join(chunks)
 
     # --- folders and drafts -------------------------------------------------------------
 
@@ -374,6 +384,44 @@ class ImapMailbox:
         with _operation(f"fetch headers from {folder!r}"):
             headers = self._literals(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]")
         return [draft for uid, raw in sorted(headers.items()) if (draft := server_draft(uid, raw)) is not None]
+
+    def find_drafts_for_each(self, folder: str, parents: Sequence[str]) -> dict[str, list[ServerDraft]]:
+        """find_drafts_for() for many Message-IDs (ASCII ones) at once: one SEARCH and one FETCH per REPLIES_AT_ONCE of them."""
+        return {
+            parent: [draft for uid, raw in sorted(found.items()) if (draft := server_draft(uid, raw)) is not None]
+            for parent, found in self._replies_to_each(folder, parents).items()
+        }
+
+    def replies_to_each(self, folder: str, parents: Sequence[str]) -> dict[str, list[str]]:
+        """The Message-IDs of the messages in a folder that answer each of these Message-IDs (ASCII ones), read at once."""
+        return {
+            parent: [parse_email(raw, folder=folder).message_id for _uid, raw in sorted(found.items())]
+            for parent, found in self._replies_to_each(folder, parents).items()
+        }
+
+    def _replies_to_each(self, folder: str, parents: Sequence[str]) -> dict[str, dict[int, bytes]]:
+        """For each Message-ID, the headers of the messages whose In-Reply-To names it, by UID.
+
+        SEARCH HEADER matches a substring, as find_replies_to() does one by one: a reply is counted
+        for every Message-ID its In-Reply-To holds. One the search found but no Message-ID asked
+        for explains is an error: the caller looks again one by one rather than miss a reply.
+        """
+        if any(not p.isascii() or not p for p in parents):
+            raise ValueError("only ASCII Message-IDs can be searched for together")
+        out: dict[str, dict[int, bytes]] = {p: {} for p in parents}
+        self._select(folder)
+        for chunk in _chunks(list(out), REPLIES_AT_ONCE):
+            with _operation(f"search {folder!r} for replies to {len(chunk)} messages"):
+                uids = [int(u) for u in self.box.uids(OR(header=[H("In-Reply-To", p) for p in chunk]))]
+                headers = self._literals(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]") if uids else {}
+            for uid, raw in headers.items():
+                answers = " ".join(email.message_from_bytes(raw, policy=email.policy.compat32).get_all("In-Reply-To") or []).lower()
+                named = [p for p in chunk if p.lower() in answers]
+                if not named:
+                    raise MailboxError(f"search {folder!r}: message {uid} answers none of the Message-IDs searched for")
+                for parent in named:
+                    out[parent][uid] = raw
+        return out
 
     def append_message(self, folder: str, raw: bytes) -> None:
         """APPEND an unread message (the digest, when no SMTP server is configured)."""
@@ -615,6 +663,6 @@ def fetched_literals(data: Sequence[object], name: bytes) -> dict[int, bytes]:
     return out
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

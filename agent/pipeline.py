@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from agent.classifier import Classifier
+from agent.classifying import Classifying
+from agent.cores import Drafted, Outcome
 from agent.domain import Classification, DraftKind, FeedbackPoint, IncomingEmail, Label, MailSource
 from agent.drafts import DraftWriter
 from agent.errors import MailboxError, StoreError
 from agent.ledger import Ledger
 from agent.parse import format_address
-from agent.store import Store
-from agent.threads import Threads
+from agent.placing import Placer
+from agent.store import Failed, Handled, Store, StoredDraft
+from agent.threads import ThreadLookup, Threads
 
 log = logging.getLogger(__name__)
 
-# Messages fetched, classified and recorded per round trip.
+# Messages fetched, classified and recorded per round trip (and per transaction).
 BATCH = 50
+# A backlog this long (a first pass) goes in larger batches: each batch costs a commit (a disk sync
+# on SQLite), a few lookups and a cursor move whatever its size, and for a long backlog those were
+# a third of the recording. A stop (SIGTERM, a lost lease) still waits for one batch at most.
+LONG_BACKLOG, LONG_BATCH = 1000, 250
 
 # Told how far a pass is: (folder, messages handled, messages to handle in that folder).
 Progress = Callable[[str, int, int], None]
@@ -47,6 +55,8 @@ class PassOptions:
     account: str
     folders: Sequence[str]
     since_days: int = 30
+    processes: int = 1
+    """Processes that parse and classify a long backlog (agent/classifying.py); 1: this one alone."""
 
 
 class Processor:
@@ -70,6 +80,11 @@ class Processor:
         self.options = options
         self.clock = clock
         self.ledger = Ledger(source, store, options.account)
+        self.open_reader: Callable[[], MailSource] | None = None
+        """Opens another connection: a long backlog is fetched, and its drafts placed, beside the recording (agent/classifying.py)."""
+        self.placer: Placer | None = None
+        self.should_stop: Callable[[], bool] = lambda: False
+        """Asked between batches: once true, the pass ends after the batch it recorded (what is left, the next pass reads)."""
         self.threads = Threads(store, options.account, writer.profile.email)
 
     def run_once(self) -> PassSummary:
@@ -79,6 +94,8 @@ class Processor:
         summary.drafts_saved += self.ledger.reconcile(drafts_folder)
         self.check_saved(drafts_folder)
         for folder in self.options.folders:
+            if self.should_stop():
+                break
             self._folder(folder, drafts_folder, summary)
         return summary
 
@@ -119,25 +136,37 @@ class Processor:
             log.info("%s: %d new message(s)", folder, len(uids))
         else:
             log.debug("%s: nothing new", folder)
-        for start in range(0, len(uids), BATCH):
-            if self.progress is not None:
-                self.progress(folder, start, len(uids))
-            mails = list(self.source.fetch(folder, uids[start : start + BATCH]))
-            summary.seen += len(mails)
-            known = self.store.known_message_ids(self.options.account, [m.message_id for m in mails])
-            fresh = []
-            for mail in mails:
-                if mail.message_id in known:
-                    summary.duplicates += 1
-                    self.store.advance_cursor(self.options.account, folder, uidvalidity, mail.uid)
-                else:
-                    fresh.append(mail)
-            for mail, result in zip(fresh, self._classify(fresh), strict=True):
-                self._handle(mail, result, uidvalidity, drafts_folder, summary)
+        size = LONG_BATCH if len(uids) >= LONG_BACKLOG else BATCH
+        batches = [uids[start : start + size] for start in range(0, len(uids), size)]
+        handled, stopped = 0, False
+        with Classifying(self, folder, len(uids)) as classifying, contextlib.ExitStack() as stack:
+            if classifying.pool is not None and self.open_reader is not None:
+                # A long backlog: its drafts are placed beside the recording (agent/placing.py).
+                self.placer = stack.enter_context(Placer(self.open_reader, self.store, self.options.account, drafts_folder))
+                stack.callback(setattr, self, "placer", None)
+            for outcomes in classifying.run(batches):
+                if self.progress is not None:
+                    self.progress(folder, handled, len(uids))
+                summary.seen += len(outcomes)
+                handled += len(outcomes)
+                self._batch(outcomes, uidvalidity, drafts_folder, summary)
+                if self.should_stop() and handled < len(uids):
+                    log.info("%s: stopping after %d of %d new message(s); the rest next time", folder, handled, len(uids))
+                    stopped = True
+                    break
+            if self.placer is not None:
+                summary.drafts_saved += self.placer.close()
         if self.progress is not None and uids:
-            self.progress(folder, len(uids), len(uids))
-        if considered > 0:
+            self.progress(folder, handled, len(uids))
+        if considered > 0 and not stopped:
             self.store.advance_cursor(self.options.account, folder, uidvalidity, considered)
+
+    def classify(self, mails: list[IncomingEmail]) -> list[Outcome]:
+        """Classify in this process, skipping mail already recorded (it is only moved past)."""
+        known = self.store.known_message_ids(self.options.account, [m.message_id for m in mails])
+        fresh = [m for m in mails if m.message_id not in known]
+        results = iter(self._classify(fresh))
+        return [(m, KNOWN if m.message_id in known else next(results), None) for m in mails]
 
     def _classify(self, mails: list[IncomingEmail]) -> list[Classification | Exception]:
         try:
@@ -151,16 +180,74 @@ class Processor:
                     out.append(exc)
             return out
 
-    def _handle(
-        self, mail: IncomingEmail, result: Classification | Exception, uidvalidity: int, drafts_folder: str, summary: PassSummary
-    ) -> None:
+    def _batch(self, outcomes: Sequence[Outcome], uidvalidity: int, drafts_folder: str, summary: PassSummary) -> None:
+        """Record a fetch batch in one transaction with the cursor, then put its drafts on the server.
+
+        Should the batch's transaction fail, each message is recorded on its own instead, so one
+        message the database refuses cannot hold the others back.
+        """
+        try:
+            with self.store.transaction():
+                done = self._write(outcomes, uidvalidity, drafts_folder)
+        except StoreError as exc:
+            log.info("recording %d messages at once failed (%s); recording them one by one", len(outcomes), exc)
+            done = [self._one(mail, result, drafted, uidvalidity, drafts_folder) for mail, result, drafted in outcomes]
+        for (mail, _result, _drafted), handled in zip(outcomes, done, strict=True):
+            self._report(mail, handled, summary)
+        drafts = [d for handled in done for d in handled.drafts]
+        if self.placer is not None:
+            self.placer.hand(drafts)
+        else:
+            summary.drafts_saved += self.ledger.place_all(drafts, drafts_folder)
+
+    def _write(self, outcomes: Sequence[Outcome], uidvalidity: int, drafts_folder: str) -> list[Done]:
+        """Plan every message of the batch and write them with a few statements; inside the batch's transaction."""
         account = self.options.account
+        done: list[Done] = [Done("duplicate")] * len(outcomes)
+        pending: list[tuple[int, Handled | Failed, BaseException | None]] = []
+
+        def write() -> None:
+            written = self.store.record_batch(account, uidvalidity, [entry for _, entry, _ in pending], drafts_folder=drafts_folder)
+            for (i, entry, error), w in zip(pending, written, strict=True):
+                if isinstance(entry, Failed):
+                    done[i] = Done("failed", error=error, attempts=w.attempts)
+                elif w.drafts is not None:
+                    done[i] = Done("recorded", entry.result, w.drafts, entry.skip_reason)
+            pending.clear()
+
+        todo = [(i, mail, result, drafted) for i, (mail, result, drafted) in enumerate(outcomes) if result is not KNOWN]
+        if self.placer is not None:  # drafts of ours in these emails' threads, placed first: read as they end up
+            self.placer.wait_for(x for _, mail, _, _ in todo for x in (mail.in_reply_to, *mail.references))
+        threads = self.threads.lookup([mail for _, mail, _, _ in todo])
+        planned: set[str] = set()  # what the drafts planned in this batch, not yet written, are found by in a thread
+        for n, (i, mail, result, drafted) in enumerate(todo):
+            # An answer looks for our drafts in its thread: one planned earlier in this batch is written first.
+            if planned.intersection((mail.in_reply_to, *mail.references)):
+                write()
+                planned.clear()
+                threads = self.threads.lookup([m for _, m, _, _ in todo[n:]])
+            entry, error = self._plan(mail, result, drafted, threads)
+            pending.append((i, entry, error))
+            if isinstance(entry, Handled):
+                planned.update(x for plan in entry.drafts for x in (plan.message_id, plan.parent_message_id))
+        write()
+        self.store.advance_cursor(account, outcomes[0][0].folder, uidvalidity, max(mail.uid for mail, _, _ in outcomes))
+        return done
+
+    def _plan(
+        self, mail: IncomingEmail, result: Classification | Exception | None, drafted: Drafted | None, threads: ThreadLookup
+    ) -> tuple[Handled | Failed, BaseException | None]:
+        """What to record for one message: its classification and its drafts, or why it could not be handled.
+
+        drafted: the drafts a worker process wrote ahead, used when the email answers nothing of ours.
+        """
         try:
             if isinstance(result, Exception):
                 raise result
+            assert result is not None
             now = self.clock()
             # The thread first: an answer to a reply the user sent is feedback, whatever its words say.
-            answered = self.threads.answered(mail)
+            answered = threads.answered(mail)
             feedback: tuple[FeedbackPoint, ...] = ()
             kinds: list[DraftKind]
             if answered is not None:
@@ -168,42 +255,84 @@ class Processor:
                     result = Classification(Label.OTHER_JOB, result.confidence, extraction=result.extraction)
                 feedback = self.classifier.read_feedback(mail)
                 kinds, reason = [], f"an answer to your {answered.kind.replace('_', ' ')} (feedback): nothing to draft"
+            elif drafted is not None:
+                return Handled(mail, result, drafted.plans, drafted.reason, drafted.check), None
             else:
                 kinds, reason = self.writer.kinds_for(mail, result, now)
             plans = self.writer.plan(kinds, mail, result, now)
             check = self.writer.wording(result).check if plans else ()
-            stored = self.store.record(
-                account,
-                mail,
-                result,
-                plans,
-                uidvalidity=uidvalidity,
-                skip_reason=reason,
-                check=check,
-                drafts_folder=drafts_folder,
-                answers=answered.id if answered else None,
-                feedback=feedback,
-            )
+            return Handled(mail, result, plans, reason, check, answered.id if answered else None, feedback), None
         except (MailboxError, StoreError):
             raise  # the connection or the database is gone: the daemon retries the whole pass
         except Exception as exc:  # noqa: BLE001 - one bad email never stops the others
-            attempts = self.store.record_failure(account, mail, f"{exc.__class__.__name__}: {exc}", uidvalidity=uidvalidity)
-            log.warning("%s: failed (attempt %d): %s: %s", describe(mail), attempts, exc.__class__.__name__, exc)
+            return Failed(mail, f"{exc.__class__.__name__}: {exc}"), exc
+
+    def _one(
+        self, mail: IncomingEmail, result: Classification | Exception | None, drafted: Drafted | None, uidvalidity: int, drafts_folder: str
+    ) -> Done:
+        """Record one message in a transaction of its own."""
+        account = self.options.account
+        if result is KNOWN:
+            self.store.advance_cursor(account, mail.folder, uidvalidity, mail.uid)
+            return Done("duplicate")
+        entry, error = self._plan(mail, result, drafted, self.threads.lookup([mail]))
+        if isinstance(entry, Failed):
+            attempts = self.store.record_failure(account, mail, entry.error, uidvalidity=uidvalidity)
+            return Done("failed", error=error, attempts=attempts)
+        stored = self.store.record(
+            account,
+            mail,
+            entry.result,
+            entry.drafts,
+            uidvalidity=uidvalidity,
+            skip_reason=entry.skip_reason,
+            check=entry.check,
+            drafts_folder=drafts_folder,
+            answers=entry.answers,
+            feedback=entry.feedback,
+        )
+        return Done("recorded", entry.result, stored, entry.skip_reason)
+
+    def _report(self, mail: IncomingEmail, handled: Done, summary: PassSummary) -> None:
+        """Once its batch is committed: count the message and log it (its drafts go to the server after)."""
+        if handled.outcome == "duplicate":
+            summary.duplicates += 1
+            return
+        if handled.outcome == "failed":
+            exc = handled.error
+            log.warning("%s: failed (attempt %d): %s: %s", describe(mail), handled.attempts, exc.__class__.__name__, exc)
             summary.failed += 1
             return
+        result = handled.result
+        assert result is not None
         summary.recorded += 1
         summary.rejections += result.is_rejection
-        log.info(
-            "%s: %s (%.2f)%s",
-            describe(mail),
-            result.label.value,
-            result.confidence,
-            f" uncertain, or {result.runner_up.value}" if result.uncertain and result.runner_up else " uncertain" if result.uncertain else "",
-        )
-        log.debug("%s is %s", describe(mail), mail.message_id)
-        for draft in stored:
-            summary.drafts_saved += self.ledger.place(draft, drafts_folder)
-        summary.events.append((mail, result, [DraftKind(d.kind).value for d in stored], reason))
+        if log.isEnabledFor(logging.INFO):  # describe() costs more than the rest of this for most mail
+            log.info(
+                "%s: %s (%.2f)%s",
+                describe(mail),
+                result.label.value,
+                result.confidence,
+                f" uncertain, or {result.runner_up.value}" if result.uncertain and result.runner_up else " uncertain" if result.uncertain else "",
+            )
+            log.debug("%s is %s", describe(mail), mail.message_id)
+        summary.events.append((mail, result, [DraftKind(d.kind).value for d in handled.drafts], handled.reason))
+
+
+# A message known before it was classified: it is only moved past.
+KNOWN = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """What recording one message did, reported once its batch is committed."""
+
+    outcome: str  # recorded | duplicate | failed
+    result: Classification | None = None
+    drafts: Sequence[StoredDraft] = ()
+    reason: str = ""
+    error: BaseException | None = None
+    attempts: int = 0
 
 
 # Enough of a subject to recognise the email in a log line; the rest is in `rebound list`.

@@ -15,6 +15,14 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class DigestClaim:
+    """A week's digest claimed for sending: under this Message-ID; retaking one whose first send was cut short."""
+
+    message_id: str
+    retaking: bool
+
+
+@dataclass(frozen=True)
 class StoredDraft:
     """A draft as the store knows it: enough to APPEND it or check on it."""
 

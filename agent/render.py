@@ -62,8 +62,10 @@ def render(env: Environment, digest: WeekDigest) -> tuple[str, str, str]:
     return subject, text, parts[2]
 
 
-def compose(digest: WeekDigest, subject: str, text: str, html: str, *, sender: str, to: str, now: datetime) -> EmailMessage:
-    """One multipart/alternative message: text first, HTML last (the part clients prefer)."""
+def compose(
+    digest: WeekDigest, subject: str, text: str, html: str, *, sender: str, to: str, now: datetime, message_id: str | None = None
+) -> EmailMessage:
+    """One multipart/alternative message: text first, HTML last (the part clients prefer); message_id: fixed when it was claimed."""
     msg = EmailMessage()
     sender = ascii_address(fold(sender))  # an IDN domain in its xn-- form, as in drafts
     name, address = parseaddr(fold(to))
@@ -71,7 +73,7 @@ def compose(digest: WeekDigest, subject: str, text: str, html: str, *, sender: s
     msg["To"] = format_address(name, ascii_address(address)) if address else fold(to)
     msg["Subject"] = fold(subject)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid("rebound.digest", domain=sender.rsplit("@", 1)[-1])
+    msg["Message-ID"] = message_id or make_msgid("rebound.digest", domain=sender.rsplit("@", 1)[-1])
     # RFC 3834: out-of-office responders must not answer a machine's mail.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Rebound-Digest"] = digest.week.label

@@ -14,6 +14,7 @@ from filelock import Timeout
 from agent.classifier import Classifier
 from agent.classifier.personal import PipelineChoice
 from agent.config import Settings
+from agent.cores import usable_cores
 from agent.corrections.step import CorrectionStep
 from agent.daemon import Session
 from agent.drafts import DraftWriter
@@ -44,19 +45,28 @@ def single_instance(settings: Settings) -> Iterator[None]:
 class App:
     """The long-lived parts, built once per process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, store: Store | None = None, classifier: Classifier | None = None, processes: int | None = None) -> None:
+        """store and classifier: shared with other accounts of the same process (a worker's), instead of made here.
+
+        processes: how many may parse and classify a long backlog (every core unless told).
+        """
         self.settings = settings
         if not settings.imap.tls_verify:
             log.warning("[imap] tls_verify = false: the server's certificate is NOT checked; anyone on the path can read your mail")
-        self.store = Store(settings.database_url)
-        self.pipelines = PipelineChoice(settings.classifier.model_path, settings.database_url)
-        self._pipeline = self.pipelines.current()
-        self.classifier = self._load(self._pipeline[0])
+        self.store = store or Store(settings.database_url)
+        self.pipelines: PipelineChoice | None = None
+        if classifier is None:
+            self.pipelines = PipelineChoice(settings.classifier.model_path, settings.database_url)
+            self._pipeline = self.pipelines.current()
+            classifier = self._load(self._pipeline[0])
+        self.classifier = classifier
         self.writer = DraftWriter(settings.profile, settings.drafts)
-        self.options = PassOptions(settings.account, settings.imap.folders, settings.imap.since_days)
+        processes = usable_cores() if processes is None else processes
+        self.options = PassOptions(settings.account, settings.imap.folders, settings.imap.since_days, processes=processes)
 
     def _load(self, path: Path) -> Classifier:
         threshold = self.settings.classifier.confidence_threshold
+        assert self.pipelines is not None
         if path == self.pipelines.base:
             return Classifier(path, threshold)
         try:
@@ -69,6 +79,8 @@ class App:
 
     def refresh_classifier(self) -> Classifier:
         """The classifier, reloaded first if `rebound learn` has written a new personal copy since (one stat a pass)."""
+        if self.pipelines is None:
+            return self.classifier  # shared: the process that made it keeps it
         current = self.pipelines.current()
         if current != self._pipeline:
             self._pipeline = current
@@ -79,18 +91,24 @@ class App:
         """A new logged-in connection."""
         return ImapMailbox(self.settings.imap, imap_credentials(self.settings))
 
-    def connect(self, *, watch: bool = False) -> ImapSession:
-        """Log in and return a session ready for passes; with watch, one IDLE connection per watched folder too."""
-        return ImapSession(self, self.mailbox(), watch=watch)
+    def connect(self, *, watch: bool = False, stop: threading.Event | None = None) -> ImapSession:
+        """Log in and return a session ready for passes; with watch, one IDLE connection per watched folder too.
+
+        stop: once set, a pass under way ends after the batch it is recording (SIGTERM, a lost lease).
+        """
+        return ImapSession(self, self.mailbox(), watch=watch, stop=stop)
 
 
 class ImapSession(Session):
     """One IMAP connection for the passes; between them, the folder watchers' IDLE (or a plain wait)."""
 
-    def __init__(self, app: App, mailbox: ImapMailbox, *, watch: bool = False) -> None:
+    def __init__(self, app: App, mailbox: ImapMailbox, *, watch: bool = False, stop: threading.Event | None = None) -> None:
         self.app = app
         self.mailbox = mailbox
         self.processor = Processor(mailbox, app.store, app.classifier, app.writer, app.options)
+        self.processor.open_reader = app.mailbox
+        if stop is not None:
+            self.processor.should_stop = stop.is_set
         self.corrections = CorrectionStep(
             mailbox, app.store, app.classifier, app.writer, app.settings.account, app.settings.imap.folders,
             folders=app.settings.imap.correction_folders,

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, or_
+from sqlalchemy import delete, event, func, or_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from agent import schema
 from agent.domain import Classification, DraftPlan, FeedbackPoint, IncomingEmail, Label
 from agent.errors import StoreError
-from agent.records import Cursor, RecordedEmail, StoredDraft, ThemeMention, aware, stored_draft
+from agent.recording import EXCERPT_CHARS, Failed, Handled, Written, arrival, email_values, failure_values, rejection_values, write_batch
+from agent.records import Cursor, DigestClaim, RecordedEmail, StoredDraft, ThemeMention, aware, stored_draft
 from agent.tables import DigestRecord, DraftRecord, EmailRecord, FeedbackTheme, FolderCursor, RejectionRecord, utcnow
 
-__all__ = ["Cursor", "RecordedEmail", "Store", "StoredDraft", "ThemeMention"]
+__all__ = ["EXCERPT_CHARS", "Cursor", "Failed", "Handled", "RecordedEmail", "Store", "StoredDraft", "ThemeMention", "Written", "arrival"]
 
 log = logging.getLogger(__name__)
 
-# Job mail keeps a short excerpt for the digest; other mail keeps none.
-EXCERPT_CHARS = 600
 # A message that failed this many times is left alone (and listed) instead of retried.
 MAX_ATTEMPTS = 3
 
@@ -42,16 +42,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def arrival(mail: IncomingEmail) -> datetime:
-    """When a message reached the mailbox (INTERNALDATE), else its Date header, else now; in UTC, as SQLite keeps no zone."""
-    return (mail.received or mail.date or utcnow()).astimezone(UTC)
-
-
 class Store:
     """All reads and writes of Rebound's state."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._joined = threading.local()
         if url.startswith("sqlite:///"):
             path = Path(url.removeprefix("sqlite:///"))
             if str(path) != ":memory:":
@@ -79,7 +75,14 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error; inside transaction(), that one."""
+        outer: Session | None = getattr(self._joined, "session", None)
+        if outer is not None:
+            try:
+                yield outer
+            except SQLAlchemyError as exc:  # transaction() rolls back, and the whole batch with it
+                raise StoreError(f"database write failed: {exc.__class__.__name__}") from exc
+            return
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -90,6 +93,25 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every store call made inside, in this thread, is one transaction: all of it is committed, or none.
+
+        A pass records a whole fetch batch this way (its messages, their drafts and the folder's
+        cursor): one commit, so one disk sync, instead of one per message, and still exactly once,
+        since the cursor moves in the same commit as what it moves past. Threads keep their own
+        (a worker runs many accounts at once on one Store).
+        """
+        if getattr(self._joined, "session", None) is not None:
+            yield  # already inside one
+            return
+        with self.session() as session:
+            self._joined.session = session
+            try:
+                yield
+            finally:
+                self._joined.session = None
 
     # --- folder cursors -------------------------------------------------------------------
 
@@ -158,36 +180,14 @@ class Store:
                 self._advance(s, account, mail.folder, uidvalidity, mail.uid)
                 return []  # delivered twice: handled once
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
-            row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.received, row.header_date = arrival(mail), mail.date.astimezone(UTC) if mail.date else None
-            row.sender, row.sender_name, row.reply_to = mail.from_addr, mail.from_name, mail.reply_to
-            row.subject, row.in_reply_to, row.answers_draft_id = mail.subject, mail.in_reply_to, answers
-            row.event_date, row.event_kind = ex.event_date, ex.event_kind
-            row.label, row.confidence, row.uncertain = result.label.value, result.confidence, result.uncertain
-            row.runner_up = result.runner_up.value if result.runner_up else ""
-            row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
-            row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
-            row.gives_feedback, row.situation, row.language = ex.gives_feedback, ex.situation.value, ex.language
-            row.excerpt = mail.text[:EXCERPT_CHARS] if result.is_job else ""
-            row.status, row.error = "processed", ""
+            for name, value in email_values(mail, result, uidvalidity, answers).items():
+                setattr(row, name, value)
             row.attempts += 1
             s.add(row)
             s.flush()
             assert row.id is not None
             if result.label is Label.REJECTION:
-                s.add(
-                    RejectionRecord(
-                        email_id=row.id,
-                        company=ex.company,
-                        role=ex.role,
-                        stage=ex.stage.value,
-                        contact=mail.reply_to or mail.from_addr,
-                        received=arrival(mail),
-                        draft_skip_reason=skip_reason,
-                        situation=ex.situation.value,
-                        check_reasons=json.dumps(list(check), ensure_ascii=False),
-                    )
-                )
+                s.add(RejectionRecord(**rejection_values(row.id, Handled(mail, result, skip_reason=skip_reason, check=check))))
             for point in feedback:
                 s.add(
                     FeedbackTheme(
@@ -214,16 +214,18 @@ class Store:
             self._advance(s, account, mail.folder, uidvalidity, mail.uid)
             return stored
 
+    def record_batch(self, account: str, uidvalidity: int, entries: Sequence[Handled | Failed], *, drafts_folder: str = "") -> list[Written]:
+        """Record a fetch batch of one folder, as record() and record_failure() would one by one, and advance the cursor, atomically."""
+        with self.session() as s:
+            return write_batch(s, account, uidvalidity, entries, drafts_folder)
+
     def record_failure(self, account: str, mail: IncomingEmail, error: str, *, uidvalidity: int) -> int:
         """Record a message that could not be handled; the cursor moves on. Returns attempts so far."""
         with self.session() as s:
             row = s.exec(select(EmailRecord).where(EmailRecord.account == account, EmailRecord.message_id == mail.message_id)).first()
             row = row or EmailRecord(account=account, message_id=mail.message_id, folder=mail.folder, uid=mail.uid)
-            row.folder, row.uid, row.uidvalidity = mail.folder, mail.uid, uidvalidity
-            row.sender, row.sender_name, row.subject = mail.from_addr, mail.from_name, mail.subject
-            row.received, row.header_date = arrival(mail), None
-            # The reason may quote the mail, and PostgreSQL's text cannot hold NUL (SQLite's can).
-            row.status, row.error = "failed", error.replace("\x00", "\ufffd")[:500]
+            for name, value in failure_values(mail, error, uidvalidity).items():
+                setattr(row, name, value)
             row.attempts += 1
             s.add(row)
             self._advance(s, account, mail.folder, uidvalidity, mail.uid)
@@ -270,6 +272,15 @@ class Store:
                 .order_by(col(DraftRecord.id))
             ).all()
             return [stored_draft(r) for r in rows]
+
+    def draft_message_ids(self, account: str, among: Sequence[str]) -> set[str]:
+        """Which of these Message-IDs are drafts of this account's, in any state."""
+        ids = [m for m in among if m]
+        if not ids:
+            return set()
+        with self.session() as s:
+            q = select(DraftRecord.message_id).where(DraftRecord.account == account, col(DraftRecord.message_id).in_(ids))
+            return set(s.exec(q).all())
 
     def set_draft_status(
         self,
@@ -397,10 +408,11 @@ class Store:
             )
             return [stored_draft(r) for r in s.exec(q.order_by(col(DraftRecord.id))).all()]
 
-    def sent_drafts_to(self, account: str, address: str) -> list[StoredDraft]:
-        """Drafts the user sent to this address."""
+    def sent_drafts_to(self, account: str, *addresses: str) -> list[StoredDraft]:
+        """Drafts the user sent to these addresses."""
+        wanted = sorted({a.lower() for a in addresses})
         with self.session() as s:
-            q = select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "sent", func.lower(DraftRecord.to) == address.lower())
+            q = select(DraftRecord).where(DraftRecord.account == account, DraftRecord.status == "sent", func.lower(DraftRecord.to).in_(wanted))
             return [stored_draft(r) for r in s.exec(q.order_by(col(DraftRecord.id))).all()]
 
     def feedback_themes(self, account: str, since: datetime, until: datetime) -> list[ThemeMention]:
@@ -437,14 +449,66 @@ class Store:
     def digest_sent(self, account: str, week: str) -> bool:
         """Whether the digest for this ISO week already went out."""
         with self.session() as s:
-            return s.exec(select(DigestRecord).where(DigestRecord.account == account, DigestRecord.week == week)).first() is not None
+            q = select(DigestRecord).where(DigestRecord.account == account, DigestRecord.week == week, DigestRecord.status == "sent")
+            return s.exec(q).first() is not None
+
+    def claim_digest(self, account: str, week: str, message_id: str, by: str, *, stale_after: timedelta, force: bool = False) -> DigestClaim | None:
+        """Claim the sending of this week's digest, atomically: None when it was sent, or another claim is under way.
+
+        The first claim inserts the week's row (its unique constraint lets one insert win). A claim
+        older than stale_after was cut short (a crash between claim and send): it is taken over,
+        keeping its Message-ID, and retaking says so. force claims a week already sent, afresh.
+        by must be unique to this claim: taking over is a conditional UPDATE on who held it.
+        """
+        try:
+            with self.session() as s:
+                s.add(DigestRecord(account=account, week=week, message_id=message_id, status="sending", claimed_at=utcnow(), claimed_by=by))
+            return DigestClaim(message_id, retaking=False)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+        with self.session() as s:
+            row = s.exec(select(DigestRecord).where(DigestRecord.account == account, DigestRecord.week == week)).first()
+            if row is None:
+                return None  # deleted meanwhile (a released claim): the next try claims it
+            stale = row.status == "sending" and (row.claimed_at is None or aware(row.claimed_at) < utcnow() - stale_after)
+            if not (force or stale):
+                return None
+            keep = row.message_id if stale and not force else message_id
+            taken = s.exec(  # type: ignore[call-overload]
+                update(DigestRecord)
+                .where(col(DigestRecord.id) == row.id, col(DigestRecord.claimed_by) == row.claimed_by, col(DigestRecord.status) == row.status)
+                .values(status="sending", message_id=keep, claimed_at=utcnow(), claimed_by=by)
+            )
+            if not taken.rowcount:
+                return None
+            return DigestClaim(keep, retaking=stale and not force)
+
+    def digest_delivered(self, account: str, week: str, message_id: str, via: str) -> None:
+        """The claimed digest went out."""
+        with self.session() as s:
+            s.exec(  # type: ignore[call-overload]
+                update(DigestRecord)
+                .where(col(DigestRecord.account) == account, col(DigestRecord.week) == week)
+                .values(status="sent", message_id=message_id, via=via, sent_at=utcnow())
+            )
+
+    def release_digest(self, account: str, week: str, by: str) -> None:
+        """Give a claim up: sending failed, and the next try should claim the week again."""
+        with self.session() as s:
+            s.exec(  # type: ignore[call-overload]
+                delete(DigestRecord).where(
+                    col(DigestRecord.account) == account, col(DigestRecord.week) == week,
+                    col(DigestRecord.claimed_by) == by, col(DigestRecord.status) == "sending",
+                )
+            )  # fmt: skip
 
     def record_digest(self, account: str, week: str, message_id: str, via: str) -> None:
         """Remember that this week's digest went out (replacing an earlier forced send)."""
         with self.session() as s:
             row = s.exec(select(DigestRecord).where(DigestRecord.account == account, DigestRecord.week == week)).first()
             row = row or DigestRecord(account=account, week=week)
-            row.message_id, row.via, row.sent_at = message_id, via, datetime.now(UTC)
+            row.message_id, row.via, row.sent_at, row.status = message_id, via, datetime.now(UTC), "sent"
             s.add(row)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # IMAP's UIDs and UIDVALIDITY are 32-bit unsigned (RFC 3501), beyond a signed 32-bit INTEGER
@@ -119,7 +119,12 @@ class DraftRecord(SQLModel, table=True):
 
 
 class DigestRecord(SQLModel, table=True):
-    """A weekly digest that went out, so the same week is never sent twice."""
+    """A weekly digest: claimed before it is sent, so the same week is never sent twice, by however many workers.
+
+    The row is inserted before sending (the unique constraint lets one claim win) with the digest's
+    Message-ID fixed; it says "sent" once the digest went out. One left "sending" by a crash is
+    taken over later, and the Message-ID looked for before sending again (agent/delivery.py).
+    """
 
     __table_args__ = (UniqueConstraint("account", "week"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -128,6 +133,37 @@ class DigestRecord(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow)
     message_id: str = ""
     via: str = ""
+    status: str = "sent"  # sending | sent
+    claimed_at: datetime | None = None
+    claimed_by: str = ""
+
+
+class Account(SQLModel, table=True):
+    """A mailbox that workers watch (`rebound accounts import`): where it is, its password sealed, and who holds it.
+
+    A worker holds an account by its lease (agent/fleet/leases.py): lease_owner until lease_expires,
+    renewed while the worker lives. last_pass_at and last_error say how its watching goes.
+    """
+
+    __table_args__ = (Index("ix_account_lease", "enabled", "lease_expires"),)
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True)
+    """The account's own address: drafts are From it, the digest goes to it; the key a re-import updates by."""
+    name: str = ""
+    imap_host: str
+    imap_port: int | None = None
+    security: str = "ssl"
+    username: str
+    secret: str
+    """The IMAP password, encrypted with REBOUND_SECRET_KEY (agent/fleet/vault.py); never stored in clear."""
+    enabled: bool = True
+    lease_owner: str | None = None
+    lease_expires: datetime | None = None
+    last_pass_at: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class FeedbackTheme(SQLModel, table=True):
@@ -177,3 +213,13 @@ class CorrectionRecord(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     applied_at: datetime | None = None
     learned_at: datetime | None = None
+
+
+class WorkerRecord(SQLModel, table=True):
+    """A `rebound worker` that is alive: it says so at every turn, so the workers can share the accounts out evenly."""
+
+    owner: str = Field(primary_key=True)
+    """The name its leases carry: host, process and a random part."""
+    seen_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime = Field(default_factory=utcnow)
+    accounts: int = 0

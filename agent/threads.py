@@ -30,16 +30,42 @@ class Threads:
 
     def answered(self, mail: IncomingEmail) -> StoredDraft | None:
         """The draft this email answers, or None for an email that starts something new."""
+        return self.lookup([mail]).answered(mail)
+
+    def lookup(self, mails: Sequence[IncomingEmail]) -> ThreadLookup:
+        """What answered() needs to know for these emails, read at once: a pass asks it for a whole batch."""
+        mails = [m for m in mails if m.from_addr.lower() != self.user_address]
+        ids = sorted({i for m in mails for i in (m.in_reply_to, *m.references) if i})
+        replies = sorted({m.from_addr for m in mails if m.from_addr and _REPLY_PREFIX.match(m.subject)})
+        return ThreadLookup(
+            self.user_address,
+            self.store.thread_drafts(self.account, ids) if ids else [],
+            self.store.sent_drafts_to(self.account, *replies) if replies else [],
+        )
+
+
+class ThreadLookup:
+    """Our drafts that a set of emails may answer, and which one each email answers."""
+
+    def __init__(self, user_address: str, in_threads: Sequence[StoredDraft], sent: Sequence[StoredDraft]) -> None:
+        self.user_address = user_address
+        self.in_threads = in_threads
+        self.sent = sent
+
+    def answered(self, mail: IncomingEmail) -> StoredDraft | None:
+        """The draft this email answers, or None for an email that starts something new."""
         if mail.from_addr.lower() == self.user_address:
             return None  # the user's own message (a copy to self) answers nobody's draft
         ids = [mail.in_reply_to, *mail.references]
-        found = best_in_thread(self.store.thread_drafts(self.account, ids), ids)
+        named = set(ids) - {""}
+        drafts = [d for d in self.in_threads if d.message_id in named or d.sent_message_id in named or d.parent_message_id in named]
+        found = best_in_thread(drafts, ids)
         if found is not None:
             return found
         if not _REPLY_PREFIX.match(mail.subject) or not mail.from_addr:
             return None
-        subject = topic(mail.subject)
-        same = [d for d in self.store.sent_drafts_to(self.account, mail.from_addr) if topic(d.subject) == subject]
+        subject, sender = topic(mail.subject), mail.from_addr.lower()
+        same = [d for d in self.sent if d.to.lower() == sender and topic(d.subject) == subject]
         return _preferred(same)
 
 

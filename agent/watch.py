@@ -33,7 +33,8 @@ class FolderWatcher(threading.Thread):
     """IDLE on one folder over a connection of its own, until stopped; never raises."""
 
     def __init__(self, folder: str, connect: Callable[[], ImapMailbox], wake: threading.Event, stop: threading.Event) -> None:
-        super().__init__(name=f"rebound-idle-{folder}", daemon=True)
+        # Named after the thread that starts it: a worker's account thread is named after the account.
+        super().__init__(name=f"{threading.current_thread().name}:idle:{folder}", daemon=True)
         self.folder = folder
         self.connect = connect
         self.wake = wake

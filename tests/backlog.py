@@ -126,3 +126,21 @@ def backlog(count: int = 160, *, seed: int = 5, tag: str = "backlog", now: datet
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rows = _pick(corpus_rows(), count, rng)
     return [build(row, i, SHAPES[i % len(SHAPES)], now - timedelta(minutes=count - i + 2), tag) for i, row in enumerate(rows)]
+
+
+def everyday_inbox(count: int, *, job_share: float = 0.1, seed: int = 7, tag: str = "inbox", now: datetime | None = None) -> list[BacklogMail]:
+    """count emails as a real inbox holds them: job_share about jobs (as SHARES spreads them), the rest not.
+
+    The corpus has fewer emails than a large mailbox: rows are used again, each time in another
+    MIME shape and under a Message-ID of its own. Dates run one every few seconds up to now.
+    """
+    rng = random.Random(seed)
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    rows = corpus_rows()
+    everyday = [r for r in rows if r["label"] == "not_job"]
+    jobs = [r for r in rows if r["label"] != "not_job"]
+    n_jobs = round(count * job_share)
+    picked = [rng.choice(jobs) for _ in range(n_jobs)] + [rng.choice(everyday) for _ in range(count - n_jobs)]
+    rng.shuffle(picked)
+    step = timedelta(seconds=max(1, int(timedelta(days=7).total_seconds()) // max(count, 1)))
+    return [build(row, i, SHAPES[rng.randrange(len(SHAPES))], now - step * (count - i), tag) for i, row in enumerate(picked)]

@@ -21,14 +21,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from agent import cli, delivery
+from agent import cli
 from agent.config import DigestSettings, DraftSettings, GoalSettings, ProfileSettings, Settings
 from agent.daemon import Daemon, Session
 from agent.delivery import DigestService
 from agent.digest import Inputs, Reader, WeekDigest, summarise
 from agent.domain import Classification, DraftKind, Extraction, Fate, IncomingEmail, Label, Stage
 from agent.drafts import DraftWriter
-from agent.errors import AlreadyRunning, ConfigError, MailboxError
+from agent.errors import ConfigError, MailboxError
 from agent.ledger import Ledger
 from agent.parse import parse_email
 from agent.plan import MAX_STEPS
@@ -709,20 +709,50 @@ def test_without_smtp_the_digest_is_put_in_inbox_once_a_week(home: Path, databas
     assert box.closed == 2  # the refused second send never connected
 
 
-def test_the_digest_lock_is_met_from_another_home_on_the_same_database(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_send_under_way_elsewhere_is_met_in_the_database_and_a_failed_one_gives_the_week_back(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for(home)
     store = Store(settings.database_url)
     recorded(store, 1)
     box = FakeMailbox()
-    first = DigestService(settings, store, lambda: box)
-    monkeypatch.setattr(delivery, "LOCK_SECONDS", 0.2)
-    with first._lock():
-        # Another user, or a container sharing the database's volume: same database, other data folder.
-        monkeypatch.setenv("XDG_DATA_HOME", str(home / "other-home"))
-        with pytest.raises(AlreadyRunning, match="another digest send"):
-            DigestService(settings, store, lambda: box).send(first.week())
+    week = DigestService(settings, store, lambda: box).week()
+    # Another worker (another machine, another home, the same database) has claimed the week and is sending.
+    claim = store.claim_digest(settings.account, week.label, "<elsewhere@example.org>", "other-worker", stale_after=timedelta(minutes=30))
+    assert claim is not None
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "other-home"))
+    assert DigestService(settings, store, lambda: box).send(week) is None
     assert box.folders["INBOX"] == []
-    assert [p.name for p in home.glob("r.db.digest-*.lock")], "the lock lives beside the database"
+    store.release_digest(settings.account, week.label, "other-worker")  # its send failed
+
+    def refused(folder: str, raw: bytes) -> None:
+        raise MailboxError("APPEND refused")
+
+    monkeypatch.setattr(box, "append_message", refused)
+    with pytest.raises(MailboxError):
+        DigestService(settings, store, lambda: box).send(week)
+    monkeypatch.undo()
+    sent = DigestService(settings, store, lambda: box).send(week)  # the failed send gave the week back at once
+    assert sent is not None and len(box.folders["INBOX"]) == 1
+    assert not list(home.glob("*.lock")), "no lock file: workers on other machines could not see it"
+
+
+def test_a_send_cut_short_after_delivery_is_recorded_not_sent_again(home: Path) -> None:
+    settings = settings_for(home)
+    store = Store(settings.database_url)
+    recorded(store, 1)
+    box = FakeMailbox()
+    service = DigestService(settings, store, lambda: box)
+    week = service.week()
+    claim = store.claim_digest(settings.account, week.label, "<cut-short@example.org>", "crashed", stale_after=timedelta(minutes=30))
+    assert claim is not None
+    box.append_message("INBOX", b"Message-ID: <cut-short@example.org>\r\nSubject: digest\r\n\r\nit arrived\r\n")  # then the crash
+    with Store(settings.database_url).engine.begin() as db:
+        db.execute(text("UPDATE digestrecord SET claimed_at = :t"), {"t": datetime.now(UTC) - timedelta(hours=1)})
+    delivered = service.send(week)
+    assert delivered is not None and delivered.message_id == "<cut-short@example.org>"
+    assert len(box.folders["INBOX"]) == 1, "found in INBOX under the claimed Message-ID: not sent again"
+    assert store.digest_sent(settings.account, week.label)
 
 
 def test_preview_writes_html_and_sends_nothing_even_without_a_mailbox(home: Path, caplog: pytest.LogCaptureFixture) -> None:

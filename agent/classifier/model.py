@@ -52,6 +52,8 @@ class Classifier:
     ) -> None:
         """extract_all: extract from every email, not only from likely rejections (for classify and eval); nlp: a pipeline already loaded."""
         self.nlp = nlp if nlp is not None else load_pipeline(path)
+        self.path = path
+        """Where the pipeline was loaded from (None: the shipped one, or a pipeline handed over)."""
         self.threshold = threshold
         self.extract_all = extract_all
         self._feedback: Language | None = None

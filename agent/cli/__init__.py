@@ -119,4 +119,4 @@ def main(ctx: click.Context) -> None:
     _setup_logging(ctx.obj.get("verbose", 0))
 
 
-from agent.cli import auth, correct, demo, digest, export, setup, understand, watch  # noqa: E402,F401  (each registers its commands on main)
+from agent.cli import auth, correct, demo, digest, export, fleet, setup, understand, watch  # noqa: E402,F401  (each registers its commands on main)

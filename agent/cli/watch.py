@@ -62,7 +62,7 @@ def run(ctx: click.Context) -> None:
     with single_instance(settings):
         app = App(settings)
         heartbeat = Heartbeat(heartbeat_path(settings), grace_for(settings))
-        daemon = Daemon(lambda: app.connect(watch=True), stop, scheduler=digest_scheduler(app), heartbeat=heartbeat)
+        daemon = Daemon(lambda: app.connect(watch=True, stop=stop), stop, scheduler=digest_scheduler(app), heartbeat=heartbeat)
         log.info("rebound %s watching %s", __version__, ", ".join(settings.imap.folders))
         daemon.run()
     log.info("stopped")
