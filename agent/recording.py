@@ -223,7 +223,7 @@ def _write_children(
             for p in entry.feedback
         ]
         for plan in entry.drafts:
-            drafts.append(_draft_values(account, email_id, plan, drafts_folder, now))
+            drafts.append(draft_values(account, email_id, plan, drafts_folder, now))
             draft_owner.append(i)
     connection = s.connection()
     if rejections:
@@ -254,7 +254,8 @@ def _write_children(
         )
 
 
-def _draft_values(account: str, email_id: int, plan: DraftPlan, drafts_folder: str, now: Any) -> dict[str, Any]:
+def draft_values(account: str, email_id: int, plan: DraftPlan, drafts_folder: str, now: Any) -> dict[str, Any]:
+    """The columns of a new draft's record, for the batch, Store.record and a correction alike."""
     return {
         "account": account,
         "email_id": email_id,

@@ -20,7 +20,18 @@ from sqlmodel import Session, col, create_engine, select
 from agent import schema
 from agent.domain import Classification, DraftPlan, FeedbackPoint, IncomingEmail, Label
 from agent.errors import StoreError
-from agent.recording import EXCERPT_CHARS, Failed, Handled, Written, arrival, email_values, failure_values, rejection_values, write_batch
+from agent.recording import (
+    EXCERPT_CHARS,
+    Failed,
+    Handled,
+    Written,
+    arrival,
+    draft_values,
+    email_values,
+    failure_values,
+    rejection_values,
+    write_batch,
+)
 from agent.records import Cursor, DigestClaim, RecordedEmail, StoredDraft, ThemeMention, aware, stored_draft
 from agent.tables import DigestRecord, DraftRecord, EmailRecord, FeedbackTheme, FolderCursor, RejectionRecord, utcnow
 
@@ -196,18 +207,7 @@ class Store:
                 )
             stored = []
             for plan in drafts:
-                d = DraftRecord(
-                    account=account,
-                    email_id=row.id,
-                    kind=plan.kind.value,
-                    parent_message_id=plan.parent_message_id,
-                    message_id=plan.message_id,
-                    to=plan.to,
-                    subject=plan.subject,
-                    raw=plan.raw,
-                    folder=drafts_folder,
-                    asks_feedback=plan.asks_feedback,
-                )
+                d = DraftRecord(**draft_values(account, row.id, plan, drafts_folder, utcnow()))
                 s.add(d)
                 s.flush()
                 stored.append(stored_draft(d))

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from agent.corrections.verdicts import Lesson
 from agent.domain import Classification, DraftPlan, IncomingEmail, Label
 from agent.ledger import WITHDRAWING, WITHDRAWN
-from agent.store import EXCERPT_CHARS, Store
+from agent.recording import draft_values, email_values
+from agent.store import Store
 from agent.tables import CorrectionRecord, DraftRecord, EmailRecord, RejectionRecord, utcnow
 
 # An email's words kept for learning: quoted history and footers are cut when it is read
@@ -203,7 +204,7 @@ class Corrections:
                 rejection.check_reasons = json.dumps(list(check), ensure_ascii=False)
                 s.add(rejection)
                 for plan in drafts:
-                    s.add(_draft(account, row.id, plan, drafts_folder))
+                    s.add(DraftRecord(**draft_values(account, row.id, plan, drafts_folder, utcnow())))
                 outcome = f"drafted: {', '.join(p.kind.value for p in drafts)}" if drafts else f"no draft: {skip_reason}" if skip_reason else ""
             else:
                 if rejection is not None:
@@ -261,27 +262,12 @@ class Corrections:
                 s.add(row)
 
 
+# What a correction leaves as it was: where the message is (the correction decides) and its history.
+_KEPT = frozenset({"folder", "uid", "uidvalidity", "answers_draft_id", "status", "error"})
+
+
 def _describe(row: EmailRecord, mail: IncomingEmail, result: Classification) -> None:
-    """What Store.record writes of a message, from the email as fetched now."""
-    ex = result.extraction
-    row.received, row.sender, row.sender_name, row.reply_to = mail.date, mail.from_addr, mail.from_name, mail.reply_to
-    row.subject, row.in_reply_to = mail.subject, mail.in_reply_to
-    row.company, row.role, row.stage, row.contact_name = ex.company, ex.role, ex.stage.value, ex.contact_name
-    row.human_sender, row.offers_feedback, row.keeps_on_file = ex.human_sender, ex.offers_feedback, ex.keeps_on_file
-    row.gives_feedback, row.situation, row.language = ex.gives_feedback, ex.situation.value, ex.language
-    row.excerpt = mail.text[:EXCERPT_CHARS] if result.is_job else ""
-
-
-def _draft(account: str, email_id: int, plan: DraftPlan, folder: str) -> DraftRecord:
-    return DraftRecord(
-        account=account,
-        email_id=email_id,
-        kind=plan.kind.value,
-        parent_message_id=plan.parent_message_id,
-        message_id=plan.message_id,
-        to=plan.to,
-        subject=plan.subject,
-        raw=plan.raw,
-        folder=folder,
-        asks_feedback=plan.asks_feedback,
-    )
+    """What Store.record writes of a message, from the email as fetched now (agent/recording.py decides it)."""
+    for name, value in email_values(mail, result, row.uidvalidity or 0, None).items():
+        if name not in _KEPT:
+            setattr(row, name, value)
