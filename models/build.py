@@ -14,6 +14,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -52,25 +53,30 @@ def facets(row: dict[str, str]) -> dict[str, float]:
     }
 
 
+def write_docbins(splits: dict[str, list[dict[str, Any]]], out: Path) -> None:
+    """Each split's DocBins, in corpus order: `<split>.spacy` (the 8 labels) and `facets-<split>.spacy`."""
+    nlp = spacy.blank("en")
+    out.mkdir(parents=True, exist_ok=True)
+    for split, rows in splits.items():
+        labels, two = DocBin(), DocBin()
+        for row in rows:
+            text = compose(row.get("subject", ""), row["body"])
+            doc = nlp.make_doc(text)
+            doc.cats = {label: float(label == row["label"]) for label in LABELS}
+            labels.add(doc)
+            doc = nlp.make_doc(text)
+            doc.cats = facets(row)
+            two.add(doc)
+        labels.to_disk(out / f"{split}.spacy")
+        two.to_disk(out / f"facets-{split}.spacy")
+
+
 def convert() -> tuple[int, int]:
     """Write train and held-out DocBins for the 8-way labels and for the two facets."""
-    nlp = spacy.blank("en")
-    bins = {name: DocBin() for name in ("train", "heldout", "facets-train", "facets-heldout")}
-    counts = {"train": 0, "heldout": 0}
-    for row in read_corpus():
-        split = "heldout" if is_heldout(row["id"]) else "train"
-        text = compose(row.get("subject", ""), row["body"])
-        doc = nlp.make_doc(text)
-        doc.cats = {label: float(label == row["label"]) for label in LABELS}
-        bins[split].add(doc)
-        doc = nlp.make_doc(text)
-        doc.cats = facets(row)
-        bins[f"facets-{split}"].add(doc)
-        counts[split] += 1
-    BUILD.mkdir(exist_ok=True)
-    for name, docbin in bins.items():
-        docbin.to_disk(BUILD / f"{name}.spacy")
-    return counts["train"], counts["heldout"]
+    rows = read_corpus()
+    splits = {"train": [r for r in rows if not is_heldout(r["id"])], "heldout": [r for r in rows if is_heldout(r["id"])]}
+    write_docbins(splits, BUILD)
+    return len(splits["train"]), len(splits["heldout"])
 
 
 def train(config: str, output: str, seed: int) -> Path:

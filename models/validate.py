@@ -22,7 +22,7 @@ from spacy.tokens import DocBin
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import ARCHITECTURES, BUILD, LABELS, MODELS, facets, is_heldout
+from build import ARCHITECTURES, BUILD, MODELS, is_heldout, write_docbins
 from corpus import read_corpus
 
 from agent.classifier.text import compose
@@ -53,26 +53,11 @@ def _is_validation(example_id: str) -> bool:
 
 def convert() -> list[tuple[bool, int]]:
     """Training DocBins without the validation emails; (is a rejection, words) of each validation email."""
+    rows = [row for row in read_corpus() if not is_heldout(row["id"])]
+    val = [row for row in rows if _is_validation(row["id"])]
+    write_docbins({"train": [row for row in rows if not _is_validation(row["id"])], "val": val}, OUT)
     nlp = spacy.blank("en")
-    bins = {name: DocBin() for name in ("train", "val", "facets-train", "facets-val")}
-    truth = []
-    for row in read_corpus():
-        if is_heldout(row["id"]):
-            continue
-        split = "val" if _is_validation(row["id"]) else "train"
-        text = compose(row.get("subject", ""), row["body"])
-        doc = nlp.make_doc(text)
-        doc.cats = {label: float(label == row["label"]) for label in LABELS}
-        bins[split].add(doc)
-        doc = nlp.make_doc(text)
-        doc.cats = facets(row)
-        bins[f"facets-{split}"].add(doc)
-        if split == "val":
-            truth.append((row["label"] == "rejection", len(doc)))
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, docbin in bins.items():
-        docbin.to_disk(OUT / f"{name}.spacy")
-    return truth
+    return [(row["label"] == "rejection", len(nlp.make_doc(compose(row.get("subject", ""), row["body"])))) for row in val]
 
 
 def train(config: str, prefix: str) -> Path:
