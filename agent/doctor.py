@@ -23,7 +23,7 @@ from agent.mailbox import ImapMailbox, ssl_context
 from agent.neterrors import Endpoint, explain
 from agent.presets import by_imap_server
 from agent.service import imap_credentials
-from agent.smtp import login_oauth2
+from agent.smtp import signed_in
 
 Status = Literal["ok", "fail", "warn", "skip"]
 # Per network step: long enough for a slow server, short enough that a dropped packet does not look like a hang.
@@ -257,18 +257,7 @@ def _smtp(settings: Settings, timeout: float) -> Check:
     except ConfigError as exc:
         return Check("SMTP", "fail", str(exc), "set the [smtp] password source named above")
     try:
-        client = (
-            smtplib.SMTP_SSL(smtp.host, at.port, timeout=timeout, context=context)
-            if smtp.security == "ssl"
-            else smtplib.SMTP(smtp.host, at.port, timeout=timeout)
-        )
-        with client:
-            if smtp.security == "starttls":
-                client.starttls(context=context)
-            if tokens is not None:
-                login_oauth2(client, smtp, tokens)
-            elif smtp.username and password is not None:
-                client.login(smtp.username, password)
+        with signed_in(smtp, context, password, tokens, timeout) as client:
             client.noop()
     except smtplib.SMTPAuthenticationError:
         return Check("SMTP", "fail", f"{smtp.host} rejected the username or password", "check [smtp] username and its password")

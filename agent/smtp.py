@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
@@ -33,18 +35,7 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, t
     where = f"send the digest through {host}:{port} ({settings.security})"
     ctx = ssl.create_default_context(cafile=str(settings.tls_ca_file) if settings.tls_ca_file else None)
     try:
-        client = (
-            smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=ctx)
-            if settings.security == "ssl"
-            else smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
-        )
-        with client:
-            if settings.security == "starttls":
-                client.starttls(context=ctx)
-            if tokens is not None:
-                login_oauth2(client, settings, tokens)
-            elif settings.username and password is not None:
-                client.login(settings.username, password)
+        with signed_in(settings, ctx, password, tokens, SMTP_TIMEOUT) as client:
             # Explicit recipients: the digest goes to the user alone, whatever the headers say.
             client.send_message(msg, from_addr=ascii_address(sender), to_addrs=[ascii_address(parseaddr(to)[1] or to)])
     except ssl.SSLCertVerificationError as exc:
@@ -61,6 +52,27 @@ def send_smtp(settings: SmtpSettings, msg: EmailMessage, sender: str, to: str, t
     except (smtplib.SMTPException, OSError) as exc:
         said = explain(exc, Endpoint("smtp", host, port, settings.security)) or f"{exc.__class__.__name__}: {exc}"
         raise DeliveryError(f"{where}: {said}") from exc
+
+
+@contextmanager
+def signed_in(
+    settings: SmtpSettings, context: ssl.SSLContext, password: str | None, tokens: BearerTokens | None, timeout: float
+) -> Iterator[smtplib.SMTP]:
+    """A connection to the SMTP server, TLS as configured and logged in (a bearer token, else the password when there is a username)."""
+    port = settings.effective_port
+    client = (
+        smtplib.SMTP_SSL(settings.host, port, timeout=timeout, context=context)
+        if settings.security == "ssl"
+        else smtplib.SMTP(settings.host, port, timeout=timeout)
+    )
+    with client:
+        if settings.security == "starttls":
+            client.starttls(context=context)
+        if tokens is not None:
+            login_oauth2(client, settings, tokens)
+        elif settings.username and password is not None:
+            client.login(settings.username, password)
+        yield client
 
 
 def login_oauth2(client: smtplib.SMTP, settings: SmtpSettings, tokens: BearerTokens) -> None:
