@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint train bench bench-classify bench-push eval eval-heldout clean system-deps
+.PHONY: demo test lint train bench bench-classify bench-push eval eval-heldout eval-ordinary clean system-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rebound needs Python 3.11 or newer"'
@@ -67,6 +67,13 @@ eval-heldout: $(STAMP)
 	$(BIN)/rebound eval models/build/heldout.jsonl
 	$(BIN)/python benchmarks/keyword_baseline.py models/build/heldout.jsonl
 	$(BIN)/python benchmarks/draft_quality.py models/build/heldout.jsonl
+
+# Ordinary mail written for measuring only (models/probe, never trained on): how much of it is
+# called a rejection or given any job label.
+eval-ordinary: $(STAMP)
+	@mkdir -p models/build
+	cat models/probe/*/*.jsonl > models/build/probe.jsonl
+	$(BIN)/rebound eval models/build/probe.jsonl
 
 # One table: raw IMAP fetch against a first pass, new mail to draft, memory, a worker over many
 # accounts; on loopback Dovecot and a real PostgreSQL (system-deps installs both on a fresh machine).

@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-from agent.domain import Classification, IncomingEmail
+from agent.domain import Classification, IncomingEmail, Label
 from agent.errors import InputError
+
+# The label (or subtype prefix) of mail that is not about a job: the team's corpus and probe files use it.
+NOT_JOB = Label.NOT_JOB.value
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class LabelledEmail:
     """The situation a reply must fit, where the file labels it."""
     language: str = ""
     """The email's language, where the file labels it ("lang" or "language")."""
+    not_job: str = ""
+    """For mail labelled not about a job at all: "ordinary" (lists, newsletters, friends) or "refusal"
+    (a no to a paper, a grant, a flat); "" for job mail and where the file does not say."""
 
 
 def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
@@ -60,14 +66,19 @@ def read_jsonl(path: Path) -> Iterator[LabelledEmail]:
             raise InputError(f"{path}:{n}: not an object with id, subject and body ({exc.__class__.__name__}: {exc})") from exc
         label = row.get("label")
         truth = None if label is None else label == "rejection"
+        subtype = row.get("subtype") or label or ""
+        not_job = ""
+        if label == NOT_JOB or subtype.split("/")[0] == NOT_JOB:
+            not_job = "refusal" if row.get("refusal") else "ordinary"
         yield LabelledEmail(
             str(row["id"]),
             mail,
             truth,
-            row.get("subtype") or label or "",
+            subtype,
             row.get("company") or "",
             row.get("situation") or "",
             row.get("lang") or row.get("language") or "",
+            not_job,
         )
 
 
@@ -120,6 +131,10 @@ class Report:
     """(P(rejection), is it one) of every email: the reliability curve."""
     by_language: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     """tp, fp, fn and tn per labelled language: the per-language F1."""
+    not_job: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """For mail labelled not about a job, by kind ("ordinary", "refusal"): how many ("emails"), how
+    many were called a rejection ("rejection") and how many got any job label ("job_label"), uncertain
+    ones included: each is a wrong draft or a wrong line in the digest."""
 
     @property
     def precision(self) -> float:
@@ -187,6 +202,11 @@ def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -
         setattr(report, outcome, getattr(report, outcome) + 1)
         if row.language:
             report.by_language[row.language][outcome] += 1
+        if row.not_job:
+            tally = report.not_job[row.not_job]
+            tally["emails"] += 1
+            tally["rejection"] += predicted
+            tally["job_label"] += result.label is not Label.NOT_JOB
         if predicted != row.is_rejection:
             report.misclassified.append((row.id, row.subtype, result.label.value, result.confidence))
         p_rejection = result.confidence if result.label.value == "rejection" else 1.0 - result.confidence

@@ -26,10 +26,19 @@ WIDE = 10_000
 def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> None:
     """What `rebound eval` prints."""
     console.print(f"[bold]{path}[/]: {report.tp + report.fn} rejections, {report.fp + report.tn} other emails")
-    console.print(
-        f"rejection precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}"
-        f"   (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})"
-    )
+    if report.tp + report.fn:
+        console.print(
+            f"rejection precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}"
+            f"   (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})"
+        )
+    else:  # a file of mail that is not about jobs: precision and recall have nothing to count
+        console.print(f"no rejections in this file: {report.fp} of {report.fp + report.tn} emails called one")
+    for kind, tally in sorted(report.not_job.items()):
+        n = tally["emails"]
+        console.print(
+            f"not about a job ({kind}): {n} emails; called a rejection {tally['rejection']} ({1000 * tally['rejection'] / n:.1f} per 1,000),"
+            f" given a job label {tally['job_label']} ({1000 * tally['job_label'] / n:.1f} per 1,000)"
+        )
     if report.company_total:
         console.print(f"company right on {report.company_right}/{report.company_total} emails that name it ({report.company_accuracy:.1%})")
     table = Table("truth / subtype", "right", "wrong", title="by subtype")
