@@ -135,6 +135,8 @@ class Report:
     """For mail labelled not about a job, by kind ("ordinary", "refusal"): how many ("emails"), how
     many were called a rejection ("rejection") and how many got any job label ("job_label"), uncertain
     ones included: each is a wrong draft or a wrong line in the digest."""
+    job_labelled: list[tuple[str, str, float]] = field(default_factory=list)
+    """(id, label, confidence) of each email labelled not about a job that was given a job label."""
 
     @property
     def precision(self) -> float:
@@ -207,6 +209,8 @@ def evaluate(rows: Iterable[LabelledEmail], results: Iterable[Classification]) -
             tally["emails"] += 1
             tally["rejection"] += predicted
             tally["job_label"] += result.label is not Label.NOT_JOB
+            if result.label is not Label.NOT_JOB:
+                report.job_labelled.append((row.id, result.label.value, result.confidence))
         if predicted != row.is_rejection:
             report.misclassified.append((row.id, row.subtype, result.label.value, result.confidence))
         p_rejection = result.confidence if result.label.value == "rejection" else 1.0 - result.confidence

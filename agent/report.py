@@ -52,7 +52,7 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         wrong = Counter({pair: n for pair, n in report.situations.items() if pair[0] != pair[1]})
         if wrong:
             console.print("  most confused (labelled → read): " + ", ".join(f"{a} → {b} ({n})" for (a, b), n in wrong.most_common(6)))
-    if len(report.by_language) > 1:
+    if len(report.by_language) > 1 and report.tp + report.fn:
         console.print(
             "by language (F1, precision/recall, rejections): "
             + ", ".join(f"{lang} {f1:.3f} ({p:.2f}/{r:.2f}, {n})" for lang, p, r, f1, n in report.language_scores())
@@ -67,6 +67,8 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
     console.print(f"confidently wrong (P ≥ 0.9 or ≤ 0.1 and wrong): {report.confidently_wrong} of {len(report.scores)}")
     if report.misclassified:
         console.print("misclassified: " + ", ".join(f"{i} ({sub} → {label} {conf:.2f})" for i, sub, label, conf in report.misclassified))
+    if report.job_labelled:
+        console.print("not about a job, given a job label: " + ", ".join(f"{i} ({label} {conf:.2f})" for i, label, conf in report.job_labelled))
     if show_companies and report.company_misses:
         console.print("company misses: " + "; ".join(f"{i}: {truth!r} ≠ {got!r}" for i, truth, got in report.company_misses))
 

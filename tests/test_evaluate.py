@@ -54,3 +54,4 @@ def test_mail_not_about_a_job_is_tallied_by_kind_and_any_job_label_counts(tmp_pa
     assert dict(report.not_job["ordinary"]) == {"emails": 2, "rejection": 0, "job_label": 1}
     assert dict(report.not_job["refusal"]) == {"emails": 1, "rejection": 1, "job_label": 1}
     assert "" not in report.not_job
+    assert report.job_labelled == [("a", "interview", 0.4), ("c", "rejection", 0.9)]  # what eval names, to be read
