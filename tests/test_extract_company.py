@@ -1,0 +1,64 @@
+"""The employer named right, and never a person's name: constructions of issue 13 item 4, on spaCy's blank tokenizer."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from agent.classifier.extract import Extractor, Headers
+from agent.classifier.senders import writer_name
+from agent.classifier.text import compose
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="module")
+def extractor(nlp: Language) -> Extractor:
+    return Extractor(nlp.vocab)
+
+
+def company(nlp: Language, extractor: Extractor, body: str, subject: str = "", sender: str = "") -> str:
+    name, addr = parseaddr(sender) if sender else ("", "")
+    return extractor(nlp.make_doc(compose(subject, body)), Headers(name, addr, "")).company
+
+
+@pytest.mark.parametrize(
+    ("display", "address", "person"),
+    [
+        ("Ramón Iturbe", "ramon@iturbe-carpinteria.es", True),  # the address spells the name without its accent
+        ("Tobenna Okonkwo", "t@lattice-works.io", True),  # an initial is the whole mailbox
+        ("Petra Lindahl", "pl@lindahl-konsult.se", True),  # initials
+        ("Abel", "a@quayside-ferries.co", True),
+        ("Brackwater", "team@brackwater.app", False),  # one word that does not name the mailbox: a team or a product
+        ("Tidemark Freight", "tidemark@myworkday.com", False),  # a hiring tool's mailbox named after the employer
+        ("Soren Vale", "no-reply@valehouse.dk", False),
+    ],
+)
+def test_writer_name(display: str, address: str, person: bool) -> None:
+    assert bool(writer_name(display, address)) is person
+
+
+def test_writer_whose_surname_is_in_the_domain_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Noor,\n\nWe've had a think and we won't be taking this further. Good luck out there."
+    assert company(nlp, extractor, body, "Re: your visit", "Ramón Iturbe <ramon@iturbecarpentry.com>") == ""
+
+
+def test_first_name_signing_off_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hallo Jonas,\n\nwir haben uns leider für jemand anderen entschieden.\n\nLiebe Grüße\nGesa"
+    assert company(nlp, extractor, body, "Re: Bewerbung", "Gesa Wendt <gesa@kornfeld-baeckerei.de>") == ""
+
+
+def test_initial_and_surname_signing_off_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Dear Mr Ilves,\n\nYour papers arrived safely. I shall read them this week.\n\nT. Okonkwo"
+    assert company(nlp, extractor, body, "Your application", "Tobenna Okonkwo <t.okonkwo@okonkwo-partners.com>") == ""
+
+
+def test_family_firm_named_after_the_writer_is_kept(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Sam,\n\nThanks for your interest in Ferreira & Filhos. We have chosen another candidate.\n\nBest,\nLuis Ferreira"
+    assert company(nlp, extractor, body, "Your application", "Luis Ferreira <luis@ferreirafilhos.pt>") == "Ferreira & Filhos"
