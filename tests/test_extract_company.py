@@ -62,3 +62,23 @@ def test_initial_and_surname_signing_off_is_not_the_company(nlp: Language, extra
 def test_family_firm_named_after_the_writer_is_kept(nlp: Language, extractor: Extractor) -> None:
     body = "Hi Sam,\n\nThanks for your interest in Ferreira & Filhos. We have chosen another candidate.\n\nBest,\nLuis Ferreira"
     assert company(nlp, extractor, body, "Your application", "Luis Ferreira <luis@ferreirafilhos.pt>") == "Ferreira & Filhos"
+
+
+@pytest.mark.parametrize(
+    ("signature", "employer"),
+    [
+        ("Personalamt Landkreis Oberfurt", "Landkreis Oberfurt"),  # a department before the name, in German
+        ("Reclutamiento Grupo Olivar", "Grupo Olivar"),
+        ("Service recrutement Maison Aubrac", "Maison Aubrac"),
+        ("Werving Stichting Duinzicht", "Stichting Duinzicht"),
+    ],
+)
+def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, signature: str, employer: str) -> None:
+    body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\nJana Roth\n{signature}"
+    assert company(nlp, extractor, body) == employer
+
+
+@pytest.mark.parametrize("function", ["Personalamt", "Recrutement", "Reclutamiento", "Human Resources"])
+def test_a_department_alone_is_no_company(nlp: Language, extractor: Extractor, function: str) -> None:
+    body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\n{function}"
+    assert company(nlp, extractor, body) == ""
