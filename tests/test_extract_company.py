@@ -10,6 +10,7 @@ from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.senders import writer_name
+from agent.classifier.signatures import signature
 from agent.classifier.text import compose
 
 
@@ -82,3 +83,13 @@ def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, 
 def test_a_department_alone_is_no_company(nlp: Language, extractor: Extractor, function: str) -> None:
     body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\n{function}"
     assert company(nlp, extractor, body) == ""
+
+
+def test_a_sign_off_that_opens_like_a_greeting_is_still_a_sign_off() -> None:
+    text = "Re: Bewerbung\n\nHallo Jonas,\n\nwir haben uns leider anders entschieden. Viel Erfolg weiterhin!\n\nLiebe Grüße\nGesa"
+    assert signature(text, lambda _name: False) == ("Gesa", "")
+
+
+def test_a_name_after_a_sign_off_on_one_line_is_the_writer() -> None:
+    text = "Update\n\nHoi Bas,\n\nHet wordt helaas niks, we hebben iemand anders gekozen. Succes!\n\nGroet, Rick"
+    assert signature(text, lambda _name: False) == ("Rick", "")
