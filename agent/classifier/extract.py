@@ -33,7 +33,7 @@ from agent.classifier.orgs import (
 )
 from agent.classifier.role_reader import GROUPS
 from agent.classifier.roles import best_role, role_votes
-from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, sender_first_name
+from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, sender_first_name, writer_name
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
 from agent.classifier.subjects import subject_parts
 from agent.classifier.titles import has_role_word
@@ -197,11 +197,12 @@ class Extractor:
         sig_contact, sig_company = signature(text, known, sig_start)
         if sig_company:
             ballot.vote(sig_company, 2.0)
-        piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(headers.from_name, address) else ""
+        writer = writer_name(display.split(" at ")[0] if " at " in display else headers.from_name, headers.from_addr)
+        piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(headers.from_name, address) and writer != headers.from_name else ""
         # 'HackerRank' or 'Workday' is the tool, not the employer; '[Company] HR <hr@[company].com>' is a template nobody filled in.
         if piece and squash(clean_org_name(piece)) not in PLATFORMS and not is_placeholder(headers.from_name + address):
             ballot.vote(piece, 2.5)
-        for name in [headers.from_name if sender else "", sig_contact, *filter(has_role_word, roles)]:
+        for name in [*filter(has_role_word, roles), headers.from_name if sender else "", *_name_forms([writer, sig_contact, inline_contact])]:
             ballot.votes.pop(squash(name), None)
         anonymous = _unnamed_client(hits, read, len(text)) and not named_client
         company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain)
@@ -230,6 +231,18 @@ class Extractor:
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
         return inline_contact, named_client
+
+
+def _name_forms(people: list[str]) -> list[str]:
+    """Each writer's name, whole, by first name and initial ('Miriam', 'W. Thorpe' signing off are no employer).
+
+    The surname alone stays: a family firm is often named after whoever writes ('Lindqvist & Co').
+    """
+    forms = []
+    for name in filter(None, people):
+        words = name.split()
+        forms += [name, words[0], f"{words[0][0]}. {words[-1]}"] if person_first_name(name) and not looks_like_org(name) else [name]
+    return forms
 
 
 def _role_cues(hits: dict[str, list[tuple[int, int]]], read: Words) -> dict[str, list[tuple[int, int]]]:

@@ -41,6 +41,8 @@ _UNIT_STARTS, _UNIT_ENDS = WordTable.of("org.unit_starts"), words("org.unit_ends
 _LEGAL, _LEGAL_AFTER = words("org.legal"), words("org.legal_after")
 _LEADING = tuple(p.lower() for p in phrases("org.leading"))
 _TRAILING = words("org.trailing")
+# A sender function alone ('Personalamt', 'Recrutement', 'Human Resources') names a part of some organisation, not which.
+_FUNCTION_ALONE = WordTable.build(_LEADING).exact | _DEPARTMENTS.exact
 _TEAM_OWNERS, _TEAM_LINKS = words("org.team_owners"), words("org.team_links")
 # Capitalised words that open a sentence or clause (en/de/nl/fr/es) but never a company name.
 SENTENCE_START = words("names.sentence_start")
@@ -185,7 +187,7 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
     role_like = is_title(text) or (has_role_word(text) and not looks_like_org(text) and not plural_head)
     return not (role_like and not title_ok) and text.lower() not in SENTENCE_START and not is_greeting(text) \
-        and not _NOT_ORG_NAMES.found_in(text)
+        and not _NOT_ORG_NAMES.found_in(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
 
 
 def is_department(text: str) -> bool:

@@ -9,6 +9,7 @@ and patterns/<lang>.toml [names], patterns/README.md.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
 from agent.classifier.orgs import squash
@@ -92,6 +93,29 @@ def sender_first_name(display_name: str, address: str) -> str:
     if len(names) == 1 and not local.startswith(names[0][:3]):
         return ""  # a lone word that does not open the mailbox ('Cartwheel <team@cartwheel.so>') is a team or a product
     return first
+
+
+def _ascii(text: str) -> str:
+    """'andrés' → 'andres': an address spells a name without its accents."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def writer_name(display_name: str, address: str) -> str:
+    """The display name when it is a person's whom the mailbox is named after ('Andrés Molina <andres@molinabuild.com>'), else ''.
+
+    Looser than sender_first_name, which also asks whether a reply will be read: 'K. Osei <k@tallyhq.io>' and
+    'H. Zandstra <h.zandstra@…>' are people whatever their domain holds, and their names are no employer's.
+    """
+    local, _, domain = address.lower().rpartition("@")
+    if not person_first_name(display_name) or domain.endswith(_TOOL_DOMAINS) or is_automated(address) or not PLATFORMS.isdisjoint(domain.split(".")):
+        return ""  # 'Ocelot Games', 'Careers', 'Norrland Timber <norrland@teamtailor-mail.com>': a mailbox, not a person
+    local = _ascii(local)
+    names = [_ascii(w) for w in word_list(_without_title(display_name))]
+    if len(names) == 1:  # 'Jordan <j@…>' is a person, 'Cartwheel <team@cartwheel.so>' a team or a product
+        return display_name if local in {names[0], names[0][:1]} else ""
+    initials = {w[:1] for w in names} | {"".join(w[:1] for w in names)}  # 'h.zandstra', 'k@', 'mg@' for Matthias Gruen
+    parts = [p for p in re.split(r"[._+-]", local) if p]
+    return display_name if any(w in local for w in names if len(w) > 1) or any(p in initials for p in parts) else ""
 
 
 def _domain_word_core(part: str) -> str:

@@ -90,7 +90,8 @@ def signature_start(text: str) -> int:
     """Where the sign-off block starts: after 'Best regards,' or any short closing line ending in a comma, else the last short paragraph."""
     third, at, found = len(text) // 3, 0, -1
     for line in text.split("\n"):
-        if at >= third and _is_sign_off(line) and not is_greeting(line.strip()):
+        # 'Liebe Grüße' opens like a greeting ('Liebe Jana,') but says nothing else: a sign-off.
+        if at >= third and _is_sign_off(line) and (not is_greeting(line.strip()) or tuple(word_list(line)) in _SIGN_OFFS.exact):
             found = at + len(line)
         at += len(line) + 1
     if found >= 0:
@@ -162,11 +163,14 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
         last = text.rstrip()
         sig = _inline_signature(last) or _trailing_name(last)
         block = [sig] if sig else []
-    name, company = "", ""
+    name = ""
     first = split_line(block[0], maxsplit=1) if block else [""]
+    if len(first) > 1 and tuple(word_list(first[0])) in _SIGN_OFFS.exact:  # 'Groet, Rick'
+        first = split_line(first[1], maxsplit=1)
     head = clean_org_name(first[0]) if first[0].lower().startswith(("the ", "team ")) else first[0]
     if person_first_name(head) and not looks_like_org(head) and not known_company(head):
         name, block = head, first[1:] + block[1:]
+    company = ""
     for line in reversed(block):  # the organisation line comes after name and title, before nothing but address and phone
         if company := org_in_line(line) if not _address_line(line) or SEPARATORS.search(line) else "":
             break

@@ -1,0 +1,95 @@
+"""The employer named right, and never a person's name: constructions of issue 13 item 4, on spaCy's blank tokenizer."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from agent.classifier.extract import Extractor, Headers
+from agent.classifier.senders import writer_name
+from agent.classifier.signatures import signature
+from agent.classifier.text import compose
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="module")
+def extractor(nlp: Language) -> Extractor:
+    return Extractor(nlp.vocab)
+
+
+def company(nlp: Language, extractor: Extractor, body: str, subject: str = "", sender: str = "") -> str:
+    name, addr = parseaddr(sender) if sender else ("", "")
+    return extractor(nlp.make_doc(compose(subject, body)), Headers(name, addr, "")).company
+
+
+@pytest.mark.parametrize(
+    ("display", "address", "person"),
+    [
+        ("Ramón Iturbe", "ramon@iturbe-carpinteria.es", True),  # the address spells the name without its accent
+        ("Tobenna Okonkwo", "t@lattice-works.io", True),  # an initial is the whole mailbox
+        ("Petra Lindahl", "pl@lindahl-konsult.se", True),  # initials
+        ("Abel", "a@quayside-ferries.co", True),
+        ("Brackwater", "team@brackwater.app", False),  # one word that does not name the mailbox: a team or a product
+        ("Tidemark Freight", "tidemark@myworkday.com", False),  # a hiring tool's mailbox named after the employer
+        ("Soren Vale", "no-reply@valehouse.dk", False),
+    ],
+)
+def test_writer_name(display: str, address: str, person: bool) -> None:
+    assert bool(writer_name(display, address)) is person
+
+
+def test_writer_whose_surname_is_in_the_domain_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Noor,\n\nWe've had a think and we won't be taking this further. Good luck out there."
+    assert company(nlp, extractor, body, "Re: your visit", "Ramón Iturbe <ramon@iturbecarpentry.com>") == ""
+
+
+def test_first_name_signing_off_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hallo Jonas,\n\nwir haben uns leider für jemand anderen entschieden.\n\nLiebe Grüße\nGesa"
+    assert company(nlp, extractor, body, "Re: Bewerbung", "Gesa Wendt <gesa@kornfeld-baeckerei.de>") == ""
+
+
+def test_initial_and_surname_signing_off_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Dear Mr Ilves,\n\nYour papers arrived safely. I shall read them this week.\n\nT. Okonkwo"
+    assert company(nlp, extractor, body, "Your application", "Tobenna Okonkwo <t.okonkwo@okonkwo-partners.com>") == ""
+
+
+def test_family_firm_named_after_the_writer_is_kept(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Sam,\n\nThanks for your interest in Ferreira & Filhos. We have chosen another candidate.\n\nBest,\nLuis Ferreira"
+    assert company(nlp, extractor, body, "Your application", "Luis Ferreira <luis@ferreirafilhos.pt>") == "Ferreira & Filhos"
+
+
+@pytest.mark.parametrize(
+    ("signature", "employer"),
+    [
+        ("Personalamt Landkreis Oberfurt", "Landkreis Oberfurt"),  # a department before the name, in German
+        ("Reclutamiento Grupo Olivar", "Grupo Olivar"),
+        ("Service recrutement Maison Aubrac", "Maison Aubrac"),
+        ("Werving Stichting Duinzicht", "Stichting Duinzicht"),
+    ],
+)
+def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, signature: str, employer: str) -> None:
+    body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\nJana Roth\n{signature}"
+    assert company(nlp, extractor, body) == employer
+
+
+@pytest.mark.parametrize("function", ["Personalamt", "Recrutement", "Reclutamiento", "Human Resources"])
+def test_a_department_alone_is_no_company(nlp: Language, extractor: Extractor, function: str) -> None:
+    body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\n{function}"
+    assert company(nlp, extractor, body) == ""
+
+
+def test_a_sign_off_that_opens_like_a_greeting_is_still_a_sign_off() -> None:
+    text = "Re: Bewerbung\n\nHallo Jonas,\n\nwir haben uns leider anders entschieden. Viel Erfolg weiterhin!\n\nLiebe Grüße\nGesa"
+    assert signature(text, lambda _name: False) == ("Gesa", "")
+
+
+def test_a_name_after_a_sign_off_on_one_line_is_the_writer() -> None:
+    text = "Update\n\nHoi Bas,\n\nHet wordt helaas niks, we hebben iemand anders gekozen. Succes!\n\nGroet, Rick"
+    assert signature(text, lambda _name: False) == ("Rick", "")
