@@ -8,6 +8,7 @@ What surrounds a role in subjects and title lines ('Interview invitation – ', 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from agent.classifier.lexicon import phrases, word_list, words
@@ -21,6 +22,9 @@ MAX_ROLE_CHARS = 80
 # A title line is looked for in the first characters of the body only.
 TITLE_LINE_WITHIN = 600
 _DASHES = "–—-"
+# A title line's role ends before the first of these, at one of the others or at the line's end.
+_CLAUSE_END = re.compile(r"[.!?:;,]")
+_ROLE_CLOSE = re.compile(r"[ \t,(–—-]")
 _REFERENCES = words("role.words.references")
 _ACADEMIC = tuple(words("role.words.academic"))
 _JUNK_AFTER_DASH = frozenset(tuple(word_list(p)) for p in phrases("role.words.junk_after_dash"))
@@ -122,11 +126,13 @@ def title_line(line: str) -> str:
         text = text[3:].lstrip()
     if not "A" <= text[:1] <= "Z":
         return ""
-    stop = next((i for i, c in enumerate(text) if c in ".!?:;,"), len(text))
+    clause = _CLAUSE_END.search(text)
+    stop = clause.start() if clause else len(text)
     role, end = "", len(text.rstrip(" \t"))
-    for r in range(3, min(stop, 61) + 1):
-        if r < end and text[r] not in " \t,(–—-":
-            continue  # only a separator or the line's end can close the role
+    last = min(stop, 61)
+    # Only a separator or the line's end can close the role: the places to try, found by one search.
+    closes = [m.start() for m in _ROLE_CLOSE.finditer(text, 3, min(last, end - 1) + 1)]
+    for r in [*closes, *range(max(end, 3), last + 1)]:
         if r == stop and text[r : r + 1] == "," and not text[r + 1 :].lstrip().lower().startswith(tuple(_REFERENCES)):
             rest = text[r + 1 :]
             stop2 = next((i for i, c in enumerate(rest) if c in ".!?:;,"), len(rest))
