@@ -174,7 +174,7 @@ def test_every_letter_that_case_folding_matches_oddly_is_known() -> None:
         for ch in map(chr, range(0x110000))
         if any_letter.fullmatch(ch) and any(p.fullmatch(ch) and c not in ch.lower() for c, p in each.items())
     }
-    assert odd == text._ODD_CASE
+    assert odd == set(text._ODD_CASE)
     assert strip_history("x" * 300 + "\n\nClick to unſubscribe") == "x" * 300
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from typing import NamedTuple
 
 import spacy
@@ -42,6 +44,7 @@ from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
 _RUN_CONNECTORS = words("company.words.name_connectors")
+_NOT_NAME_CAPITALS = frozenset({"I", "I'm", "I've"})
 # A recruitment agency's own name: when it writes about a client it names, the client is the employer.
 _AGENCY = WordTable.of("company.words.agency")
 # A Dutch or German job title written as one word ('Accountmanager Food'), which a subject can hold in place of the client.
@@ -97,7 +100,13 @@ def _name_runs(doc: Doc) -> list[Run]:
     words = words_of(doc)
     # A token's trailing whitespace is at most one space: a line break is a token of its own, which is never a capital.
     texts, spaced, offsets, text = words.texts, words.spaced, words.offsets, words.text
-    caps = [(w[0].isupper() or w[0].isdigit()) and w[0].isalnum() and w not in {"I", "I'm", "I've"} for w in texts]
+    # A capital or a digit opens a run: asked once per distinct first letter, then looked up for each word in C.
+    initials = list(map(itemgetter(0), texts))
+    capitals = {c for c in set(initials) if (c.isupper() or c.isdigit()) and c.isalnum()}
+    caps = list(map(capitals.__contains__, initials))
+    for k in compress(range(len(texts)), caps):
+        if texts[k] in _NOT_NAME_CAPITALS:
+            caps[k] = False
     is_stop, lower = lexical(doc.vocab)
 
     def filler(k: int) -> bool:
@@ -105,11 +114,10 @@ def _name_runs(doc: Doc) -> list[Run]:
         return (is_stop(texts[k]) and low not in _CONTENT_STOPS) or low in SENTENCE_START
 
     runs: list[Run] = []
-    i, n = 0, len(texts)
-    while i < n:
-        if not caps[i]:
-            i += 1
-            continue
+    n, j = len(texts), 0
+    for i in compress(range(n), caps):  # a run starts at a capital: the loop visits only those
+        if i < j:
+            continue  # inside the run before
         j = i + 1
         while j < n and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
@@ -123,7 +131,6 @@ def _name_runs(doc: Doc) -> list[Run]:
             start += 1
         if start < j:
             runs.append(Run(start, j, text[offsets[start] : offsets[j - 1] + len(texts[j - 1])]))
-        i = j
     return runs
 
 

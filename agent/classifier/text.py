@@ -56,7 +56,7 @@ _FOOTERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
 ]
 # The letters re.IGNORECASE takes for a letter of those words that str.lower() does not turn into it
 # (dotless 'ı' for 'i', long 'ſ' for 's'; tests/test_text.py finds them all): a body holding one is searched in full.
-_ODD_CASE = frozenset("ıſ")
+_ODD_CASE = ("ı", "ſ")
 _QUOTED_LINE = re.compile(r"^[^\S\n]*>.*\n?", re.MULTILINE)
 # Three or more line breaks with only whitespace between them: one blank line.
 _BLANKS = re.compile(r"\n(?:[^\S\n]*\n){2,}")
@@ -64,7 +64,7 @@ _BLANKS = re.compile(r"\n(?:[^\S\n]*\n){2,}")
 
 def strip_history(body: str) -> str:
     """The new part of a message: quoted replies, forwarded history and footers removed."""
-    low = body.lower() if _ODD_CASE.isdisjoint(body) else ""
+    low = "" if any(map(body.__contains__, _ODD_CASE)) else body.lower()
     cut = len(body)
     for triggers, pattern in _QUOTE_HEADERS:
         m = pattern.search(body) if _may_hold(low, triggers) else None
@@ -83,7 +83,7 @@ def strip_history(body: str) -> str:
 
 def _may_hold(low: str, triggers: tuple[str, ...]) -> bool:
     """Whether the lowercased body holds one of a pattern's words (always, for a body with odd letters: low is then '')."""
-    return not low or any(t in low for t in triggers)
+    return not low or any(map(low.__contains__, triggers))
 
 
 def compose(subject: str, body: str) -> str:
