@@ -145,7 +145,7 @@ class CueTable:
         """For each section.name, the sentences in which one of its cues matched."""
         starts: dict[int, list[tuple[int, int]]] = defaultdict(list)
         part_of = self._part_of
-        for matcher in (self.lower, self.cased):
+        for matcher in (self.lower, self.cased) if len(self.cased) else (self.lower,):  # English has no cased phrases
             for match_id, start, end in matcher(doc):
                 starts[part_of[match_id]].append((start, end))
         found: dict[str, set[int]] = defaultdict(set)
