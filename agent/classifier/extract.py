@@ -45,6 +45,9 @@ from agent.classifier.words import Words, lexical, words_of
 _CONTENT_STOPS = words("company.words.name_stops")
 _RUN_CONNECTORS = words("company.words.name_connectors")
 _NOT_NAME_CAPITALS = frozenset({"I", "I'm", "I've"})
+# The first letters met so far that open a run of a name (a capital or a digit), and those that do not.
+_OPENS_RUN: set[str] = set()
+_OPENS_NO_RUN: set[str] = set()
 # A recruitment agency's own name: when it writes about a client it names, the client is the employer.
 _AGENCY = WordTable.of("company.words.agency")
 # A Dutch or German job title written as one word ('Accountmanager Food'), which a subject can hold in place of the client.
@@ -100,10 +103,11 @@ def _name_runs(doc: Doc) -> list[Run]:
     words = words_of(doc)
     # A token's trailing whitespace is at most one space: a line break is a token of its own, which is never a capital.
     texts, spaced, offsets, text = words.texts, words.spaced, words.offsets, words.text
-    # A capital or a digit opens a run: asked once per distinct first letter, then looked up for each word in C.
+    # A capital or a digit opens a run: asked once per letter ever seen, then looked up for each word in C.
     initials = list(map(itemgetter(0), texts))
-    capitals = {c for c in set(initials) if (c.isupper() or c.isdigit()) and c.isalnum()}
-    caps = list(map(capitals.__contains__, initials))
+    for c in set(initials).difference(_OPENS_RUN, _OPENS_NO_RUN):
+        (_OPENS_RUN if (c.isupper() or c.isdigit()) and c.isalnum() else _OPENS_NO_RUN).add(c)
+    caps = list(map(_OPENS_RUN.__contains__, initials))
     for k in compress(range(len(texts)), caps):
         if texts[k] in _NOT_NAME_CAPITALS:
             caps[k] = False
@@ -111,7 +115,7 @@ def _name_runs(doc: Doc) -> list[Run]:
 
     def filler(k: int) -> bool:
         low = lower(texts[k])
-        return (is_stop(texts[k]) and low not in _CONTENT_STOPS) or low in SENTENCE_START
+        return low in SENTENCE_START or (is_stop(texts[k]) and low not in _CONTENT_STOPS)
 
     runs: list[Run] = []
     n, j = len(texts), 0

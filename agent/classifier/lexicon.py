@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import product
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ class WordTable:
             for n in range(1, min(longest, len(ws) - i) + 1):
                 if tuple(ws[i : i + n]) in exact:
                     return True
-        return bool(self.prefixes) and any(w.startswith(self.prefixes) for w in ws)
+        return bool(self.prefixes) and any(map(methodcaller("startswith", self.prefixes), ws))
 
     def starts(self, text: str) -> bool:
         """Whether the text's first words are a phrase of the table (or its first word starts with a stem)."""
