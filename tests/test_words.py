@@ -16,7 +16,7 @@ TEXTS = [
     "Your application to Orchard Robotics\n\nHi Sam,\n\nThanks for applying. We've decided not to move forward.\n\nBest,\nDana",
     "Ihre Bewerbung bei der Stadtwerke Ostertal GmbH  –  leider  absagen\r\n\n\tMit freundlichen Grüßen",
     "L'entretien d'embauche n'aura pas lieu. ¿Podría usted? İstanbul ıı ſ ǅ ΣΑΣ straße\u2028next",
-    "I'm sure THE Team AT acme.io (m/w/d) won't, can't — it's DON'T ’s 's I've",
+    "I'm sure THE Team AT acme.io (m/w/d) won't, can't — it's DON'T ’s 's I've 🎉👍🏽 𝐁old",
     "",
     "   \n\n  ",
 ]
