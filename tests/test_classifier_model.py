@@ -55,3 +55,14 @@ def test_the_runner_up_is_the_label_on_the_other_side_of_the_rejection_line(clas
     assert ack.label is not Label.REJECTION and ack.runner_up is Label.REJECTION
     nothing = classifier.classify(mail("", ""))
     assert nothing.runner_up is None
+
+
+def test_the_classifiers_share_each_docs_ngrams_without_mixing_them_up(classifier: Classifier) -> None:
+    """The facets read the n-grams the 8-way classifier counted on the same Doc (architectures.py): scores as if each counted alone."""
+    texts = ["Update\n\nWe have decided to move forward with other candidates.", "Lunch on Friday?\n\nSee you at noon.", "ok", "Interview " * 40]
+    together = [doc.cats for doc in classifier.nlp.pipe(texts, batch_size=3)]
+    for text, cats in zip(texts, together, strict=True):
+        for name in ("textcat", "facets"):
+            with classifier.nlp.select_pipes(enable=[name]):
+                alone = classifier.nlp(text).cats
+            assert alone == {label: cats[label] for label in alone}

@@ -101,6 +101,7 @@ def module_patterns(module: ModuleType) -> list[re.Pattern[str] | re.Pattern[byt
             out.append(value)
         elif isinstance(value, list | tuple):
             out += [v for v in value if isinstance(v, re.Pattern)]
+            out += [v for pair in value if isinstance(pair, tuple) for v in pair if isinstance(v, re.Pattern)]  # (words, pattern)
     return out
 
 
@@ -140,6 +141,41 @@ def test_quoted_history_and_footers_still_go() -> None:
     assert strip_history(outlook) == ("Thanks for applying. " * 12).strip()
     quoted = "New words.\n> old words\n   > older words\nMore new words."
     assert strip_history(quoted) == "New words.\nMore new words."
+
+
+def test_each_pattern_is_searched_wherever_it_can_match() -> None:
+    # A pattern is skipped when the lowercased body holds none of its words; so every match must hold one.
+    samples = [
+        "Hi\n\nOn Tue, 17 Nov 2026 at 10:22, Alex <a@b.c>\nWROTE:\nold",
+        "Hallo\n\nAm 17.11.2026 um 10:22 schrieb Alex <a@b.c>:\nalt",
+        "Bonjour\n\nLe mar. 17 nov. 2026, Alex a écrit :\nancien",
+        "Hi\n\n-----Original Message-----\nold",
+        "Hi\n\nFROM: Alex\nSent: Monday\nold",
+        "Hi\n\n__________\nold",
+        "Hi\n\nCONFIDENTIALITY NOTICE: x",
+        "Hi\n\nThis e-mail may be confidential",
+        "Hi\n\nClick to Unsubscribe",
+        "Hi\n\nYou received this message because",
+    ]
+    for triggers, pattern in [*text._QUOTE_HEADERS, *text._FOOTERS]:
+        matched = [s for s in samples if pattern.search(s)]
+        assert matched, pattern.pattern
+        assert all(any(t in s.lower() for t in triggers) for s in matched), pattern.pattern
+
+
+def test_every_letter_that_case_folding_matches_oddly_is_known() -> None:
+    # re.IGNORECASE matches some letters that str.lower() does not turn into the letter of a word
+    # (dotless 'ı' matches 'i'); a body with one of them skips no pattern.
+    letters = sorted({c for triggers, _ in [*text._QUOTE_HEADERS, *text._FOOTERS] for t in triggers for c in t})
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.IGNORECASE)
+    each = {c: re.compile(re.escape(c), re.IGNORECASE) for c in letters}
+    odd = {
+        ch
+        for ch in map(chr, range(0x110000))
+        if any_letter.fullmatch(ch) and any(p.fullmatch(ch) and c not in ch.lower() for c, p in each.items())
+    }
+    assert odd == set(text._ODD_CASE)
+    assert strip_history("x" * 300 + "\n\nClick to unſubscribe") == "x" * 300
 
 
 def test_html_markup_that_made_the_parser_quadratic_is_consumed_in_one_match() -> None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
+from typing import NamedTuple
 
 import spacy
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from agent.classifier.cues import UNNAMED_CLIENT, Cues, company_key, role_key
@@ -37,10 +40,14 @@ from agent.classifier.senders import PLATFORMS, domain_word, is_automated, perso
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
 from agent.classifier.subjects import subject_parts
 from agent.classifier.titles import has_role_word
-from agent.classifier.words import Words, words_of
+from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
 _RUN_CONNECTORS = words("company.words.name_connectors")
+_NOT_NAME_CAPITALS = frozenset({"I", "I'm", "I've"})
+# The first letters met so far that open a run of a name (a capital or a digit), and those that do not.
+_OPENS_RUN: set[str] = set()
+_OPENS_NO_RUN: set[str] = set()
 # A recruitment agency's own name: when it writes about a client it names, the client is the employer.
 _AGENCY = WordTable.of("company.words.agency")
 # A Dutch or German job title written as one word ('Accountmanager Food'), which a subject can hold in place of the client.
@@ -83,23 +90,38 @@ class Headers:
     reply_to: str = ""
 
 
-def _name_runs(doc: Doc) -> list[Span]:
+class Run(NamedTuple):
+    """A run of capitalised words: its tokens [start, end) and its text, as a Span would give them without a Span's cost."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _name_runs(doc: Doc) -> list[Run]:
     """Maximal runs of capitalised tokens on one line ('&', 'of', "'s" inside), sentence-initial filler stripped."""
     words = words_of(doc)
     # A token's trailing whitespace is at most one space: a line break is a token of its own, which is never a capital.
-    texts, spaced = words.texts, words.spaced
-    caps = [(w[0].isupper() or w[0].isdigit()) and w[0].isalnum() and w not in {"I", "I'm", "I've"} for w in texts]
+    texts, spaced, offsets, text = words.texts, words.spaced, words.offsets, words.text
+    # A capital or a digit opens a run: asked once per letter ever seen, then looked up for each word in C.
+    initials = list(map(itemgetter(0), texts))
+    for c in set(initials).difference(_OPENS_RUN, _OPENS_NO_RUN):
+        (_OPENS_RUN if (c.isupper() or c.isdigit()) and c.isalnum() else _OPENS_NO_RUN).add(c)
+    caps = list(map(_OPENS_RUN.__contains__, initials))
+    for k in compress(range(len(texts)), caps):
+        if texts[k] in _NOT_NAME_CAPITALS:
+            caps[k] = False
+    is_stop, lower = lexical(doc.vocab)
 
-    def filler(k: int) -> bool:  # asked of few tokens: Token attributes cost a crossing into Cython each
-        t = doc[k]
-        return (t.is_stop and t.lower_ not in _CONTENT_STOPS) or t.lower_ in SENTENCE_START
+    def filler(k: int) -> bool:
+        low = lower(texts[k])
+        return low in SENTENCE_START or (is_stop(texts[k]) and low not in _CONTENT_STOPS)
 
-    runs: list[Span] = []
-    i, n = 0, len(doc)
-    while i < n:
-        if not caps[i]:
-            i += 1
-            continue
+    runs: list[Run] = []
+    n, j = len(texts), 0
+    for i in compress(range(n), caps):  # a run starts at a capital: the loop visits only those
+        if i < j:
+            continue  # inside the run before
         j = i + 1
         while j < n and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
@@ -112,8 +134,7 @@ def _name_runs(doc: Doc) -> list[Span]:
         while start < j and filler(start):
             start += 1
         if start < j:
-            runs.append(doc[start:j])
-        i = j
+            runs.append(Run(start, j, text[offsets[start] : offsets[j - 1] + len(texts[j - 1])]))
     return runs
 
 
@@ -133,7 +154,7 @@ class _Ballot:
         self.spelled.setdefault(key, name)
         return key
 
-    def winner(self, runs: list[Span], domain: str) -> tuple[str, float]:
+    def winner(self, runs: list[Run], domain: str) -> tuple[str, float]:
         votes, spelled = self.votes, self.spelled
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
@@ -210,25 +231,26 @@ class Extractor:
         return Who(company, role, sender or person_first_name(sig_contact) or inline_contact, not is_automated(address) if address else True,
                    company_votes, role_weight)
 
-    def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Span], ballot: _Ballot) -> tuple[str, bool]:
+    def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
         starts = {r.start: r for r in runs}
+        texts, (_is_stop, lower) = words_of(doc).texts, lexical(doc.vocab)
         inline_contact, named_client = "", False
         for group, weight in _WEIGHTS.items():
             for _s, end in hits.get(company_key(group), ()):
                 run = starts.get(end)
-                if run is None or doc[run.start - 1].text in "[{<" or (run.end < len(doc) and doc[run.end].text in "]}>"):
+                if run is None or texts[run.start - 1] in "[{<" or (run.end < len(texts) and texts[run.end] in "]}>"):
                     continue
                 if group == "contact":
                     inline_contact = inline_contact or person_first_name(run.text)
                 elif group not in {"personish", "clientish"} or not person_first_name(run.text) or looks_like_org(run.text):
                     named_client |= bool(ballot.vote(run.text, weight)) and group == "client"
         for run in runs:
-            nxt = doc[run.end].lower_ if run.end < len(doc) else ""
+            nxt = lower(texts[run.end]) if run.end < len(texts) else ""
             if nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in {"'s", "’s"} and (
                     looks_like_org(run.text) or not person_first_name(run.text))):
                 ballot.vote(run.text, 1.5)
-            elif nxt in _BEFORE_DECISION and run.end + 1 < len(doc) and doc[run.end + 1].lower_ in _DECISIONS:
+            elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
         return inline_contact, named_client
 

@@ -65,10 +65,10 @@ def _votes() -> dict[str, tuple[tuple[str, float], ...]]:
 
 def detect_language(words: Iterable[str]) -> LanguageGuess:
     """The language most of the function words vote for; English (unsure) when there are too few to tell."""
-    votes = _votes()
     tally: dict[str, float] = {}
-    for word in words:
-        for lang, weight in votes.get(word.lower(), ()):
+    # Most words are no function word: map and filter pass over them in C, the loop sees only the voters.
+    for found in filter(None, map(_votes().get, map(str.lower, words))):
+        for lang, weight in found:
             tally[lang] = tally.get(lang, 0.0) + weight
     ranked = sorted(tally.items(), key=lambda item: item[1], reverse=True)[:2]
     if not ranked or ranked[0][1] < MIN_EVIDENCE:

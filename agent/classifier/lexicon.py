@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import product
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,8 @@ class WordTable:
     exact: frozenset[tuple[str, ...]]
     prefixes: tuple[str, ...]
     longest: int
+    firsts: frozenset[str] = frozenset()
+    """The first word of each phrase: a text's word that is none of them starts no phrase, and costs one set look-up."""
 
     @classmethod
     def of(cls, key: str) -> WordTable:
@@ -187,19 +190,21 @@ class WordTable:
                 prefixes.append(item[:-1].lower())
             elif split := tuple(word_list(item)):
                 exact.add(split)
-        return cls(frozenset(exact), tuple(prefixes), max((len(e) for e in exact), default=0))
+        return cls(frozenset(exact), tuple(prefixes), max((len(e) for e in exact), default=0), frozenset(e[0] for e in exact))
 
     def found_in(self, text: str) -> bool:
         """Whether a phrase of the table is among the text's words (or a word starts with a stem)."""
         return self.found_in_words(word_list(text))
 
     def found_in_words(self, ws: list[str]) -> bool:
-        exact, longest = self.exact, self.longest
-        for i in range(len(ws)):
+        exact, longest, firsts = self.exact, self.longest, self.firsts
+        for i, w in enumerate(ws):
+            if w not in firsts:
+                continue
             for n in range(1, min(longest, len(ws) - i) + 1):
                 if tuple(ws[i : i + n]) in exact:
                     return True
-        return bool(self.prefixes) and any(w.startswith(self.prefixes) for w in ws)
+        return bool(self.prefixes) and any(map(methodcaller("startswith", self.prefixes), ws))
 
     def starts(self, text: str) -> bool:
         """Whether the text's first words are a phrase of the table (or its first word starts with a stem)."""

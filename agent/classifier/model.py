@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.55
 # Fewer real words than this (empty, binary or mis-decoded mail) and there is nothing to judge.
 MIN_WORDS = 4
+# The labels an email may be given besides a rejection, in Label's order (the first of equal scores wins).
+# Each with its name: Label.value is a property, slow to read per email.
+_OTHER_LABELS = tuple((label, label.value) for label in Label if label is not Label.REJECTION)
 # nlp.pipe batch size: large enough to amortise per-batch overhead, small enough for steady memory.
 BATCH_SIZE = 128
 
@@ -92,7 +95,7 @@ class Classifier:
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
         rejection = rejection_score(cats)
-        best_other = max((lb for lb in Label if lb is not Label.REJECTION), key=lambda lb: cats.get(lb.value, 0.0))
+        best_other = max(_OTHER_LABELS, key=lambda pair: cats.get(pair[1], 0.0))[0]
         runner_up: Label | None
         if _fewer_words_than(doc, MIN_WORDS):
             # A bag of words with nothing in it returns the classifiers' priors at full

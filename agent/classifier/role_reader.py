@@ -280,7 +280,8 @@ class RoleReader:
 
     def titles(self, p: int, any_case: bool) -> Iterator[tuple[int, int]]:
         """(start, end) of the titles that may start at p, in the order a greedy reader prefers them."""
-        starts = dict.fromkeys([self.after_year(self.after_reference(p)), self.after_reference(p), self.after_year(p), p])
+        past_reference = self.after_reference(p)
+        starts = dict.fromkeys([self.after_year(past_reference), past_reference, self.after_year(p), p])
         for start in starts:
             for end in reversed(self.title_ends(start, any_case)):
                 for stop in [*self.suffix_ends(end, any_case), end]:

@@ -8,6 +8,7 @@ What surrounds a role in subjects and title lines ('Interview invitation – ', 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from agent.classifier.lexicon import phrases, word_list, words
@@ -21,7 +22,11 @@ MAX_ROLE_CHARS = 80
 # A title line is looked for in the first characters of the body only.
 TITLE_LINE_WITHIN = 600
 _DASHES = "–—-"
+# A title line's role ends before the first of these, at one of the others or at the line's end.
+_CLAUSE_END = re.compile(r"[.!?:;,]")
+_ROLE_CLOSE = re.compile(r"[ \t,(–—-]")
 _REFERENCES = words("role.words.references")
+_REFERENCE_STARTS = tuple(_REFERENCES)
 _ACADEMIC = tuple(words("role.words.academic"))
 _JUNK_AFTER_DASH = frozenset(tuple(word_list(p)) for p in phrases("role.words.junk_after_dash"))
 _JUNK_BEFORE_DASH = frozenset(tuple(word_list(p)) for p in phrases("role.words.junk_before_dash"))
@@ -45,7 +50,7 @@ def trim_role(role: str) -> str:
         head, _, rest = role.partition(" ")
         if head.lower() in _JUNK_LEADING or (len(head) == 4 and head.isdigit()):
             role = rest.lstrip() if rest.strip() else role
-        elif head.lower() in _REFERENCES or (head.lower() == "job" and rest.lower().startswith(tuple(_REFERENCES))):
+        elif head.lower() in _REFERENCES or (head.lower() == "job" and rest.lower().startswith(_REFERENCE_STARTS)):
             ws = role.split()
             k = 2 if head.lower() == "job" and len(ws) > 1 and ws[1].lower() in _REFERENCES else 1
             k += k < len(ws) and ws[k] == "#"
@@ -103,16 +108,21 @@ def _at_line_start(body: str, p: int) -> bool:
     return not p or body[p - 1] == "\n"
 
 
-def _reference_follows(rest: str) -> bool:
-    """' - Req 123', ', 4471', ' (ID 12)': a reference after a title line's role, or only spaces."""
-    rest = rest.rstrip(" \t")
-    if not rest:
+def _reference_follows(text: str, at: int, end: int) -> bool:
+    """' - Req 123', ', 4471', ' (ID 12)': a reference after a title line's role at text[at:], or only spaces.
+
+    end: the length of the text without its trailing spaces and tabs. Read in place, not from a
+    copy of the rest of the line: title_line asks at every separator of a line.
+    """
+    if at >= end:
         return True
-    stripped = rest.lstrip()
-    if not stripped or stripped[0] not in ",(–—-":
+    q = at
+    while q < end and text[q].isspace():
+        q += 1
+    if q == end or text[q] not in ",(–—-":
         return False
-    after = stripped[1:].lstrip().lower()
-    return after[:1] in ("#", *"0123456789") or after.startswith(tuple(_REFERENCES))
+    after = text[q + 1 : end].lstrip().lower()
+    return after[:1] in ("#", *"0123456789") or after.startswith(_REFERENCE_STARTS)
 
 
 def title_line(line: str) -> str:
@@ -122,19 +132,21 @@ def title_line(line: str) -> str:
         text = text[3:].lstrip()
     if not "A" <= text[:1] <= "Z":
         return ""
-    stop = next((i for i, c in enumerate(text) if c in ".!?:;,"), len(text))
+    clause = _CLAUSE_END.search(text)
+    stop = clause.start() if clause else len(text)
     role, end = "", len(text.rstrip(" \t"))
-    for r in range(3, min(stop, 61) + 1):
-        if r < end and text[r] not in " \t,(–—-":
-            continue  # only a separator or the line's end can close the role
-        if r == stop and text[r : r + 1] == "," and not text[r + 1 :].lstrip().lower().startswith(tuple(_REFERENCES)):
-            rest = text[r + 1 :]
-            stop2 = next((i for i, c in enumerate(rest) if c in ".!?:;,"), len(rest))
-            found = next((r + 1 + k for k in range(2, min(stop2, 40) + 1) if _reference_follows(rest[k:])), 0)
+    last = min(stop, 61)
+    # Only a separator or the line's end can close the role: the places to try, found by one search.
+    closes = [m.start() for m in _ROLE_CLOSE.finditer(text, 3, min(last, end - 1) + 1)]
+    for r in [*closes, *range(max(end, 3), last + 1)]:
+        if r == stop and text[r : r + 1] == "," and not text[r + 1 :].lstrip().lower().startswith(_REFERENCE_STARTS):
+            clause2 = _CLAUSE_END.search(text, r + 1)
+            stop2 = clause2.start() - (r + 1) if clause2 else len(text) - (r + 1)
+            found = next((r + 1 + k for k in range(2, min(stop2, 40) + 1) if _reference_follows(text, r + 1 + k, end)), 0)
             if found:
                 role = text[:found]
                 break
-        if _reference_follows(text[r:]):
+        if _reference_follows(text, r, end):
             role = text[:r]
             break
     role = trim_role(role.strip())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import islice
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
 from agent.classifier.orgs import clean_org_name, is_department, is_greeting, looks_like_org, valid_org_name
@@ -35,7 +36,7 @@ _MAX_INLINE_SIGNATURE = 61
 def _address_line(line: str) -> bool:
     """A street, a phone number or a web address: never the organisation line of a signature."""
     low = line.lower()
-    if any(c.isdigit() for c in line) or "@" in line or "www." in low or "http:" in low or "https:" in low:
+    if any(map(str.isdigit, line)) or "@" in line or "www." in low or "http:" in low or "https:" in low:
         return True
     return not _ADDRESS_WORDS.isdisjoint(word_list(line)) or (len(line) == 2 and line.isascii() and line.isalpha() and line.isupper())
 
@@ -77,11 +78,13 @@ def _is_sign_off(line: str) -> bool:
     start = 0
     while start < len(line) and not (line[start].isalnum() or line[start] == "_"):
         start += 1
-    found = [(m.group(0).lower(), m.end()) for _, m in zip(range(_SIGN_OFFS.longest), _WORD_RUN.finditer(line[start:]), strict=False)]
-    ws = [w for w, _ in found]
-    for n in range(len(ws), 0, -1):
-        if tuple(ws[:n]) in _SIGN_OFFS.exact:
-            return len(line) - start - found[n - 1][1] <= _MAX_SIGN_OFF_TAIL
+    first = _WORD_RUN.match(line, start)
+    if first is not None and first.group(0).lower() in _SIGN_OFFS.firsts:  # a line whose first word opens no sign-off needs no more words
+        found = [(m.group(0).lower(), m.end()) for _, m in zip(range(_SIGN_OFFS.longest), _WORD_RUN.finditer(line[start:]), strict=False)]
+        ws = [w for w, _ in found]
+        for n in range(len(ws), 0, -1):
+            if tuple(ws[:n]) in _SIGN_OFFS.exact:
+                return len(line) - start - found[n - 1][1] <= _MAX_SIGN_OFF_TAIL
     closing = line.rstrip(" \t")
     return closing.endswith(",") and 2 <= len(closing) - 1 <= 40 and not any(c in ".?:;" for c in closing)
 
@@ -155,8 +158,8 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
     start is where the sign-off block starts, when the caller has it (signature_start).
     """
     start = signature_start(text) if start is None else start
-    block = [ln for ln in (ln.strip(" \t-–—*>") for ln in text[start:].split("\n")) if ln and not is_footer(ln)]
-    block = [ln for ln in block[:7] if len(ln) <= 70]
+    lines = (ln for ln in (ln.strip(" \t-–—*>") for ln in text[start:].split("\n")) if ln and not is_footer(ln))
+    block = [ln for ln in islice(lines, 7) if len(ln) <= 70]  # the first seven: the rest need not be read
     while len(block) > 1 and block[0].endswith((".", "!", "?", ",")):  # a closing sentence ('I'm so sorry.') above the name
         block = block[1:]
     if not block:  # 'Appreciate it. Vince', '... – Cobblestone Bakery' or '... Best, Dana' at the end of the last sentence

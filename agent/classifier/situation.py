@@ -84,15 +84,18 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
     read = words_of(doc)
     for text, idx in zip(read.texts, read.offsets, strict=True):
         if text.isspace():
-            if text.count("\n") >= 2 and words and sentences[-1] == sentence:
+            if sentences and sentences[-1] == sentence and text.count("\n") >= 2:
                 sentence += 1  # a blank line ends a sentence; a single line break is only wrapping
             continue
-        m = _ELISION.match(text)
-        pieces = [(m.group(0), 0), (text[m.end() :], m.end())] if m else [(text, 0)]
-        for piece, at in pieces:
-            words.append(piece)
+        m = _ELISION.match(text) if "'" in text or "’" in text else None  # an elision holds an apostrophe
+        if m:
+            words += (m.group(0), text[m.end() :])
+            sentences += (sentence, sentence)
+            offsets += (idx, idx + m.end())
+        else:
+            words.append(text)
             sentences.append(sentence)
-            offsets.append(idx + at)
+            offsets.append(idx)
         if text in _SENTENCE_END or text.endswith("?"):
             sentence += 1
     return words, sentences, offsets
@@ -131,18 +134,26 @@ class CueTable:
                             (self.cased if cased else self.lower).add(str(part_ids[(cased, label)]), docs)
                         ids.append(part_ids[(cased, label)])
                     self.cues.append(_Cue(f"{section}.{name}", tuple(ids)))
+        # A match's id is the hash of its part's label: read back as the part's number without the string store.
+        self._part_of = {vocab.strings.add(str(part)): part for part in part_ids.values()}
+        # The cues each part opens: a Doc's matches lead to the few cues they can start, not every cue to its matches.
+        self._opening: dict[int, list[_Cue]] = defaultdict(list)
+        for c in self.cues:
+            self._opening[c.parts[0]].append(c)
 
     def hits(self, doc: Doc, sentences: list[int]) -> dict[str, set[int]]:
         """For each section.name, the sentences in which one of its cues matched."""
         starts: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for matcher in (self.lower, self.cased):
+        part_of = self._part_of
+        for matcher in (self.lower, self.cased) if len(self.cased) else (self.lower,):  # English has no cased phrases
             for match_id, start, end in matcher(doc):
-                starts[int(doc.vocab.strings[match_id])].append((start, end))
+                starts[part_of[match_id]].append((start, end))
         found: dict[str, set[int]] = defaultdict(set)
-        for cue in self.cues:
-            for start, end in starts.get(cue.parts[0], ()):
-                if _rest_follows(cue.parts[1:], end, sentences[start], starts, sentences):
-                    found[cue.key].add(sentences[start])
+        for part, spans in list(starts.items()):
+            for cue in self._opening.get(part, ()):
+                for start, end in spans:
+                    if _rest_follows(cue.parts[1:], end, sentences[start], starts, sentences):
+                        found[cue.key].add(sentences[start])
         return found
 
 
@@ -165,11 +176,22 @@ class SituationReader:
 
     def __init__(self, vocab: Vocab, tokenizer: Tokenizer) -> None:
         self.vocab = vocab
-        self.languages = {lang: CueTable(vocab, tokenizer, table) for lang, table in _tables().items()}
+        self._tokenizer = tokenizer
+        # Built on first use: compiling a language's phrases is a tenth of a second of start-up,
+        # and most mailboxes meet one or two of the five languages.
+        self._languages: dict[str, CueTable] = {}
+
+    def rules(self, language: str) -> CueTable:
+        """The language's compiled phrases (English for a language with no phrase file)."""
+        if language not in _tables():
+            language = "en"
+        if language not in self._languages:
+            self._languages[language] = CueTable(self.vocab, self._tokenizer, _tables()[language])
+        return self._languages[language]
 
     def read(self, doc: Doc, language: str) -> Reading:
         """The reading of one email (subject and new text, as the classifier saw it)."""
-        rules = self.languages.get(language) or self.languages["en"]
+        rules = self.rules(language)
         words, sentences, offsets = normal_words(doc)
         if not words:
             return Reading()

@@ -18,8 +18,7 @@ def has_role_word(text: str) -> bool:
     """A job title's noun in the text: 'Engineer', 'nurses', or a stem inside a word ('Vertriebsmitarbeiter')."""
     if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in word_list(text)):
         return True
-    low = text.lower()
-    return any(stem in low for stem in _ROLE_STEMS)
+    return any(map(text.lower().__contains__, _ROLE_STEMS))  # asked of every candidate name and role: the stems are searched in C
 
 
 def is_role_noun(word: str) -> bool:

@@ -8,10 +8,12 @@ store once; the result is kept on the Doc for the other steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.attrs import IDX, ORTH, SPACY
+from spacy.attrs import IDX, IS_STOP, LENGTH, LOWER, ORTH, SPACY
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 _KEY = "words"
 # doc.user_data key: the text the Doc was made from, when whoever made it kept it (agent/classifier/model.py).
@@ -37,11 +39,26 @@ def words_of(doc: Doc) -> Words:
     if len(doc) == 0:
         words = Words([], [], [], "")
     else:
-        array = doc.to_array([ORTH, SPACY, IDX])
-        strings = doc.vocab.strings
-        texts = [strings[int(o)] for o in array[:, 0]]
-        spaced = [bool(s) for s in array[:, 1]]
-        text = doc.user_data.get(TEXT) or "".join(t + " " if s else t for t, s in zip(texts, spaced, strict=True))
-        words = Words(texts, spaced, [int(i) for i in array[:, 2]], text)
+        kept = doc.user_data.get(TEXT)
+        offsets, lengths, spaces = doc.to_array([IDX, LENGTH, SPACY]).T.tolist()
+        if kept:
+            # A token's text is its slice of the text the Doc was made from: slicing a str costs a
+            # fraction of a look-up in the string store per token.
+            texts = [kept[i : i + n] for i, n in zip(offsets, lengths, strict=True)]
+        else:
+            strings = doc.vocab.strings
+            texts = [strings[o] for o in doc.to_array(ORTH).tolist()]
+        spaced = [s == 1 for s in spaces]
+        text = kept or "".join(t + " " if s else t for t, s in zip(texts, spaced, strict=True))
+        words = Words(texts, spaced, offsets, text)
     doc.user_data[_KEY] = words
     return words
+
+
+def lexical(vocab: Vocab) -> tuple[Callable[[str], bool], Callable[[str], str]]:
+    """is_stop and lower_ of a word's text, as the vocabulary computes them for its lexemes (Token.is_stop, Token.lower_).
+
+    Called on words at hand, they spare building a Token for each word asked about.
+    """
+    getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (spaCy's stubs leave it out)
+    return getters[IS_STOP], getters[LOWER]
