@@ -139,6 +139,12 @@ def test_quoted_history_and_footers_still_go() -> None:
     assert strip_history(body) == "Hi Alex,\n\nThank you for your time. We will not move forward.\n\nBest,\nDana"
     outlook = "Thanks for applying. " * 12 + "\n\nFrom: Alex Morgan\nSent: Monday\nSubject: application\n\nold text"
     assert strip_history(outlook) == ("Thanks for applying. " * 12).strip()
+    for header in ("Von: Alex Morgan\nGesendet: Montag", "De : Alex Morgan\nEnvoyé : lundi", "Van: Alex Morgan\nVerzonden: maandag",
+                   "De: Alex Morgan\nEnviado el: lunes", "-----Mensaje original-----", "-----Oorspronkelijk bericht-----",
+                   "Op ma 16 nov. 2026 om 09:10 schreef Alex Morgan <alex@example.org>:",
+                   "El lun, 16 nov 2026 a las 9:10, Alex Morgan (<alex@example.org>) escribió:"):
+        reply = "Danke für Ihre Bewerbung. " * 4 + "\n\n" + header + "\nBetreff: Bewerbung\n\nalter Text"
+        assert strip_history(reply) == ("Danke für Ihre Bewerbung. " * 4).strip(), header
     quoted = "New words.\n> old words\n   > older words\nMore new words."
     assert strip_history(quoted) == "New words.\nMore new words."
 
@@ -149,6 +155,10 @@ def test_each_pattern_is_searched_wherever_it_can_match() -> None:
         "Hi\n\nOn Tue, 17 Nov 2026 at 10:22, Alex <a@b.c>\nWROTE:\nold",
         "Hallo\n\nAm 17.11.2026 um 10:22 schrieb Alex <a@b.c>:\nalt",
         "Bonjour\n\nLe mar. 17 nov. 2026, Alex a écrit :\nancien",
+        "Hoi\n\nOp di 17 nov. 2026 om 10:22 schreef Alex <a@b.c>:\noud",
+        "Hola\n\nEl mar, 17 nov 2026 a las 10:22, Alex (<a@b.c>) escribió:\nantiguo",
+        "Hallo\n\nVon: Alex\nGesendet: Montag\nalt",
+        "Bonjour\n\nDe : Alex\nEnvoyé : lundi\nancien",
         "Hi\n\n-----Original Message-----\nold",
         "Hi\n\nFROM: Alex\nSent: Monday\nold",
         "Hi\n\n__________\nold",

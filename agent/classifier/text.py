@@ -29,15 +29,27 @@ _QUOTE_HEADERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
     ),
     ((" schrieb ",), re.compile(r"^[^\S\n]*Am .{4,200} schrieb .{0,200}:[^\S\n]*$", re.MULTILINE)),
     ((" a écrit",), re.compile(r"^[^\S\n]*Le .{4,200} a écrit[^\S\n]*:[^\S\n]*$", re.MULTILINE)),
+    ((" schreef ",), re.compile(r"^[^\S\n]*Op .{4,200} schreef .{0,200}:[^\S\n]*$", re.MULTILINE)),
+    ((" escribió",), re.compile(r"^[^\S\n]*El .{4,200} escribió[^\S\n]*:[^\S\n]*$", re.MULTILINE)),
     (
         ("--",),
         re.compile(
-            r"^[^\S\n]*-{2,}[^\S\n]*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)[^\S\n]*-{2,}",
+            r"^[^\S\n]*-{2,}[^\S\n]*(Original Message|Forwarded message|Ursprüngliche Nachricht|Weitergeleitete Nachricht|Message d'origine"
+            r"|Message transféré|Oorspronkelijk bericht|Doorgestuurd bericht|Mensaje original|Mensaje reenviado)[^\S\n]*-{2,}",
             re.IGNORECASE | re.MULTILINE,
         ),
     ),
-    # Outlook's quoted header block: "From: …" with "Sent:" or "Date:" on the next line (or the one after).
-    (("from:",), re.compile(r"^[^\S\n]*From:[^\S\n].+\n(?:[^\S\n]*\n)?[^\S\n]*(Sent|Date):\s", re.IGNORECASE | re.MULTILINE)),
+    # Outlook's quoted header block: "From: …" with "Sent:" or "Date:" on the next line (or the one
+    # after), in each language's client: Von/Gesendet, De/Envoyé (French puts a space before the
+    # colon), Van/Verzonden, De/Enviado (el).
+    (
+        ("from:", "von:", "de:", "de :", "van:"),
+        re.compile(
+            r"^[^\S\n]*(From|Von|De|Van)[^\S\n]?:[^\S\n].+\n(?:[^\S\n]*\n)?[^\S\n]*"
+            r"(Sent|Date|Gesendet|Datum|Envoyé|Verzonden|Enviado(?: el)?|Fecha)[^\S\n]?:\s",
+            re.IGNORECASE | re.MULTILINE,
+        ),
+    ),
     (("________",), re.compile(r"^_{8,}[^\S\n]*$", re.MULTILINE)),
 ]
 _FOOTERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
