@@ -9,6 +9,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
+from agent.classifier.orgs import valid_org_name
 from agent.classifier.senders import writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
@@ -93,3 +94,56 @@ def test_a_sign_off_that_opens_like_a_greeting_is_still_a_sign_off() -> None:
 def test_a_name_after_a_sign_off_on_one_line_is_the_writer() -> None:
     text = "Update\n\nHoi Bas,\n\nHet wordt helaas niks, we hebben iemand anders gekozen. Succes!\n\nGroet, Rick"
     assert signature(text, lambda _name: False) == ("Rick", "")
+
+
+def test_organisation_line_above_an_automatic_footer_stays(nlp: Language, extractor: Extractor) -> None:
+    body = ("Guten Tag,\n\nIhre Unterlagen sind vollständig bei uns angekommen. Wir melden uns nach Ablauf der Frist.\n\n"
+            "Quellbrunn Haustechnik GmbH\nDiese Nachricht wurde automatisch erstellt, bitte antworten Sie nicht darauf.")
+    assert company(nlp, extractor, body, "Eingangsbestätigung", "noreply@karriere-portal-qb.de") == "Quellbrunn Haustechnik"
+
+
+def test_platform_address_above_a_footer_is_still_cut(nlp: Language, extractor: Extractor) -> None:
+    body = ("Hi Ines,\n\nYour application for Line Cook was sent.\n\n"
+            "Shiftbox Ltd · 14 Mill Road, Leeds\nYou are receiving this email because you applied through us.")
+    assert company(nlp, extractor, body, "Application sent", "Shiftbox <noreply@shiftbox.example>") != "Shiftbox Ltd"
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ("Kreiswerke Altmoor – Personal <bewerbung@kreiswerke-altmoor.de>", "Kreiswerke Altmoor"),  # 'Personal' is who in the firm, not which firm
+        ("Conservas Ribeira – Selección <seleccion@conservasribeira.es>", "Conservas Ribeira"),
+        ("Conservas Ribeira · Empleo <empleo@conservasribeira.es>", "Conservas Ribeira"),
+    ],
+)
+def test_a_sender_function_after_the_name_is_not_the_employer(nlp: Language, extractor: Extractor, sender: str, expected: str) -> None:
+    body = "Guten Tag,\n\nwir haben Ihre Unterlagen erhalten und prüfen sie in den nächsten Wochen."
+    assert company(nlp, extractor, body, "Ihre Unterlagen", sender) == expected
+
+
+@pytest.mark.parametrize("name", ["Ashdown Private", "Millbrook Tool Share"])
+def test_private_and_share_may_close_a_name(name: str) -> None:
+    assert valid_org_name(name)
+
+
+@pytest.mark.parametrize("phrase", ["Private and Confidential", "Share Your Availability"])
+def test_private_and_share_opening_a_phrase_name_no_one(phrase: str) -> None:
+    assert not valid_org_name(phrase)
+
+
+def test_writer_signing_on_behalf_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = ("Sehr geehrte Frau Roth,\n\nleider können wir Ihnen die Stelle nicht anbieten.\n\nMit freundlichen Grüßen\nIm Auftrag\n"
+            "Henrike Olbers\nAmt für Wasserwirtschaft Sollingen\nReferat 4 – Personal")
+    assert company(nlp, extractor, body, "Ihre Bewerbung", "Henrike Olbers <h.olbers@wasser-sollingen.de>") == "Amt für Wasserwirtschaft Sollingen"
+
+
+def test_a_chair_signing_names_its_university(nlp: Language, extractor: Extractor) -> None:
+    body = ("Liebe Frau Sommer,\n\nwir haben uns für eine andere Bewerberin entschieden.\n\nBeste Grüße\nProf. Dr. Anke Lorenz\n"
+            "Lehrstuhl für Angewandte Statistik\nUniversität Kaltenbrunn")
+    assert company(nlp, extractor, body, "Hilfskraftstelle", "Anke Lorenz <lorenz@uni-kaltenbrunn.de>") == "Universität Kaltenbrunn"
+
+
+@pytest.mark.parametrize("subject", ["Zusage!", "Dienstvertrag", "Gespräch am Dienstag", "Checking in", "Entrevista"])
+def test_a_subject_that_says_what_the_message_is_names_no_one(nlp: Language, extractor: Extractor, subject: str) -> None:
+    body = "Hi Robin,\n\nlet's talk on Thursday about the next steps.\n\nMaren"
+    assert company(nlp, extractor, body, subject, "Maren <maren@gmail.com>") == ""

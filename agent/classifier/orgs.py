@@ -23,6 +23,7 @@ _LETTER_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 PLACEHOLDER_CHARS = frozenset("[]{}<>%")
 _ORG_NOUNS = WordTable.of("org.nouns")
 _NOT_ORG_NAMES = WordTable.of("org.not_names")
+_NOT_NAME_STARTS = WordTable.of("org.not_name_starts")
 _PLACEHOLDERS = WordTable.of("names.placeholders")
 _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
@@ -187,7 +188,7 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
     role_like = is_title(text) or (has_role_word(text) and not looks_like_org(text) and not plural_head)
     return not (role_like and not title_ok) and text.lower() not in SENTENCE_START and not is_greeting(text) \
-        and not _NOT_ORG_NAMES.found_in(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
+        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
 
 
 def is_department(text: str) -> bool:

@@ -68,8 +68,23 @@ def trim_footer(text: str) -> str:
     """The text without trailing footers ('Sent from my iPhone', 'This email was sent from an unmonitored mailbox')."""
     paras = text.rstrip().split("\n\n")
     while len(paras) > 1 and is_footer(paras[-1]) and len(paras[-1]) < 400:
+        kept = _above_footer_line(paras[-1])
+        if kept:  # 'Acme GmbH' on the line above 'Dies ist eine automatische Nachricht': the organisation stays
+            paras[-1] = kept
+            break
         paras.pop()
     return "\n\n".join(paras)
+
+
+def _above_footer_line(para: str) -> str:
+    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH')."""
+    lines = para.split("\n")
+    for k, line in enumerate(lines):
+        if is_footer(line):
+            above = lines[:k]
+            return "\n".join(above) if above and all(
+                len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+    return ""
 
 
 def _is_sign_off(line: str) -> bool:
