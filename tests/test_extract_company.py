@@ -147,3 +147,39 @@ def test_a_chair_signing_names_its_university(nlp: Language, extractor: Extracto
 def test_a_subject_that_says_what_the_message_is_names_no_one(nlp: Language, extractor: Extractor, subject: str) -> None:
     body = "Hi Robin,\n\nlet's talk on Thursday about the next steps.\n\nMaren"
     assert company(nlp, extractor, body, subject, "Maren <maren@gmail.com>") == ""
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Good news", "Hi Tomas,\n\nBexley Dental Care viewed your application for Dental Nurse yesterday.\n\nSee your applications"),
+        ("Your application", "Hi Tomas,\n\nYour application to Bexley Dental Care was delivered. Good luck!\n\nSee your applications"),
+        ("An update", "Hi Tomas,\n\nThere is an update from Bexley Dental Care on your application.\n\nSee your applications"),
+    ],
+)
+def test_a_job_board_notifying_for_an_employer_names_the_employer(nlp: Language, extractor: Extractor, subject: str, body: str) -> None:
+    assert company(nlp, extractor, body, subject, "Jobloft <notifications@jobloft.io>") == "Bexley Dental Care"
+
+
+def test_an_employers_own_no_reply_mail_keeps_its_name(nlp: Language, extractor: Extractor) -> None:
+    body = (
+        "Hi Tomas,\n\nThanks for applying to Fennick Foods. Fennick Foods reviews every application by hand.\n"
+        "If you have questions at Reception, ask for the duty manager.\n\nFennick Foods Careers"
+    )
+    assert company(nlp, extractor, body, "Thanks for applying", "Fennick Foods <noreply@fennickfoods.co.uk>") == "Fennick Foods"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Your onsite with Calloway Robotics is confirmed for Monday at 10:00.",
+        "Calloway Robotics has scheduled your first interview for Monday at 10:00.",
+    ],
+)
+def test_a_tool_announcing_a_meeting_names_the_employer(nlp: Language, extractor: Extractor, body: str) -> None:
+    assert company(nlp, extractor, body, "Interview details", "Slotly <no-reply@slotly.io>") == "Calloway Robotics"
+
+
+def test_a_person_acting_on_an_application_is_not_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Tomas,\n\nMarta viewed your application this morning and will be in touch.\n\nThe Jobloft team"
+    assert company(nlp, extractor, body, "Good news", "Jobloft <notifications@jobloft.io>") != "Marta"
