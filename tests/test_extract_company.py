@@ -9,7 +9,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
-from agent.classifier.orgs import valid_org_name
+from agent.classifier.orgs import ascii_forms, valid_org_name
 from agent.classifier.senders import writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
@@ -183,3 +183,16 @@ def test_a_tool_announcing_a_meeting_names_the_employer(nlp: Language, extractor
 def test_a_person_acting_on_an_application_is_not_the_employer(nlp: Language, extractor: Extractor) -> None:
     body = "Hi Tomas,\n\nMarta viewed your application this morning and will be in touch.\n\nThe Jobloft team"
     assert company(nlp, extractor, body, "Good news", "Jobloft <notifications@jobloft.io>") != "Marta"
+
+
+@pytest.mark.parametrize(
+    ("key", "spelling"),
+    [("bodegasmontaña", "bodegasmontana"), ("glasbrücke", "glasbruecke"), ("glasbrücke", "glasbrucke"), ("straße", "strasse")],
+)
+def test_a_domain_may_spell_a_name_without_its_accents(key: str, spelling: str) -> None:
+    assert spelling in ascii_forms(key)
+
+
+def test_a_name_the_domain_spells_without_accents_is_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Hola Marta:\n\nHemos recibido tu candidatura y la revisaremos pronto.\n\nUn saludo,\nPanaderías Almendro"
+    assert company(nlp, extractor, body, "Candidatura recibida", "empleo@panaderiasalmendro.es") == "Panaderías Almendro"

@@ -21,6 +21,7 @@ from agent.classifier.cues import UNNAMED_CLIENT, Cues, company_key, role_key
 from agent.classifier.lexicon import WordTable, table, word_list, words
 from agent.classifier.orgs import (
     SENTENCE_START,
+    ascii_forms,
     clean_org_name,
     department_start,
     is_department,
@@ -143,7 +144,7 @@ class _Ballot:
         votes, spelled = self.votes, self.spelled
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
-            if key == domain or (len(key) >= 4 and domain.startswith(key)) or (len(domain) >= 4 and key.startswith(domain)):
+            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in ascii_forms(key)):
                 votes[key] += 2.0
                 self.writes[key] += 2.0
             elif len(first) >= 4 and domain.startswith(first):
@@ -151,7 +152,7 @@ class _Ballot:
                 self.writes[key] += 1.0
         if domain and not any(v > 0 for v in votes.values()):
             for run in runs:
-                if squash(clean_org_name(run.text)) == domain:
+                if domain in ascii_forms(squash(clean_org_name(run.text))):
                     self.vote(run.text, 1.0)
         for run in runs:  # every further mention makes a candidate more likely
             if (key := squash(clean_org_name(run.text))) in votes:

@@ -10,6 +10,7 @@ Every function here reads one short string, word by word.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
@@ -71,6 +72,17 @@ def is_greeting(text: str) -> bool:
 def squash(text: str) -> str:
     """The comparable core of a name: 'Helix & Vane' and 'helixandvane' are one."""
     return re.sub(r"[^\w]|_", "", text.lower().replace("&", "and"))
+
+
+# How a mail domain spells what a name writes with an umlaut or ß: 'Wortbrücke' at wortbruecke.eu.
+_GERMAN_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+@lru_cache(maxsize=4096)
+def ascii_forms(key: str) -> tuple[str, ...]:
+    """A squashed name as a domain may spell it: itself, without accents ('alizeinterim'), with umlauts spelt out ('wortbruecke')."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+    return tuple(dict.fromkeys((key, plain, unicodedata.normalize("NFKD", key.translate(_GERMAN_SPELLING)).encode("ascii", "ignore").decode())))
 
 
 def strip_legal(text: str) -> str:
