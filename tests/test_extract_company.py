@@ -196,3 +196,18 @@ def test_a_domain_may_spell_a_name_without_its_accents(key: str, spelling: str) 
 def test_a_name_the_domain_spells_without_accents_is_the_employer(nlp: Language, extractor: Extractor) -> None:
     body = "Hola Marta:\n\nHemos recibido tu candidatura y la revisaremos pronto.\n\nUn saludo,\nPanaderías Almendro"
     assert company(nlp, extractor, body, "Candidatura recibida", "empleo@panaderiasalmendro.es") == "Panaderías Almendro"
+
+
+@pytest.mark.parametrize("word", ["Headteacher", "Deputy Headteacher", "Praxismanagerin", "Filialleiterin"])
+def test_a_title_written_as_one_word_names_no_one(word: str) -> None:
+    assert not valid_org_name(word)
+
+
+@pytest.mark.parametrize("name", ["Prairie Wind Cooperative", "Seetal Treuhand", "Lemarchand"])
+def test_a_name_closing_in_a_short_role_noun_is_still_a_name(name: str) -> None:
+    assert valid_org_name(name)
+
+
+@pytest.mark.parametrize("text", ["1 September 2026", "3rd April", "Room 4B"])
+def test_a_date_or_a_room_names_no_one(text: str) -> None:
+    assert not valid_org_name(text)

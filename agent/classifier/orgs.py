@@ -182,9 +182,12 @@ def _starts_with_honorific(text: str) -> bool:
 
 
 def _time_or_place(text: str) -> bool:
-    """'Thursday', 'Reception', 'June 4', '10:30 CET': a when or a where, not a who."""
+    """'Thursday', 'Reception', 'June 4', '1 September', '10:30 CET': a when or a where, not a who."""
     head, sep, tail = text.partition(" ")
-    return text.lower() in _TIMES_AND_PLACES or (bool(sep) and bool(head) and tail[:1].isdigit())
+    if text.lower() in _TIMES_AND_PLACES or (bool(sep) and bool(head) and tail[:1].isdigit()):
+        return True
+    return any(c.isdigit() for c in text) and not _TIMES_AND_PLACES.isdisjoint(word_list(text))  # '1 September 2026', 'Room 4B'
+
 
 
 @lru_cache(maxsize=4096)
