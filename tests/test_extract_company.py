@@ -211,3 +211,21 @@ def test_a_name_closing_in_a_short_role_noun_is_still_a_name(name: str) -> None:
 @pytest.mark.parametrize("text", ["1 September 2026", "3rd April", "Room 4B"])
 def test_a_date_or_a_room_names_no_one(text: str) -> None:
     assert not valid_org_name(text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "domain", "expected"),
+    [
+        ("Tallow & Wick, Ledbury", "tallowandwick.co.uk", "Tallow & Wick"),  # the town after a comma on the organisation's line
+        ("Kornblume – Büro für Gestaltung\nLüneburg · kornblume-studio.de", "kornblume-studio.de", "Kornblume"),  # a town line below
+        ("Harewood Cider Press\nLedbury", "harewoodcider.co.uk", "Harewood Cider Press"),
+    ],
+)
+def test_a_town_in_the_signature_is_not_the_employer(nlp: Language, extractor: Extractor, lines: str, domain: str, expected: str) -> None:
+    body = f"Hi Sam,\n\nwe have filled the role, sorry to say.\n\nBest wishes,\nMaeve\n\n{lines}"
+    assert company(nlp, extractor, body, "The role", f"Maeve Doyle <maeve@{domain}>") == expected
+
+
+def test_a_writer_whose_name_opens_the_domain_is_not_picked_over_a_town(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Sam,\n\nthe listing below is new this week.\n\nOrla Penhallow\nPenzance"
+    assert company(nlp, extractor, body, "New listing", "Orla Penhallow <orla@orlapenhallow.com>") != "Orla Penhallow"

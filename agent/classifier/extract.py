@@ -208,7 +208,7 @@ class Extractor:
             return squash(name) in ballot.votes or (" " in name and name in body) or (
                 len(first) > 3 and (domain.startswith(first) or any(k.startswith(first) for k in ballot.votes)))
 
-        sig_contact, sig_company = signature(text, known, sig_start)
+        sig_contact, sig_company = signature(text, known, sig_start, domain)
         if sig_company:
             ballot.vote(sig_company, 2.0)
         writer = writer_name(display.split(" at ")[0] if " at " in display else headers.from_name, headers.from_addr)
