@@ -229,3 +229,8 @@ def test_a_town_in_the_signature_is_not_the_employer(nlp: Language, extractor: E
 def test_a_writer_whose_name_opens_the_domain_is_not_picked_over_a_town(nlp: Language, extractor: Extractor) -> None:
     body = "Hi Sam,\n\nthe listing below is new this week.\n\nOrla Penhallow\nPenzance"
     assert company(nlp, extractor, body, "New listing", "Orla Penhallow <orla@orlapenhallow.com>") != "Orla Penhallow"
+
+
+@pytest.mark.parametrize("text", ["De: Lucía Ferrer", "Van: Joost Bakker", "Examiner: P. Allard"])
+def test_a_field_label_before_a_name_names_no_organisation(text: str) -> None:
+    assert not valid_org_name(text)
