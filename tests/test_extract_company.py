@@ -234,3 +234,8 @@ def test_a_writer_whose_name_opens_the_domain_is_not_picked_over_a_town(nlp: Lan
 @pytest.mark.parametrize("text", ["De: Lucía Ferrer", "Van: Joost Bakker", "Examiner: P. Allard"])
 def test_a_field_label_before_a_name_names_no_organisation(text: str) -> None:
     assert not valid_org_name(text)
+
+
+def test_an_accented_organisation_line_is_not_taken_for_the_writer(nlp: Language, extractor: Extractor) -> None:
+    body = "Bonjour,\n\nvotre profil n'a pas été retenu pour cette mission.\n\nÉlan Intérim – Agence de Roubaix"
+    assert company(nlp, extractor, body, "Mission cariste", "Élan Intérim <contact@elan-interim.fr>") == "Élan Intérim"

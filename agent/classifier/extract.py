@@ -206,7 +206,7 @@ class Extractor:
         def known(name: str) -> bool:  # a signature line naming a company the text already voted for, or the sender's domain
             first = squash(name.split()[0]) if name.split() else ""
             return squash(name) in ballot.votes or (" " in name and name in body) or (
-                len(first) > 3 and (domain.startswith(first) or any(k.startswith(first) for k in ballot.votes)))
+                len(first) > 3 and (any(domain.startswith(f) for f in ascii_forms(first)) or any(k.startswith(first) for k in ballot.votes)))
 
         sig_contact, sig_company = signature(text, known, sig_start, domain)
         if sig_company:
