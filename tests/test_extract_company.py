@@ -9,6 +9,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
+from agent.classifier.orgs import ascii_forms, valid_org_name
 from agent.classifier.senders import writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
@@ -93,3 +94,148 @@ def test_a_sign_off_that_opens_like_a_greeting_is_still_a_sign_off() -> None:
 def test_a_name_after_a_sign_off_on_one_line_is_the_writer() -> None:
     text = "Update\n\nHoi Bas,\n\nHet wordt helaas niks, we hebben iemand anders gekozen. Succes!\n\nGroet, Rick"
     assert signature(text, lambda _name: False) == ("Rick", "")
+
+
+def test_organisation_line_above_an_automatic_footer_stays(nlp: Language, extractor: Extractor) -> None:
+    body = ("Guten Tag,\n\nIhre Unterlagen sind vollständig bei uns angekommen. Wir melden uns nach Ablauf der Frist.\n\n"
+            "Quellbrunn Haustechnik GmbH\nDiese Nachricht wurde automatisch erstellt, bitte antworten Sie nicht darauf.")
+    assert company(nlp, extractor, body, "Eingangsbestätigung", "noreply@karriere-portal-qb.de") == "Quellbrunn Haustechnik"
+
+
+def test_platform_address_above_a_footer_is_still_cut(nlp: Language, extractor: Extractor) -> None:
+    body = ("Hi Ines,\n\nYour application for Line Cook was sent.\n\n"
+            "Shiftbox Ltd · 14 Mill Road, Leeds\nYou are receiving this email because you applied through us.")
+    assert company(nlp, extractor, body, "Application sent", "Shiftbox <noreply@shiftbox.example>") != "Shiftbox Ltd"
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ("Kreiswerke Altmoor – Personal <bewerbung@kreiswerke-altmoor.de>", "Kreiswerke Altmoor"),  # 'Personal' is who in the firm, not which firm
+        ("Conservas Ribeira – Selección <seleccion@conservasribeira.es>", "Conservas Ribeira"),
+        ("Conservas Ribeira · Empleo <empleo@conservasribeira.es>", "Conservas Ribeira"),
+    ],
+)
+def test_a_sender_function_after_the_name_is_not_the_employer(nlp: Language, extractor: Extractor, sender: str, expected: str) -> None:
+    body = "Guten Tag,\n\nwir haben Ihre Unterlagen erhalten und prüfen sie in den nächsten Wochen."
+    assert company(nlp, extractor, body, "Ihre Unterlagen", sender) == expected
+
+
+@pytest.mark.parametrize("name", ["Ashdown Private", "Millbrook Tool Share"])
+def test_private_and_share_may_close_a_name(name: str) -> None:
+    assert valid_org_name(name)
+
+
+@pytest.mark.parametrize("phrase", ["Private and Confidential", "Share Your Availability"])
+def test_private_and_share_opening_a_phrase_name_no_one(phrase: str) -> None:
+    assert not valid_org_name(phrase)
+
+
+def test_writer_signing_on_behalf_is_not_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = ("Sehr geehrte Frau Roth,\n\nleider können wir Ihnen die Stelle nicht anbieten.\n\nMit freundlichen Grüßen\nIm Auftrag\n"
+            "Henrike Olbers\nAmt für Wasserwirtschaft Sollingen\nReferat 4 – Personal")
+    assert company(nlp, extractor, body, "Ihre Bewerbung", "Henrike Olbers <h.olbers@wasser-sollingen.de>") == "Amt für Wasserwirtschaft Sollingen"
+
+
+def test_a_chair_signing_names_its_university(nlp: Language, extractor: Extractor) -> None:
+    body = ("Liebe Frau Sommer,\n\nwir haben uns für eine andere Bewerberin entschieden.\n\nBeste Grüße\nProf. Dr. Anke Lorenz\n"
+            "Lehrstuhl für Angewandte Statistik\nUniversität Kaltenbrunn")
+    assert company(nlp, extractor, body, "Hilfskraftstelle", "Anke Lorenz <lorenz@uni-kaltenbrunn.de>") == "Universität Kaltenbrunn"
+
+
+@pytest.mark.parametrize("subject", ["Zusage!", "Dienstvertrag", "Gespräch am Dienstag", "Checking in", "Entrevista"])
+def test_a_subject_that_says_what_the_message_is_names_no_one(nlp: Language, extractor: Extractor, subject: str) -> None:
+    body = "Hi Robin,\n\nlet's talk on Thursday about the next steps.\n\nMaren"
+    assert company(nlp, extractor, body, subject, "Maren <maren@gmail.com>") == ""
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Good news", "Hi Tomas,\n\nBexley Dental Care viewed your application for Dental Nurse yesterday.\n\nSee your applications"),
+        ("Your application", "Hi Tomas,\n\nYour application to Bexley Dental Care was delivered. Good luck!\n\nSee your applications"),
+        ("An update", "Hi Tomas,\n\nThere is an update from Bexley Dental Care on your application.\n\nSee your applications"),
+    ],
+)
+def test_a_job_board_notifying_for_an_employer_names_the_employer(nlp: Language, extractor: Extractor, subject: str, body: str) -> None:
+    assert company(nlp, extractor, body, subject, "Jobloft <notifications@jobloft.io>") == "Bexley Dental Care"
+
+
+def test_an_employers_own_no_reply_mail_keeps_its_name(nlp: Language, extractor: Extractor) -> None:
+    body = (
+        "Hi Tomas,\n\nThanks for applying to Fennick Foods. Fennick Foods reviews every application by hand.\n"
+        "If you have questions at Reception, ask for the duty manager.\n\nFennick Foods Careers"
+    )
+    assert company(nlp, extractor, body, "Thanks for applying", "Fennick Foods <noreply@fennickfoods.co.uk>") == "Fennick Foods"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Your onsite with Calloway Robotics is confirmed for Monday at 10:00.",
+        "Calloway Robotics has scheduled your first interview for Monday at 10:00.",
+    ],
+)
+def test_a_tool_announcing_a_meeting_names_the_employer(nlp: Language, extractor: Extractor, body: str) -> None:
+    assert company(nlp, extractor, body, "Interview details", "Slotly <no-reply@slotly.io>") == "Calloway Robotics"
+
+
+def test_a_person_acting_on_an_application_is_not_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Tomas,\n\nMarta viewed your application this morning and will be in touch.\n\nThe Jobloft team"
+    assert company(nlp, extractor, body, "Good news", "Jobloft <notifications@jobloft.io>") != "Marta"
+
+
+@pytest.mark.parametrize(
+    ("key", "spelling"),
+    [("bodegasmontaña", "bodegasmontana"), ("glasbrücke", "glasbruecke"), ("glasbrücke", "glasbrucke"), ("straße", "strasse")],
+)
+def test_a_domain_may_spell_a_name_without_its_accents(key: str, spelling: str) -> None:
+    assert spelling in ascii_forms(key)
+
+
+def test_a_name_the_domain_spells_without_accents_is_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = "Hola Marta:\n\nHemos recibido tu candidatura y la revisaremos pronto.\n\nUn saludo,\nPanaderías Almendro"
+    assert company(nlp, extractor, body, "Candidatura recibida", "empleo@panaderiasalmendro.es") == "Panaderías Almendro"
+
+
+@pytest.mark.parametrize("word", ["Headteacher", "Deputy Headteacher", "Praxismanagerin", "Filialleiterin"])
+def test_a_title_written_as_one_word_names_no_one(word: str) -> None:
+    assert not valid_org_name(word)
+
+
+@pytest.mark.parametrize("name", ["Prairie Wind Cooperative", "Seetal Treuhand", "Lemarchand"])
+def test_a_name_closing_in_a_short_role_noun_is_still_a_name(name: str) -> None:
+    assert valid_org_name(name)
+
+
+@pytest.mark.parametrize("text", ["1 September 2026", "3rd April", "Room 4B"])
+def test_a_date_or_a_room_names_no_one(text: str) -> None:
+    assert not valid_org_name(text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "domain", "expected"),
+    [
+        ("Tallow & Wick, Ledbury", "tallowandwick.co.uk", "Tallow & Wick"),  # the town after a comma on the organisation's line
+        ("Kornblume – Büro für Gestaltung\nLüneburg · kornblume-studio.de", "kornblume-studio.de", "Kornblume"),  # a town line below
+        ("Harewood Cider Press\nLedbury", "harewoodcider.co.uk", "Harewood Cider Press"),
+    ],
+)
+def test_a_town_in_the_signature_is_not_the_employer(nlp: Language, extractor: Extractor, lines: str, domain: str, expected: str) -> None:
+    body = f"Hi Sam,\n\nwe have filled the role, sorry to say.\n\nBest wishes,\nMaeve\n\n{lines}"
+    assert company(nlp, extractor, body, "The role", f"Maeve Doyle <maeve@{domain}>") == expected
+
+
+def test_a_writer_whose_name_opens_the_domain_is_not_picked_over_a_town(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Sam,\n\nthe listing below is new this week.\n\nOrla Penhallow\nPenzance"
+    assert company(nlp, extractor, body, "New listing", "Orla Penhallow <orla@orlapenhallow.com>") != "Orla Penhallow"
+
+
+@pytest.mark.parametrize("text", ["De: Lucía Ferrer", "Van: Joost Bakker", "Examiner: P. Allard"])
+def test_a_field_label_before_a_name_names_no_organisation(text: str) -> None:
+    assert not valid_org_name(text)
+
+
+def test_an_accented_organisation_line_is_not_taken_for_the_writer(nlp: Language, extractor: Extractor) -> None:
+    body = "Bonjour,\n\nvotre profil n'a pas été retenu pour cette mission.\n\nÉlan Intérim – Agence de Roubaix"
+    assert company(nlp, extractor, body, "Mission cariste", "Élan Intérim <contact@elan-interim.fr>") == "Élan Intérim"

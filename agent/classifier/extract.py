@@ -24,6 +24,7 @@ from agent.classifier.cues import UNNAMED_CLIENT, Cues, company_key, role_key
 from agent.classifier.lexicon import WordTable, table, word_list, words
 from agent.classifier.orgs import (
     SENTENCE_START,
+    ascii_forms,
     clean_org_name,
     department_start,
     is_department,
@@ -56,6 +57,7 @@ _WEIGHTS: dict[str, float] = {group: float(weight) for group, weight in table("c
 _SUFFIX_CUES = words("company.words.after_name")
 _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
+_ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
 _DISPLAY_AT = words("company.words.display_at")
 # A subject line is at most this long; a longer first line is the body's first sentence.
 MAX_SUBJECT_CHARS = 120
@@ -144,6 +146,10 @@ class _Ballot:
 
     votes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     spelled: dict[str, str] = field(default_factory=dict)
+    # Names a phrase in the text puts in an employer's place ('your application to X', 'X viewed your application').
+    cued: set[str] = field(default_factory=set)
+    # Votes that say who writes rather than who employs: the sender's display name and domain.
+    writes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def vote(self, text: str, weight: float) -> str:
         name = clean_org_name(text)
@@ -154,17 +160,20 @@ class _Ballot:
         self.spelled.setdefault(key, name)
         return key
 
-    def winner(self, runs: list[Run], domain: str) -> tuple[str, float]:
+    def winner(self, runs: list[Run], domain: str, board: str = "") -> tuple[str, float]:
+        """The name with most votes; board: the key of a job board's own name, passed over when the text names another."""
         votes, spelled = self.votes, self.spelled
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
-            if key == domain or (len(key) >= 4 and domain.startswith(key)) or (len(domain) >= 4 and key.startswith(domain)):
+            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in ascii_forms(key)):
                 votes[key] += 2.0
+                self.writes[key] += 2.0
             elif len(first) >= 4 and domain.startswith(first):
                 votes[key] += 1.0
+                self.writes[key] += 1.0
         if domain and not any(v > 0 for v in votes.values()):
             for run in runs:
-                if squash(clean_org_name(run.text)) == domain:
+                if domain in ascii_forms(squash(clean_org_name(run.text))):
                     self.vote(run.text, 1.0)
         for run in runs:  # every further mention makes a candidate more likely
             if (key := squash(clean_org_name(run.text))) in votes:
@@ -174,6 +183,11 @@ class _Ballot:
             if longer and votes[short] > 0:
                 votes[max(longer, key=lambda k: votes[k])] += votes[short]
         best = max(votes, key=lambda k: (votes[k], len(k)), default="")
+        if best and best == board:  # 'Hirequay <notifications@hirequay.com>': 'Lumen Dental viewed your application'
+            own = squash(spelled[board].split()[0])  # 'Hartwell Hiring Day' is the board's own event, not another employer
+            # The text must name the other more than it names the board: a firm's own no-reply mail names the firm throughout.
+            named = [k for k in self.cued if k != board and votes[k] >= 2.0 and not k.startswith(own) and votes[k] > votes[board] - self.writes[board]]
+            best = max(named, key=lambda k: (votes[k], len(k)), default=best)
         if best and _is_agency(spelled[best]):  # the agency writes, its client decides ('the team at Orchard Robotics')
             clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _is_agency(spelled[k]) and not _compound_role(spelled[k])]
             best = max(clients, key=lambda k: (votes[k], len(k)), default=best)
@@ -213,20 +227,24 @@ class Extractor:
         def known(name: str) -> bool:  # a signature line naming a company the text already voted for, or the sender's domain
             first = squash(name.split()[0]) if name.split() else ""
             return squash(name) in ballot.votes or (" " in name and name in body) or (
-                len(first) > 3 and (domain.startswith(first) or any(k.startswith(first) for k in ballot.votes)))
+                len(first) > 3 and (any(domain.startswith(f) for f in ascii_forms(first)) or any(k.startswith(first) for k in ballot.votes)))
 
-        sig_contact, sig_company = signature(text, known, sig_start)
+        sig_contact, sig_company = signature(text, known, sig_start, domain)
         if sig_company:
             ballot.vote(sig_company, 2.0)
         writer = writer_name(display.split(" at ")[0] if " at " in display else headers.from_name, headers.from_addr)
         piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(headers.from_name, address) and writer != headers.from_name else ""
         # 'HackerRank' or 'Workday' is the tool, not the employer; '[Company] HR <hr@[company].com>' is a template nobody filled in.
-        if piece and squash(clean_org_name(piece)) not in PLATFORMS and not is_placeholder(headers.from_name + address):
-            ballot.vote(piece, 2.5)
+        board = ""
+        if piece and squash(clean_org_name(piece)) not in PLATFORMS and not is_placeholder(headers.from_name + address) and (
+                key := ballot.vote(piece, 2.5)):
+            ballot.writes[key] += 2.5
+            # An automated mailbox under its own name's domain is a board or tool that notifies for employers, or the employer itself.
+            board = key if is_automated(address) and domain and (key.startswith(domain) or domain.startswith(key)) else ""
         for name in [*filter(has_role_word, roles), headers.from_name if sender else "", *_name_forms([writer, sig_contact, inline_contact])]:
             ballot.votes.pop(squash(name), None)
         anonymous = _unnamed_client(hits, read, len(text)) and not named_client
-        company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain)
+        company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain, board)
         role, role_weight = best_role(roles, company)
         return Who(company, role, sender or person_first_name(sig_contact) or inline_contact, not is_automated(address) if address else True,
                    company_votes, role_weight)
@@ -244,7 +262,10 @@ class Extractor:
                 if group == "contact":
                     inline_contact = inline_contact or person_first_name(run.text)
                 elif group not in {"personish", "clientish"} or not person_first_name(run.text) or looks_like_org(run.text):
-                    named_client |= bool(ballot.vote(run.text, weight)) and group == "client"
+                    key = ballot.vote(run.text, weight)
+                    named_client |= bool(key) and group == "client"
+                    if key and weight >= 2.0:
+                        ballot.cued.add(key)
         for run in runs:
             nxt = lower(texts[run.end]) if run.end < len(texts) else ""
             if nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in {"'s", "’s"} and (
@@ -252,6 +273,9 @@ class Extractor:
                 ballot.vote(run.text, 1.5)
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
+            elif nxt and _ACTS_ON_YOU.starts(doc[run.end : run.end + 2].text) and (
+                    looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
+                ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client
 
 

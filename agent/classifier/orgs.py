@@ -10,6 +10,7 @@ Every function here reads one short string, word by word.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
@@ -23,6 +24,7 @@ _LETTER_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 PLACEHOLDER_CHARS = frozenset("[]{}<>%")
 _ORG_NOUNS = WordTable.of("org.nouns")
 _NOT_ORG_NAMES = WordTable.of("org.not_names")
+_NOT_NAME_STARTS = WordTable.of("org.not_name_starts")
 _PLACEHOLDERS = WordTable.of("names.placeholders")
 _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
@@ -70,6 +72,17 @@ def is_greeting(text: str) -> bool:
 def squash(text: str) -> str:
     """The comparable core of a name: 'Helix & Vane' and 'helixandvane' are one."""
     return re.sub(r"[^\w]|_", "", text.lower().replace("&", "and"))
+
+
+# How a mail domain spells what a name writes with an umlaut or ß: 'Wortbrücke' at wortbruecke.eu.
+_GERMAN_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+@lru_cache(maxsize=4096)
+def ascii_forms(key: str) -> tuple[str, ...]:
+    """A squashed name as a domain may spell it: itself, without accents ('alizeinterim'), with umlauts spelt out ('wortbruecke')."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+    return tuple(dict.fromkeys((key, plain, unicodedata.normalize("NFKD", key.translate(_GERMAN_SPELLING)).encode("ascii", "ignore").decode())))
 
 
 def strip_legal(text: str) -> str:
@@ -169,9 +182,12 @@ def _starts_with_honorific(text: str) -> bool:
 
 
 def _time_or_place(text: str) -> bool:
-    """'Thursday', 'Reception', 'June 4', '10:30 CET': a when or a where, not a who."""
+    """'Thursday', 'Reception', 'June 4', '1 September', '10:30 CET': a when or a where, not a who."""
     head, sep, tail = text.partition(" ")
-    return text.lower() in _TIMES_AND_PLACES or (bool(sep) and bool(head) and tail[:1].isdigit())
+    if text.lower() in _TIMES_AND_PLACES or (bool(sep) and bool(head) and tail[:1].isdigit()):
+        return True
+    return any(c.isdigit() for c in text) and not _TIMES_AND_PLACES.isdisjoint(word_list(text))  # '1 September 2026', 'Room 4B'
+
 
 
 @lru_cache(maxsize=4096)
@@ -181,13 +197,15 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
         return False
     if _starts_with_honorific(text) or _TIME.search(text) or not _TIME_ZONES.isdisjoint(word_list(text)):
         return False
+    if text.split(None, 1)[0].endswith(":"):
+        return False  # a quoted header's field ('Van: Jonas Vermeulen', 'De: Diana Bernal'), or a label, never a name
     if any(w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
         return False  # a phrase ('where things stand', 'is an Equal Opportunity Employer'), not a name ('7shifts' is)
     last = text.split()[-1].lower()
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
     role_like = is_title(text) or (has_role_word(text) and not looks_like_org(text) and not plural_head)
     return not (role_like and not title_ok) and text.lower() not in SENTENCE_START and not is_greeting(text) \
-        and not _NOT_ORG_NAMES.found_in(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
+        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
 
 
 def is_department(text: str) -> bool:

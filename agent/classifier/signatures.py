@@ -13,7 +13,7 @@ from collections.abc import Callable
 from itertools import islice
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.orgs import clean_org_name, is_department, is_greeting, looks_like_org, valid_org_name
+from agent.classifier.orgs import ascii_forms, clean_org_name, is_department, is_greeting, looks_like_org, squash, valid_org_name
 from agent.classifier.senders import person_first_name
 from agent.classifier.titles import is_title
 
@@ -69,8 +69,23 @@ def trim_footer(text: str) -> str:
     """The text without trailing footers ('Sent from my iPhone', 'This email was sent from an unmonitored mailbox')."""
     paras = text.rstrip().split("\n\n")
     while len(paras) > 1 and is_footer(paras[-1]) and len(paras[-1]) < 400:
+        kept = _above_footer_line(paras[-1])
+        if kept:  # 'Acme GmbH' on the line above 'Dies ist eine automatische Nachricht': the organisation stays
+            paras[-1] = kept
+            break
         paras.pop()
     return "\n\n".join(paras)
+
+
+def _above_footer_line(para: str) -> str:
+    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH')."""
+    lines = para.split("\n")
+    for k, line in enumerate(lines):
+        if is_footer(line):
+            above = lines[:k]
+            return "\n".join(above) if above and all(
+                len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+    return ""
 
 
 def _is_sign_off(line: str) -> bool:
@@ -151,15 +166,16 @@ def _trailing_name(text: str) -> str:
     return ""
 
 
-def signature(text: str, known_company: Callable[[str], bool], start: int | None = None) -> tuple[str, str]:
+def signature(text: str, known_company: Callable[[str], bool], start: int | None = None, domain: str = "") -> tuple[str, str]:
     """(writer's name, organisation) from the lines under the sign-off, or from the last short lines.
 
     known_company tells a one-word company ('Quillfeather') from a first name when the rest of the text has named it;
-    start is where the sign-off block starts, when the caller has it (signature_start).
+    start is where the sign-off block starts, when the caller has it (signature_start); domain is the sender's domain
+    word, which picks the organisation out of a line that also names a town ('Parry's Garden Centre, Llandeilo').
     """
     start = signature_start(text) if start is None else start
-    lines = (ln for ln in (ln.strip(" \t-–—*>") for ln in text[start:].split("\n")) if ln and not is_footer(ln))
-    block = [ln for ln in islice(lines, 7) if len(ln) <= 70]  # the first seven: the rest need not be read
+    stripped = (ln for ln in (ln.strip(" \t-–—*>") for ln in text[start:].split("\n")) if ln and not is_footer(ln))
+    block = [ln for ln in islice(stripped, 7) if len(ln) <= 70]  # the first seven: the rest need not be read
     while len(block) > 1 and block[0].endswith((".", "!", "?", ",")):  # a closing sentence ('I'm so sorry.') above the name
         block = block[1:]
     if not block:  # 'Appreciate it. Vince', '... – Cobblestone Bakery' or '... Best, Dana' at the end of the last sentence
@@ -174,7 +190,18 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
     if person_first_name(head) and not looks_like_org(head) and not known_company(head):
         name, block = head, first[1:] + block[1:]
     company = ""
-    for line in reversed(block):  # the organisation line comes after name and title, before nothing but address and phone
-        if company := org_in_line(line) if not _address_line(line) or SEPARATORS.search(line) else "":
+    lines = [ln for ln in reversed(block) if not _address_line(ln) or SEPARATORS.search(ln)]
+    for line in lines:  # the organisation line comes after name and title, before nothing but address and phone
+        if company := org_in_line(line):
             break
+    if domain and company and not _spelled_by(company, domain):  # a town under the organisation: the domain tells which is which
+        below_name = lines[:-1] if not name and len(block) > 1 and block[0] == lines[-1] else lines  # the first line names the writer
+        company = next((p for ln in below_name for p in split_line(ln) if _spelled_by(p, domain) and not _address_line(p) and valid_org_name(
+            clean_org_name(p))), company)
     return name, company
+
+
+def _spelled_by(name: str, domain: str) -> bool:
+    """The name's first word opens the sender's domain word: 'Wildwuchs' at wildwuchs-agentur.de."""
+    first = squash(name.split()[0]) if name.split() else ""
+    return len(first) > 3 and any(domain.startswith(f) for f in ascii_forms(first))

@@ -41,5 +41,20 @@ def is_title(text: str) -> bool:
     last = "".join(c for c in text.split()[-1] if c.isalnum() or c in "_-") if text.split() else ""
     if last and is_role_noun(last) and not last.lower().endswith("s"):
         return True
+    if last and _compound_title(last.lower()):
+        return True
     low = text.lower()
     return any(low.startswith(w) and not low[len(w) : len(w) + 1].isalnum() for w in _TITLE_STARTS)
+
+
+def _compound_title(word: str) -> bool:
+    """One word that closes in a job title's noun: 'Headteacher', 'Praxismanagerin' (a German feminine form ends in -in)."""
+    if word.endswith("s"):
+        return False
+    return any(_closes_in_role_noun(w) for w in ((word, word[:-2]) if word.endswith("in") else (word,)))
+
+
+def _closes_in_role_noun(word: str) -> bool:
+    """The word is a role noun, or a word of three letters or more before one of five or more ('Cooperative', 'Treuhand' are no titles)."""
+    return word in _ROLE_NOUNS or any(
+        word[k:] in _ROLE_NOUNS and word[:k].isalpha() for k in range(3, len(word) - 4))
