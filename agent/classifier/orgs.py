@@ -20,6 +20,8 @@ from agent.classifier.titles import has_role_word, is_title
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2}")
 _WORD_RUN = re.compile(r"\w+")
+# What squash drops; compiled once: squash runs on every capitalised run of every email, and re.sub looks its pattern up per call.
+_NOT_NAME_CHAR = re.compile(r"[^\w]|_")
 _LETTER_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 PLACEHOLDER_CHARS = frozenset("[]{}<>%")
 _ORG_NOUNS = WordTable.of("org.nouns")
@@ -71,7 +73,7 @@ def is_greeting(text: str) -> bool:
 
 def squash(text: str) -> str:
     """The comparable core of a name: 'Helix & Vane' and 'helixandvane' are one."""
-    return re.sub(r"[^\w]|_", "", text.lower().replace("&", "and"))
+    return _NOT_NAME_CHAR.sub("", text.lower().replace("&", "and"))
 
 
 # How a mail domain spells what a name writes with an umlaut or ß: 'Wortbrücke' at wortbruecke.eu.

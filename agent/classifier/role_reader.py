@@ -278,6 +278,14 @@ class RoleReader:
             after = self.spaces(after + 1)
         return after if after > end or dash else p
 
+    def opens_title(self, p: int, any_case: bool) -> bool:
+        """Whether titles() can find anything at p: a digit, a title's first word or a reference opens one.
+
+        Most reads after 'the' or 'as' meet a lowercase word ('the team', 'as soon'); this answers them
+        without building the candidates (titles() tries four starts and reads suffixes for each).
+        """
+        return p < self.n and (self.body[p].isdigit() or self.title_word(p, any_case) >= 0 or self.after_reference(p) != p)
+
     def titles(self, p: int, any_case: bool) -> Iterator[tuple[int, int]]:
         """(start, end) of the titles that may start at p, in the order a greedy reader prefers them."""
         past_reference = self.after_reference(p)
@@ -353,6 +361,11 @@ class RoleReader:
         end = self.run(p + 1, _ALS_EXTRA)
         return end if end - p >= 2 else -1
 
+    def opens_lowercase(self, p: int) -> bool:
+        """Whether lowercase() can find anything at p: its first word starts with a lowercase letter (or follows a line break)."""
+        c = self.body[p : p + 1]
+        return "a" <= c <= "z" or c.isspace()
+
     def lowercase(self, p: int) -> Iterator[tuple[int, int]]:
         """'the barista spot', 'the assistant manager job': up to two lowercase words and a role noun."""
         body, q = self.body, p
@@ -386,12 +399,16 @@ class RoleReader:
             return None
         if group.role == "title":
             start = self.after_code(p, dash=group.line_start) if group.code_before else p  # 'Reference: RDC/26/0041' names no role
+            if not self.opens_title(start, group.any_case):
+                return None
             candidates: Iterator[tuple[int, int]] = self.titles(start, group.any_case)
         elif group.role == "loose":
             candidates = self.loose(p, group.capital)
         elif group.role == "als":
             candidates = self.als(p)
         else:
+            if not self.opens_lowercase(p):
+                return None
             candidates = self.lowercase(p)
         for start, end in candidates:
             stop = self.then_holds(end, group.then, group.any_case)

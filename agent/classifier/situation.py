@@ -16,7 +16,8 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
+from itertools import compress, product
+from operator import not_
 from pathlib import Path
 
 from spacy.matcher import PhraseMatcher
@@ -82,7 +83,17 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
     offsets: list[int] = []
     sentence = 0
     read = words_of(doc)
-    for text, idx in zip(read.texts, read.offsets, strict=True):
+    texts, starts = read.texts, read.offsets
+    # Most words are letters and digits only: no space, elision or sentence end. They are copied
+    # in runs; the loop visits only the others (spaces and punctuation), a fraction of an email.
+    copied = 0
+    for k in compress(range(len(texts)), map(not_, map(str.isalnum, texts))):
+        if k > copied:
+            words += texts[copied:k]
+            sentences += [sentence] * (k - copied)
+            offsets += starts[copied:k]
+        copied = k + 1
+        text, idx = texts[k], starts[k]
         if text.isspace():
             if sentences and sentences[-1] == sentence and text.count("\n") >= 2:
                 sentence += 1  # a blank line ends a sentence; a single line break is only wrapping
@@ -98,6 +109,10 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
             offsets.append(idx)
         if text in _SENTENCE_END or text.endswith("?"):
             sentence += 1
+    if len(texts) > copied:
+        words += texts[copied:]
+        sentences += [sentence] * (len(texts) - copied)
+        offsets += starts[copied:]
     return words, sentences, offsets
 
 
