@@ -10,7 +10,7 @@ from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
-from agent.classifier.senders import writer_name
+from agent.classifier.senders import domain_word, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
 
@@ -266,3 +266,18 @@ def test_the_tail_of_a_phrase_opening_with_a_small_connector_names_no_one(text: 
 @pytest.mark.parametrize("name", ["De Gouden Karper", "Van Dalen Logistics", "Talento Norte Consultores"])
 def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_own_stays(name: str) -> None:
     assert valid_org_name(name) and clean_org_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("marta@quesosdelvalle.com.uy", "quesosdelvalle"),  # a country after a kind: both are suffixes
+        ("pedro@panaderiaelsol.mx", "panaderiaelsol"),
+        ("ines@huertacomun.coop", "huertacomun"),  # a kind of organisation as the last label
+        ("recruitment@northfell.police.uk", "northfell"),  # a second-level label naming a sector
+        ("bewerbung@gemeinde-obertal.gv.at", "gemeindeobertal"),
+        ("jobs@acme-careers.com", "acme"),
+    ],
+)
+def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
+    assert domain_word(address) == expected

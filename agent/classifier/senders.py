@@ -129,7 +129,9 @@ def _domain_word_core(part: str) -> str:
 
 def domain_word(address: str) -> str:
     """'quillfeather' from tom.okafor@quillfeather.io; nothing from mail hosts and hiring tools."""
-    parts = [p for p in address.rpartition("@")[2].lower().split(".") if p not in _NOT_DOMAIN_NAMES]
+    labels = address.rpartition("@")[2].lower().split(".")
+    # The last label is a country or a kind of organisation ('.uy', '.mx', '.coop', '.at'), never the name; a list of them would never be whole.
+    parts = [p for p in labels[:-1] if p not in _NOT_DOMAIN_NAMES] if len(labels) > 1 else labels
     names = [p if p in _MAIL_HOSTS else _domain_word_core(p) for p in parts]
     if len(names) > 1 and names[-1] in PLATFORMS and len(names[-2]) >= 4 and "a" <= names[-2][0] <= "z" and all(
             "a" <= c <= "z" or c == "-" for c in names[-2]):
