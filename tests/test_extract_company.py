@@ -277,6 +277,8 @@ def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_o
         ("recruitment@northfell.police.uk", "northfell"),  # a second-level label naming a sector
         ("bewerbung@gemeinde-obertal.gv.at", "gemeindeobertal"),
         ("jobs@acme-careers.com", "acme"),
+        ("noreply@werkenbijdekorenschuur.nl", "dekorenschuur"),  # 'werken bij' (work at) opens a careers site's domain
+        ("noreply@tuincentrum-bloei-werkenbij.nl", "tuincentrumbloei"),
     ],
 )
 def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
