@@ -8,7 +8,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from agent.classifier.extract import Extractor, Headers
+from agent.classifier.extract import Extractor, Headers, _display
 from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
 from agent.classifier.senders import domain_word, writer_name
 from agent.classifier.signatures import signature
@@ -283,3 +283,22 @@ def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_o
 )
 def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
     assert domain_word(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ("Fenja von Kistenwerk <fenja@kistenwerk.de>", "Kistenwerk"),  # 'Fenja of Kistenwerk', the domain spells it
+        ("Aurélie de Tisserand <aurelie@tisserand-atelier.fr>", "Tisserand"),
+    ],
+)
+def test_a_first_name_of_an_organisation_in_the_display_names_the_organisation(
+    nlp: Language, extractor: Extractor, sender: str, expected: str
+) -> None:
+    body = "Hallo,\n\nwir haben die Stelle leider schon vergeben.\n\nViele Grüße"
+    assert company(nlp, extractor, body, "Deine Bewerbung", sender) == expected
+
+
+@pytest.mark.parametrize("display", ["Ursula von der Leyen", "Anna de Vries", "Mairie de Bréville"])
+def test_a_surname_particle_or_a_place_after_a_function_is_not_read_as_at(display: str) -> None:
+    assert _display(display, "x@" + display.split()[-1].lower() + ".eu", display.split()[-1].lower()) == display
