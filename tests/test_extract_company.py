@@ -8,9 +8,9 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from agent.classifier.extract import Extractor, Headers
-from agent.classifier.orgs import ascii_forms, valid_org_name
-from agent.classifier.senders import writer_name
+from agent.classifier.extract import Extractor, Headers, _display
+from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
+from agent.classifier.senders import domain_word, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
 
@@ -239,3 +239,66 @@ def test_a_field_label_before_a_name_names_no_organisation(text: str) -> None:
 def test_an_accented_organisation_line_is_not_taken_for_the_writer(nlp: Language, extractor: Extractor) -> None:
     body = "Bonjour,\n\nvotre profil n'a pas été retenu pour cette mission.\n\nÉlan Intérim – Agence de Roubaix"
     assert company(nlp, extractor, body, "Mission cariste", "Élan Intérim <contact@elan-interim.fr>") == "Élan Intérim"
+
+
+@pytest.mark.parametrize(
+    ("display", "expected"),
+    [
+        ("Personeelszaken Gemeente Veldhoven-Oost", "Gemeente Veldhoven-Oost"),
+        ("Werken bij Zeilmakerij Grote Wind", "Zeilmakerij Grote Wind"),
+        ("P&O Stichting Kinderwerk Duinrand", "Stichting Kinderwerk Duinrand"),
+        ("RR. HH. Conservas del Cantábrico", "Conservas del Cantábrico"),
+        ("Equipo de Talento de Brasa Viva", "Brasa Viva"),
+        ("Dirección de Personas Viñedos Altamar", "Viñedos Altamar"),
+        ("Studierendensekretariat Hochschule Auental", "Hochschule Auental"),
+        ("Talent Team Harrowgate Foods", "Harrowgate Foods"),
+    ],
+)
+def test_a_sender_function_before_the_organisation_is_cut(display: str, expected: str) -> None:
+    assert clean_org_name(display) == expected
+
+
+@pytest.mark.parametrize("text", ["de Selección", "des", "der Stelle", "in January"])
+def test_the_tail_of_a_phrase_opening_with_a_small_connector_names_no_one(text: str) -> None:
+    assert not valid_org_name(text)
+
+
+@pytest.mark.parametrize("name", ["De Gouden Karper", "Van Dalen Logistics", "Talento Norte Consultores"])
+def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_own_stays(name: str) -> None:
+    assert valid_org_name(name) and clean_org_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("marta@quesosdelvalle.com.uy", "quesosdelvalle"),  # a country after a kind: both are suffixes
+        ("pedro@panaderiaelsol.mx", "panaderiaelsol"),
+        ("ines@huertacomun.coop", "huertacomun"),  # a kind of organisation as the last label
+        ("recruitment@northfell.police.uk", "northfell"),  # a second-level label naming a sector
+        ("bewerbung@gemeinde-obertal.gv.at", "gemeindeobertal"),
+        ("jobs@acme-careers.com", "acme"),
+        ("noreply@werkenbijdekorenschuur.nl", "dekorenschuur"),  # 'werken bij' (work at) opens a careers site's domain
+        ("noreply@tuincentrum-bloei-werkenbij.nl", "tuincentrumbloei"),
+    ],
+)
+def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
+    assert domain_word(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ("Fenja von Kistenwerk <fenja@kistenwerk.de>", "Kistenwerk"),  # 'Fenja of Kistenwerk', the domain spells it
+        ("Aurélie de Tisserand <aurelie@tisserand-atelier.fr>", "Tisserand"),
+    ],
+)
+def test_a_first_name_of_an_organisation_in_the_display_names_the_organisation(
+    nlp: Language, extractor: Extractor, sender: str, expected: str
+) -> None:
+    body = "Hallo,\n\nwir haben die Stelle leider schon vergeben.\n\nViele Grüße"
+    assert company(nlp, extractor, body, "Deine Bewerbung", sender) == expected
+
+
+@pytest.mark.parametrize("display", ["Ursula von der Leyen", "Anna de Vries", "Mairie de Bréville"])
+def test_a_surname_particle_or_a_place_after_a_function_is_not_read_as_at(display: str) -> None:
+    assert _display(display, "x@" + display.split()[-1].lower() + ".eu", display.split()[-1].lower()) == display

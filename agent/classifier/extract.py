@@ -59,6 +59,8 @@ _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
 _ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
 _DISPLAY_AT = words("company.words.display_at")
+# 'Mareike von Plantlab', 'Clémence de Pollen': a person of an organisation, or a surname's particle.
+_DISPLAY_OF = words("company.words.display_of")
 # A subject line is at most this long; a longer first line is the body's first sentence.
 MAX_SUBJECT_CHARS = 120
 
@@ -220,7 +222,7 @@ class Extractor:
                 ballot.vote(name, 2.0)
         address = headers.reply_to or headers.from_addr
         domain = domain_word(address)
-        display = _display(headers.from_name)  # 'Jess at Cobalt & Rye', 'Careers at Northwind'
+        display = _display(headers.from_name, address, domain)  # 'Jess at Cobalt & Rye', 'Careers at Northwind', 'Flo von Radlkurier'
         sender = sender_first_name(display.split(" at ")[0] if " at " in display else headers.from_name, address)
         body = text[len(subject) : sig_start]
 
@@ -233,7 +235,7 @@ class Extractor:
         if sig_company:
             ballot.vote(sig_company, 2.0)
         writer = writer_name(display.split(" at ")[0] if " at " in display else headers.from_name, headers.from_addr)
-        piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(headers.from_name, address) and writer != headers.from_name else ""
+        piece = org_in_line(display.rsplit(" at ", 1)[-1]) if display and not sender_first_name(display, address) and writer != headers.from_name else ""
         # 'HackerRank' or 'Workday' is the tool, not the employer; '[Company] HR <hr@[company].com>' is a template nobody filled in.
         board = ""
         if piece and squash(clean_org_name(piece)) not in PLATFORMS and not is_placeholder(headers.from_name + address) and (
@@ -302,10 +304,22 @@ def _unnamed_client(hits: dict[str, list[tuple[int, int]]], read: Words, limit: 
     return any(read.offsets[s] < limit for s, _e in hits.get(UNNAMED_CLIENT, ()))
 
 
-def _display(from_name: str) -> str:
-    """'Jess from Cobalt & Rye' → 'Jess at Cobalt & Rye'."""
+def _display(from_name: str, address: str = "", domain: str = "") -> str:
+    """'Jess from Cobalt & Rye' → 'Jess at Cobalt & Rye'; 'Flo von Radlkurier' → 'Flo at Radlkurier' at radlkurier-muc.de.
+
+    'von', 'de' and 'van' also open surnames ('Ursula von der Leyen') and places ('Mairie de Bréville'): they say 'at' only after
+    a lone first name the mailbox opens with, and before what the sender's domain spells.
+    """
     parts = from_name.split()
-    return " ".join("at" if 0 < i < len(parts) - 1 and w in _DISPLAY_AT else w for i, w in enumerate(parts))
+    first = parts[0].rstrip(",").lower() if parts else ""
+    of = len(parts) > 2 and parts[1] in _DISPLAY_OF and any(address.startswith(f) for f in ascii_forms(first)) and bool(
+        person_first_name(first.title())) and _domain_spells(" ".join(parts[2:]), domain)
+    return " ".join("at" if 0 < i < len(parts) - 1 and (w in _DISPLAY_AT or (i == 1 and of)) else w for i, w in enumerate(parts))
+
+
+def _domain_spells(name: str, domain: str) -> bool:
+    """The sender's domain word is the name, opens with it or opens it ('kleinbau.io' at kleinbau.io, 'Radlkurier' at radlkurier-muc)."""
+    return len(domain) >= 4 and any(len(f) >= 4 and (domain.startswith(f) or f.startswith(domain)) for f in ascii_forms(squash(name)))
 
 
 def _not_subject(line: str) -> bool:

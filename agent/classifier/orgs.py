@@ -199,8 +199,11 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
         return False
     if _starts_with_honorific(text) or _TIME.search(text) or not _TIME_ZONES.isdisjoint(word_list(text)):
         return False
-    if text.split(None, 1)[0].endswith(":"):
+    first = text.split(None, 1)[0]
+    if first.endswith(":"):
         return False  # a quoted header's field ('Van: Jonas Vermeulen', 'De: Diana Bernal'), or a label, never a name
+    if first in NAME_CONNECTORS:
+        return False  # the tail of a longer phrase ('de Selección' left of 'Equipo de Selección'): a name opens with a capital
     if any(w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
         return False  # a phrase ('where things stand', 'is an Equal Opportunity Employer'), not a name ('7shifts' is)
     last = text.split()[-1].lower()

@@ -24,6 +24,7 @@ PLATFORMS = words("senders.platforms")
 _MAIL_HOSTS = PLATFORMS | words("senders.mail_hosts")
 _NOT_DOMAIN_NAMES = words("senders.not_domain_words")
 _DOMAIN_ENDINGS = phrases("senders.domain_endings")
+_DOMAIN_STARTS = phrases("senders.domain_starts")
 _ORG_WORDS = WordTable.build([*phrases("org.function_words"), *phrases("org.nouns")])
 _TITLES = words("names.titles")
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
@@ -119,7 +120,11 @@ def writer_name(display_name: str, address: str) -> str:
 
 
 def _domain_word_core(part: str) -> str:
-    """'acme-careers' → 'acme': the mailbox's purpose is not the name."""
+    """'acme-careers' → 'acme', 'werkenbij-acme' → 'acme': the mailbox's purpose is not the name."""
+    for start in _DOMAIN_STARTS:
+        if part.startswith(start) and len(part) > len(start) + 3:
+            part = part[len(start) :].lstrip("-_")
+            break
     for ending in _DOMAIN_ENDINGS:
         if part.endswith(ending):
             part = part[: -len(ending)]
@@ -129,7 +134,9 @@ def _domain_word_core(part: str) -> str:
 
 def domain_word(address: str) -> str:
     """'quillfeather' from tom.okafor@quillfeather.io; nothing from mail hosts and hiring tools."""
-    parts = [p for p in address.rpartition("@")[2].lower().split(".") if p not in _NOT_DOMAIN_NAMES]
+    labels = address.rpartition("@")[2].lower().split(".")
+    # The last label is a country or a kind of organisation ('.uy', '.mx', '.coop', '.at'), never the name; a list of them would never be whole.
+    parts = [p for p in labels[:-1] if p not in _NOT_DOMAIN_NAMES] if len(labels) > 1 else labels
     names = [p if p in _MAIL_HOSTS else _domain_word_core(p) for p in parts]
     if len(names) > 1 and names[-1] in PLATFORMS and len(names[-2]) >= 4 and "a" <= names[-2][0] <= "z" and all(
             "a" <= c <= "z" or c == "-" for c in names[-2]):
