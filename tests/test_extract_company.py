@@ -143,6 +143,14 @@ def test_a_chair_signing_names_its_university(nlp: Language, extractor: Extracto
     assert company(nlp, extractor, body, "Hilfskraftstelle", "Anke Lorenz <lorenz@uni-kaltenbrunn.de>") == "Universität Kaltenbrunn"
 
 
+def test_a_unit_of_the_town_hall_is_never_the_employer(nlp: Language, extractor: Extractor) -> None:
+    # 'Sachgebiet' opened a name that lost its department word and then stood alone as the employer.
+    body = ("Sehr geehrter Herr Brandt,\n\nwir haben uns für andere Bewerberinnen und Bewerber entschieden.\n\nMit freundlichen Grüßen\n"
+            "Im Auftrag\n\nMarlene Kühn\nHauptamt – Sachgebiet Personalgewinnung\nMarktstraße 4, 99999 Lindenbrück")
+    got = company(nlp, extractor, body, "Ihre Bewerbung", "Gemeinde Lindenbrück – Hauptamt <personal@lindenbrueck.de>")
+    assert "Sachgebiet" not in got
+
+
 @pytest.mark.parametrize("subject", ["Zusage!", "Dienstvertrag", "Gespräch am Dienstag", "Checking in", "Entrevista"])
 def test_a_subject_that_says_what_the_message_is_names_no_one(nlp: Language, extractor: Extractor, subject: str) -> None:
     body = "Hi Robin,\n\nlet's talk on Thursday about the next steps.\n\nMaren"
