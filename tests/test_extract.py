@@ -173,6 +173,12 @@ def test_empty_email(nlp: Language, extractor: Extractor) -> None:
         ("Quillfeather", "no-reply@hire.lever.co", ""),
         ("Skyreach Airways", "skyreach@taleo.net", ""),
         ("Harlan Moss", "hmoss@mossbuilders.com", "Harlan"),
+        # A shop's display name at a free-mail address: its first word says what it is, not who.
+        ("Heladería Río Frío", "heladeriariofrio@gmail.com", ""),
+        ("Bäckerei Obermaier", "baeckerei.obermaier@gmx.de", ""),
+        ("Pharmacie Lemaire", "pharmacie.lemaire@orange.fr", ""),
+        ("Apotheek De Linde", "apotheekdelinde@hotmail.com", ""),
+        ("Lucía Frío", "luciafrio@gmail.com", "Lucía"),
     ],
 )
 def test_sender_first_name(display: str, address: str, first: str) -> None:
