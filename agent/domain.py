@@ -116,6 +116,8 @@ class Extraction:
     company: str = ""
     role: str = ""
     contact_name: str = ""
+    contact_full_name: str = ""
+    """First name and surname where the sender or signature spells them; only a formal greeting uses it."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

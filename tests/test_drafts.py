@@ -112,6 +112,17 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
 
 
 
+def test_a_formal_german_reply_greets_by_whole_name_and_an_informal_one_by_first_name() -> None:
+    # "Hallo Rachel" under a Sie-letter from a head teacher reads over-familiar; "Guten Tag Rachel Osei" guesses no gender.
+    w = writer()
+    formal = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei")
+    assert w.render(DraftKind.REPLY, incoming(), formal).startswith("Guten Tag Rachel Osei,\n")
+    informal = rejection(Stage.INTERVIEW, language="de", register="informal", contact_full_name="Rachel Osei")
+    assert w.render(DraftKind.REPLY, incoming(), informal).startswith("Hallo Rachel,\n")
+    # Only a first name known (a signature of one word): the first name, as before.
+    assert w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="de", register="formal")).startswith("Hallo Rachel,\n")
+
+
 def test_a_language_without_templates_gets_english_and_a_check_reason() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="it")

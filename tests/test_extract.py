@@ -179,6 +179,9 @@ def test_empty_email(nlp: Language, extractor: Extractor) -> None:
         ("Pharmacie Lemaire", "pharmacie.lemaire@orange.fr", ""),
         ("Apotheek De Linde", "apotheekdelinde@hotmail.com", ""),
         ("Lucía Frío", "luciafrio@gmail.com", "Lucía"),
+        # A mailbox named for what it does, spelled like a one-word name.
+        ("Schulleitung", "schulleitung@gs-lindenweg.de", ""),
+        ("Secretaría", "secretaria@colegiosanblas.es", ""),
     ],
 )
 def test_sender_first_name(display: str, address: str, first: str) -> None:
@@ -217,3 +220,21 @@ def test_brackets_and_separators_in_names() -> None:
     assert person_first_name("(((( Dana") == ""
     assert split_line("Dana Patel  |  Talent Partner - Nordhavn Bank") == ["Dana Patel", "Talent Partner", "Nordhavn Bank"]
     assert split_line("Careers at Northwind", maxsplit=1) == ["Careers", "Northwind"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "body", "full"),
+    [
+        # From a person: the display name, in speaking order.
+        ("\"Wagner, Felix\" <f.wagner@brandauer-technik.de>", "Sehr geehrter Herr Nguyen,\n\nleider müssen wir Ihnen absagen.\n\nFelix", "Felix Wagner"),
+        # From a mailbox: the signature's name.
+        ("Schulleitung <schulleitung@gs-lindenweg.de>", "Sehr geehrte Frau Roth,\n\nleider können wir Ihnen die Stelle nicht anbieten.\n\n"
+         "Mit freundlichen Grüßen\n\nBernd Krämer\nSchulleiter", "Bernd Krämer"),
+        # A first name alone, or an initial for a first name: no whole name to greet with.
+        ("Careers <careers@tallyhq.io>", "Hi Sam,\n\nWe went with someone else.\n\nPriya", ""),
+        ("K. Osei <k.osei@tallyhq.io>", "Hi Sam,\n\nWe went with someone else.\n\nK. Osei", ""),
+    ],
+)
+def test_contact_full_name(nlp: Language, extractor: Extractor, sender: str, body: str, full: str) -> None:
+    name, addr = parseaddr(sender)
+    assert extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers(name, addr, "")).contact_full_name == full

@@ -79,6 +79,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         company=who.company,
         role=role,
         contact_name=who.contact_name,
+        contact_full_name=who.contact_full_name,
         stage=reading.stage,
         human_sender=who.human_sender,
         offers_feedback=reading.offers_feedback,

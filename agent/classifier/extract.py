@@ -37,7 +37,7 @@ from agent.classifier.orgs import (
 )
 from agent.classifier.role_reader import GROUPS
 from agent.classifier.roles import best_role, role_votes
-from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, sender_first_name, writer_name
+from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, person_name, sender_first_name, writer_name
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
 from agent.classifier.subjects import subject_parts
 from agent.classifier.titles import has_role_word
@@ -83,6 +83,8 @@ class Who:
     human_sender: bool
     company_votes: float
     role_votes: float
+    contact_full_name: str = ""
+    """The contact's whole name where the sender or the signature spells it ('Dana Whitfield'), for a formal greeting."""
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,9 @@ class Extractor:
         anonymous = _unnamed_client(hits, read, len(text)) and not named_client
         company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain, board)
         role, role_weight = best_role(roles, company)
-        return Who(company, role, sender or person_first_name(sig_contact) or inline_contact, not is_automated(address) if address else True,
-                   company_votes, role_weight)
+        contact = sender or person_first_name(sig_contact) or inline_contact
+        return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
+                   _full_name(contact, headers.from_name if sender else "", sig_contact))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
@@ -279,6 +282,16 @@ class Extractor:
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client
+
+
+def _full_name(first: str, *candidates: str) -> str:
+    """The first candidate that is a person's whole name opening with this first name ('Dana' → 'Dana Whitfield'), else ''."""
+    for candidate in candidates:
+        name = person_name(candidate)
+        words = name.split()
+        if first and len(words) > 1 and words[0].rstrip(".") == first and all(len(w.rstrip(".")) > 1 for w in words):
+            return name
+    return ""
 
 
 def _name_forms(people: list[str]) -> list[str]:

@@ -63,6 +63,12 @@ def _without_title(name: str) -> str:
 
 def person_first_name(display_name: str) -> str:
     """The first name when a display name or signature line looks like a person ('Dana Whitfield'), else ''."""
+    first = person_name(display_name).split(" ", 1)[0].rstrip(".")
+    return first if len(first) > 1 else ""
+
+
+def person_name(display_name: str) -> str:
+    """The name in speaking order when a display name or signature line looks like a person's ('Whitfield, Dana' → 'Dana Whitfield'), else ''."""
     name = " ".join(_BRACKETED.sub(" ", display_name).split()).strip("\"'")
     if "," in name:  # "Whitfield, Dana"
         last, _, first = name.partition(",")
@@ -75,8 +81,7 @@ def person_first_name(display_name: str) -> str:
         return ""
     if not all(_name_word(w) or (i and w in _PARTICLES) for i, w in enumerate(parts)):
         return ""
-    first = parts[0].rstrip(".")
-    return first if len(first) > 1 else ""
+    return " ".join(parts)
 
 
 def sender_first_name(display_name: str, address: str) -> str:

@@ -87,6 +87,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         ask_feedback = True
     context = {
         "first_name": ex.contact_name,
+        # A formal German letter answered "Hallo Felix" sounds over-familiar; the whole name greets without guessing a gender.
+        "full_name": ex.contact_full_name if ex.contact_name else "",
         "company": company,
         "role": role,
         "situation": ex.situation.value,
