@@ -17,6 +17,7 @@ import pytest
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Question, QuestionKind, Situation, Stage
 from agent.drafts import MAX_REFERENCES, DraftWriter, reply_subject
+from agent.drafts.names import clean_role
 from agent.errors import ConfigError
 from agent.parse import parse_email
 
@@ -110,6 +111,26 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
     german = one_draft(incoming(subject=""), rejection(language="de", register="formal"))["Subject"]
     assert "Data Analyst" in german and not german.startswith("Thank")
 
+
+
+@pytest.mark.parametrize(
+    ("extracted", "named"),
+    [
+        ("Werkstudent Controlling (m/w/d) – Leipzig", "Werkstudent Controlling"),
+        ("Head of Recruitment", "Head of Recruitment"),
+        ("Técnica de Selección", "Técnica de Selección"),
+        ("Recruitment Coordinator", "Recruitment Coordinator"),
+        # A subject line or a piece of a sentence: a reply would say "my application for the … role".
+        ("Rückfrage zu meiner Bewerbung", ""),
+        ("Greetings from a fellow Pythonista? Hello", ""),
+        ("Site Manager recruitment", ""),
+        ("poste pourvu", ""),
+        ("Verkoopmedewerker ingetrokken", ""),
+        ("¿necesitáis ayudante de cocina", ""),
+    ],
+)
+def test_a_role_is_named_only_when_it_reads_as_a_title(extracted: str, named: str) -> None:
+    assert clean_role(extracted) == named
 
 
 def test_a_formal_german_reply_greets_by_whole_name_and_an_informal_one_by_first_name() -> None:

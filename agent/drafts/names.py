@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from agent.classifier.lexicon import word_list, words
+
 # Longer than this, a "role" is a sentence the extractor picked up, not a title.
 MAX_ROLE_CHARS = 60
 MAX_COMPANY_CHARS = 50
@@ -33,6 +35,10 @@ _CODE = re.compile(r"\s*[-–—|,#]?\s*\b(?=[\w/.-]*\d)[A-Z]{0,5}[-/]?\d[\w/.-]
 _SEGMENT = re.compile(r"\s+[-–—|]\s+|\s*[|·]\s*|,\s+")
 # A person with a title ('Mrs J Farrow', 'Frau Gut') is not a company a reply can name.
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|mme|madame|monsieur|sr|sra|señor|señora|dhr|mevr|mevrouw)\.?\s", re.IGNORECASE)
+# Words a title never holds, words it never ends with, and the connectors that may stand before such an ending.
+_NOT_IN_TITLE = words("role.words.not_in_title")
+_NOT_LAST = words("role.words.not_title_last")
+_CONNECTORS = words("role.words.connectors")
 _LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
 
 
@@ -46,9 +52,17 @@ def clean_role(role: str) -> str:
     text = _SEGMENT.split(text, maxsplit=1)[0]
     text = _CODE.sub("", text)
     text = _LEADING.sub("", " ".join(text.split())).strip(" -–—|,.:;/*#")
-    if not text or len(text) > MAX_ROLE_CHARS or not re.search(r"[^\W\d_]{2}", text) or _PLACEHOLDER.search(text):
+    if not text or len(text) > MAX_ROLE_CHARS or not re.search(r"[^\W\d_]{2}", text) or _PLACEHOLDER.search(text) or not _reads_as_title(text):
         return ""
     return text
+
+
+def _reads_as_title(text: str) -> bool:
+    """False for a subject line or a piece of a sentence read as a role ('Nachfrage zum Stand meiner Bewerbung', 'pourvu en interne')."""
+    found = word_list(text)
+    if "?" in text or "¿" in text or not _NOT_IN_TITLE.isdisjoint(found):
+        return False
+    return not (len(found) > 1 and found[-1] in _NOT_LAST and found[-2] not in _CONNECTORS)
 
 
 def clean_company(company: str) -> str:
