@@ -225,3 +225,48 @@ def test_every_word_is_in_the_languages_dictionary(language: str) -> None:
     assert proc.returncode == 0, proc.stderr
     unknown = sorted(set(proc.stdout.split()))
     assert unknown == [], f"not in the {DICTIONARIES[language]} dictionary: {unknown}"
+
+
+# The employer's name inside a sentence: firms as they are (elided in French), institutions with
+# the article their first noun asks for (agent/drafts/articles.toml). (language, company, role,
+# situation, formal, flags, phrases the reply holds, phrases it must not hold.)
+EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], list[str], list[str]]] = [
+    ("fr", "Airbus", "Ingénieur qualité", Situation.AFTER_FINAL, True, {},
+     ["au poste d’Ingénieur qualité chez Airbus", "toute l’équipe d’Airbus"], ["de Airbus"]),
+    ("fr", "Orange", "", Situation.APPLICATION, True, {}, ["ma candidature auprès d’Orange", "l’équipe d’Orange"], ["de Orange"]),
+    ("fr", "Hermès", "Vendeur", Situation.ROLE_CLOSED, True, {"met": True},
+     ["le poste de Vendeur chez Hermès", "ce que j’ai pu découvrir de l’entreprise", "l’équipe d’Hermès"], []),
+    ("fr", "Sofimeca", "", Situation.NO_OPENINGS, False, {}, ["ma candidature spontanée auprès de Sofimeca", "l’équipe de Sofimeca"], []),
+    ("fr", "Collège Jean-Moulin", "Professeur", Situation.AFTER_INTERVIEW, True, {},
+     ["au poste de Professeur au Collège Jean-Moulin", "mieux connaître le collège et ses projets", "toute l’équipe du Collège Jean-Moulin"],
+     ["chez Collège", "de Collège", "entreprise"]),
+    ("fr", "Mairie de Lyon", "Chargé de mission", Situation.ROLE_CLOSED, True, {"met": True},
+     ["le poste de Chargé de mission à la Mairie de Lyon", "ce que j’ai pu découvrir de la mairie", "l’équipe de la Mairie de Lyon"],
+     ["chez Mairie", "entreprise"]),
+    ("fr", "Mairie de Lyon", "", Situation.ROLE_CLOSED, False, {}, ["le recrutement à la Mairie de Lyon"], ["chez"]),
+    ("fr", "Université de Lille", "", Situation.AFTER_INTERVIEW, True, {},
+     ["ma candidature auprès de l’Université de Lille", "mieux connaître l’université et ses projets", "l’équipe de l’Université de Lille"],
+     ["de Université", "entreprise"]),
+    ("fr", "Éditions du Seuil", "Assistant éditorial", Situation.AFTER_INTERVIEW, False, {},
+     ["au poste d’Assistant éditorial aux Éditions du Seuil", "mieux connaître l’entreprise", "toute l’équipe des Éditions du Seuil"],
+     ["de Éditions", "chez"]),
+    ("fr", "Hospices civils de Lyon", "", Situation.AFTER_INTERVIEW, True, {},
+     ["auprès des Hospices civils de Lyon", "mieux connaître les Hospices civils de Lyon et leurs projets"], ["entreprise"]),
+    ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["mieux connaître l’équipe et ses projets"], ["entreprise"]),
+]
+
+
+@pytest.mark.parametrize(("language", "company", "role", "situation", "formal", "flags", "holds", "lacks"), EMPLOYER_CASES)
+def test_the_employers_name_reads_as_a_native_writes_it(
+    language: str, company: str, role: str, situation: Situation, formal: bool, flags: dict[str, object], holds: list[str], lacks: list[str]
+) -> None:
+    res = result(language, situation, formal, "Zoë", company, role, **flags)
+    for style, kinds in STYLES.items():
+        w = writer(style="one" if style == "one" else "separate", thank_you=style != "request only", feedback_request="always")
+        # One line, so a phrase is found across the template's line breaks.
+        text = " ".join(" ".join(w.render(kind, _mail(), res).split()) for kind in kinds)
+        if style == "one":
+            for phrase in holds:
+                assert phrase in text, f"{phrase!r} not in\n{text}"
+        for phrase in lacks:
+            assert phrase not in text, f"{phrase!r} in\n{text}"

@@ -35,6 +35,7 @@ class Nouns:
     elides: frozenset[str] = frozenset()
     firms: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
+    alone: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def tables() -> dict[str, Nouns]:
             elides=frozenset(table.get("elides", ())),
             firms=frozenset(table.get("firms", ())),
             articles=frozenset(table.get("articles", ())),
+            alone=frozenset(table.get("alone", ())),
         )
         for language, table in data.items()
     }
@@ -98,9 +100,10 @@ def employer_phrases(company: str, language: str) -> dict[str, str | bool]:
 
     fr: de ("de Sofimeca", "d'Orange", "du Collège X", "de la Mairie de Lyon", "de l'Université X",
         "des Éditions X"), chez ("chez Airbus", "au Collège X", "à la Mairie", "à l'Université",
-        "aux Éditions X"), le (the name with its article: "le Collège X", "Airbus"), institution
-        (the name opens with the noun of something that is not a firm: a school, a town hall…),
-        plural ("les Hospices civils de Lyon" are "leurs" projets).
+        "aux Éditions X"), le (the name with its article: "le Collège X", "Airbus"), noun and noun_de
+        (its first noun alone, once the name has been said: "le collège", "de l'hôpital"; '' where the
+        noun says nothing alone), institution (the name opens with the noun of something that is not
+        a firm: a school, a town hall…), plural ("les Hospices civils de Lyon" are "leurs" projets).
     es: en ("en Telefónica", "en el Colegio San José", "en la Universidad X"), de ("de Telefónica",
         "del Ayuntamiento de Soria", "de la Fundación X").
     de: bei ("bei Siemens", "bei der Stadtverwaltung Halle", "beim Klinikum X", "bei den Stadtwerken X"),
@@ -124,12 +127,14 @@ def employer_phrases(company: str, language: str) -> dict[str, str | bool]:
 
 
 def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]:
+    said: dict[str, str | bool] = {"de": "", "chez": "", "le": "", "noun": "", "noun_de": "", "institution": False, "plural": False}
     if not name:
-        return {"de": "", "chez": "", "le": "", "institution": False, "plural": False}
-    first = name.split()[0].split("-")[0].lower()
+        return said
+    word = name.split()[0].split("-")[0]
+    first = word.lower()
     elides = first[:1] in _FR_VOWELS or first in table.elides
     if head is None:
-        return {"de": f"d’{name}" if elides else f"de {name}", "chez": f"chez {name}", "le": name, "institution": False, "plural": False}
+        return said | {"de": f"d’{name}" if elides else f"de {name}", "chez": f"chez {name}", "le": name}
     if head.gender == "pl":
         de, a, le = "des ", "aux ", "les "
     elif elides:
@@ -138,8 +143,11 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
         de, a, le = "du ", "au ", "le "
     else:
         de, a, le = "de la ", "à la ", "la "
-    institution = head.noun not in table.firms
-    return {"de": de + name, "chez": a + name, "le": le + name, "institution": institution, "plural": head.gender == "pl"}
+    said |= {"de": de + name, "chez": a + name, "le": le + name, "institution": head.noun not in table.firms, "plural": head.gender == "pl"}
+    if head.noun in table.alone:
+        noun = word if word.isupper() else first  # "le CHU", "le collège"
+        said |= {"noun": le + noun, "noun_de": de + noun}
+    return said
 
 
 _ES = {"m": ("el", "del"), "f": ("la", "de la"), "m pl": ("los", "de los"), "f pl": ("las", "de las")}
