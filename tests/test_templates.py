@@ -253,6 +253,16 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
     ("fr", "Hospices civils de Lyon", "", Situation.AFTER_INTERVIEW, True, {},
      ["auprès des Hospices civils de Lyon", "mieux connaître les Hospices civils de Lyon et leurs projets"], ["entreprise"]),
     ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["mieux connaître l’équipe et ses projets"], ["entreprise"]),
+    ("es", "Telefónica", "Analista de datos", Situation.AFTER_FINAL, False, {},
+     ["el puesto de Analista de datos en Telefónica", "todo el equipo de Telefónica"], []),
+    ("es", "Colegio San José", "Profesor", Situation.AFTER_INTERVIEW, True, {},
+     ["el puesto de Profesor en el Colegio San José", "todo el equipo del Colegio San José"], ["en Colegio", "de Colegio", "empresa"]),
+    ("es", "Ayuntamiento de Soria", "", Situation.ROLE_CLOSED, True, {},
+     ["la situación del puesto en el Ayuntamiento de Soria", "todo el equipo del Ayuntamiento de Soria"], ["en Ayuntamiento", "de Ayuntamiento"]),
+    ("es", "Universidad de Salamanca", "", Situation.OFFER_WITHDRAWN, True, {},
+     ["lo ocurrido con la oferta de la Universidad de Salamanca", "todo el equipo de la Universidad de Salamanca"], []),
+    ("es", "Fundación Mar Abierto", "", Situation.NO_OPENINGS, False, {},
+     ["las posibles oportunidades en la Fundación Mar Abierto", "todo el equipo de la Fundación Mar Abierto"], []),
 ]
 
 
