@@ -17,6 +17,7 @@ import pytest
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, Extraction, Label, Question, QuestionKind, Situation, Stage
 from agent.drafts import DraftWriter
+from agent.drafts.employer import employer_phrases
 from agent.resources import templates_dir
 
 # Every language Rebound ships templates for.
@@ -263,7 +264,23 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
      ["lo ocurrido con la oferta de la Universidad de Salamanca", "todo el equipo de la Universidad de Salamanca"], []),
     ("es", "Fundación Mar Abierto", "", Situation.NO_OPENINGS, False, {},
      ["las posibles oportunidades en la Fundación Mar Abierto", "todo el equipo de la Fundación Mar Abierto"], []),
+    ("de", "Siemens", "Data Analyst", Situation.ROLE_CLOSED, True, {"met": True},
+     ["zur Stelle als Data Analyst bei Siemens", "das ganze Team bei Siemens"], []),
+    ("de", "Stadtverwaltung Halle", "", Situation.APPLICATION, True, {},
+     ["zu meiner Bewerbung bei der Stadtverwaltung Halle", "das ganze Team bei der Stadtverwaltung Halle"], ["bei Stadtverwaltung", "Unternehmen", "Firma"]),
+    ("de", "Universität Bonn", "Wissenschaftliche Hilfskraft", Situation.AFTER_INTERVIEW, False, {},
+     ["als Wissenschaftliche Hilfskraft bei der Universität Bonn", "das ganze Team bei der Universität Bonn"], ["bei Universität"]),
+    ("de", "Klinikum Niederrhein", "", Situation.OFFER_WITHDRAWN, True, {},
+     ["zur Stelle beim Klinikum Niederrhein", "das ganze Team beim Klinikum Niederrhein"], ["bei Klinikum"]),
+    ("de", "Stadtwerke Bonn", "", Situation.NO_OPENINGS, True, {}, ["Bewerbung bei den Stadtwerken Bonn"], ["bei Stadtwerke"]),
 ]
+
+
+# The subject a reply gets when the email had none names the employer as the body does.
+SUBJECT_PHRASE = {
+    "de": lambda company: employer_phrases(company, "de")["bei"] if company else "Rückmeldung",
+    "nl": lambda company: employer_phrases(company, "nl")["bij"] if company else "bericht",
+}
 
 
 @pytest.mark.parametrize(("language", "company", "role", "situation", "formal", "flags", "holds", "lacks"), EMPLOYER_CASES)
@@ -276,6 +293,9 @@ def test_the_employers_name_reads_as_a_native_writes_it(
         # One line, so a phrase is found across the template's line breaks.
         text = " ".join(" ".join(w.render(kind, _mail(), res).split()) for kind in kinds)
         if style == "one":
+            if language in SUBJECT_PHRASE:
+                subject = w.fallback_subject(res)
+                assert SUBJECT_PHRASE[language](company) in subject, subject
             for phrase in holds:
                 assert phrase in text, f"{phrase!r} not in\n{text}"
         for phrase in lacks:
