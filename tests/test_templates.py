@@ -273,13 +273,21 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
     ("de", "Klinikum Niederrhein", "", Situation.OFFER_WITHDRAWN, True, {},
      ["zur Stelle beim Klinikum Niederrhein", "das ganze Team beim Klinikum Niederrhein"], ["bei Klinikum"]),
     ("de", "Stadtwerke Bonn", "", Situation.NO_OPENINGS, True, {}, ["Bewerbung bei den Stadtwerken Bonn"], ["bei Stadtwerke"]),
+    ("nl", "Philips", "Data Analyst", Situation.APPLICATION, False, {},
+     ["mijn sollicitatie als Data Analyst bij Philips", "het hele team van Philips"], []),
+    ("nl", "Gemeente Utrecht", "Beleidsmedewerker", Situation.AFTER_INTERVIEW, True, {},
+     ["mijn sollicitatie als Beleidsmedewerker bij de gemeente Utrecht", "het hele team van de gemeente Utrecht"],
+     ["bij Gemeente", "van Gemeente"]),
+    ("nl", "Universiteit Leiden", "", Situation.ROLE_CLOSED, True, {}, ["over de functie bij de Universiteit Leiden", "het hele team van de Universiteit Leiden"], []),
+    ("nl", "Ziekenhuis Rivierenland", "", Situation.NO_OPENINGS, False, {},
+     ["mijn open sollicitatie bij het Ziekenhuis Rivierenland", "het hele team van het Ziekenhuis Rivierenland"], ["bedrijf"]),
 ]
 
 
 # The subject a reply gets when the email had none names the employer as the body does.
 SUBJECT_PHRASE = {
-    "de": lambda company: employer_phrases(company, "de")["bei"] if company else "Rückmeldung",
-    "nl": lambda company: employer_phrases(company, "nl")["bij"] if company else "bericht",
+    "de": lambda company, role: employer_phrases(company, "de")["bei"] if company else "Rückmeldung",
+    "nl": lambda company, role: f"{role} {employer_phrases(company, 'nl')['bij']}" if company and role else company,
 }
 
 
@@ -295,7 +303,7 @@ def test_the_employers_name_reads_as_a_native_writes_it(
         if style == "one":
             if language in SUBJECT_PHRASE:
                 subject = w.fallback_subject(res)
-                assert SUBJECT_PHRASE[language](company) in subject, subject
+                assert SUBJECT_PHRASE[language](company, role) in subject, subject
             for phrase in holds:
                 assert phrase in text, f"{phrase!r} not in\n{text}"
         for phrase in lacks:
