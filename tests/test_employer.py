@@ -20,6 +20,14 @@ FRENCH = [
     ("Hôpital Nord", "de l’Hôpital Nord", "à l’Hôpital Nord", "l’Hôpital Nord"),
     ("Éditions du Seuil", "des Éditions du Seuil", "aux Éditions du Seuil", "les Éditions du Seuil"),
     ("CHU de Nantes", "du CHU de Nantes", "au CHU de Nantes", "le CHU de Nantes"),
+    ("Hydrovanne", "d’Hydrovanne", "chez Hydrovanne", "Hydrovanne"),  # a mute h, as in "l'hydrogène"
+    ("Boulangerie Perrin", "de la Boulangerie Perrin", "à la Boulangerie Perrin", "la Boulangerie Perrin"),
+    ("Groupe Bertin", "du Groupe Bertin", "au sein du Groupe Bertin", "le Groupe Bertin"),
+    # a name that opens with an article contracts after "de"
+    ("Le Relais Fleuri", "du Relais Fleuri", "chez Le Relais Fleuri", "Le Relais Fleuri"),
+    ("Les Jardins de Marthe", "des Jardins de Marthe", "chez Les Jardins de Marthe", "Les Jardins de Marthe"),
+    ("Au Pain Doré", "du Pain Doré", "au Pain Doré", "Au Pain Doré"),
+    ("La Poste", "de La Poste", "chez La Poste", "La Poste"),
 ]
 
 
@@ -70,6 +78,14 @@ def test_spanish_names(name: str, en: str, de: str) -> None:
         ("Deutsche Bank", "bei Deutsche Bank", "von Deutsche Bank"),
         # too short to be a compound
         ("Samt & Seide", "bei Samt & Seide", "von Samt & Seide"),
+        # surnames, brands and towns end in "-haus", "-bahn", "-stadt": only the whole word counts
+        ("Backhaus Consulting", "bei Backhaus Consulting", "von Backhaus Consulting"),
+        ("Funkbahn GmbH", "bei Funkbahn GmbH", "von Funkbahn GmbH"),
+        ("Ingolstadt Tourismus", "bei Ingolstadt Tourismus", "von Ingolstadt Tourismus"),
+        ("Autohaus Kettler", "beim Autohaus Kettler", "vom Autohaus Kettler"),
+        ("Tischlerei Brandl", "bei der Tischlerei Brandl", "von der Tischlerei Brandl"),
+        # a second word counts only as the noun itself: the head of "Stadtteilbüro Nordviertel" is the office
+        ("Stadtteilbüro Nordviertel", "beim Stadtteilbüro Nordviertel", "vom Stadtteilbüro Nordviertel"),
     ],
 )
 def test_german_names(name: str, bei: str, von: str) -> None:
@@ -87,6 +103,9 @@ def test_german_names(name: str, bei: str, von: str) -> None:
         ("Rijksuniversiteit Groningen", "bij de Rijksuniversiteit Groningen", "van de Rijksuniversiteit Groningen"),
         ("Amsterdam UMC", "bij het Amsterdam UMC", "van het Amsterdam UMC"),
         ("De Bijenkorf", "bij De Bijenkorf", "van De Bijenkorf"),
+        ("Stichting Duinzicht", "bij Stichting Duinzicht", "van Stichting Duinzicht"),  # written without one
+        ("Valkstad Zorg", "bij Valkstad Zorg", "van Valkstad Zorg"),
+        ("Stad Gent", "bij de stad Gent", "van de stad Gent"),
     ],
 )
 def test_dutch_names(name: str, bij: str, van: str) -> None:

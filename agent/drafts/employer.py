@@ -29,11 +29,14 @@ class Nouns:
 
     nouns: dict[str, str]
     compounds: bool = False
+    whole_only: frozenset[str] = frozenset()
     second_word: bool = False
     not_after: tuple[str, ...] = ()
     lowercase: frozenset[str] = frozenset()
-    elides: frozenset[str] = frozenset()
+    elides: tuple[str, ...] = ()
+    contract: bool = False
     firms: frozenset[str] = frozenset()
+    within: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
     alone: frozenset[str] = frozenset()
 
@@ -56,11 +59,14 @@ def tables() -> dict[str, Nouns]:
         language: Nouns(
             nouns={k.lower(): v for k, v in table["nouns"].items()},
             compounds=table.get("compounds", False),
+            whole_only=frozenset(table.get("whole_only", ())),
             second_word=table.get("second_word", False),
             not_after=tuple(table.get("not_after", ())),
             lowercase=frozenset(table.get("lowercase", ())),
-            elides=frozenset(table.get("elides", ())),
+            elides=tuple(table.get("elides", ())),
+            contract=table.get("contract", False),
             firms=frozenset(table.get("firms", ())),
+            within=frozenset(table.get("within", ())),
             articles=frozenset(table.get("articles", ())),
             alone=frozenset(table.get("alone", ())),
         )
@@ -76,22 +82,27 @@ def head_noun(name: str, table: Nouns) -> Head | None:
     for index, word in enumerate(words[:2]):
         if index == 1 and (not table.second_word or words[0].lower().endswith(table.not_after)):
             break
-        found = _noun(word.rstrip(_MARKS).lower(), table)
+        # The second word is the noun itself or nothing: in "Quartiersbüro Südvorstadt" the office is the head.
+        found = _noun(word.rstrip(_MARKS).lower(), table, compound=index == 0)
         if found is not None:
             noun, whole = found
             return Head(noun, table.nouns[noun], index, whole)
     return None
 
 
-def _noun(word: str, table: Nouns) -> tuple[str, bool] | None:
+def _noun(word: str, table: Nouns, *, compound: bool) -> tuple[str, bool] | None:
     if not table.compounds:
         part = word.split("-")[0]
         return (part, True) if part in table.nouns else None
     part = word.split("-")[-1]
     if part in table.nouns:
         return part, part == word
+    if not compound:
+        return None
     # The longest noun the word ends in: "Volkshochschule" is a "Hochschule" before it is a "Schule".
-    ends = [n for n in table.nouns if part.endswith(n) and len(part) - len(n) >= MIN_COMPOUND_PREFIX]
+    ends = [
+        n for n in table.nouns if n not in table.whole_only and part.endswith(n) and len(part) - len(n) >= MIN_COMPOUND_PREFIX
+    ]
     return (max(ends, key=len), False) if ends else None
 
 
@@ -132,8 +143,15 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
         return said
     word = name.split()[0].split("-")[0]
     first = word.lower()
-    elides = first[:1] in _FR_VOWELS or first in table.elides
+    elides = first[:1] in _FR_VOWELS or first.startswith(table.elides)
     if head is None:
+        article, _, rest = name.partition(" ")
+        if table.contract and rest and article in ("Le", "Les", "Au", "Aux"):
+            # "de Le Bistrot" is not French: "du Bistrot du Port", "des Beaux Jours"; a shop called
+            # "Au Fournil de Léon" is "au Fournil de Léon" where a firm is "chez".
+            de = ("du " if article in ("Le", "Au") else "des ") + rest
+            chez = f"{article.lower()} {rest}" if article in ("Au", "Aux") else f"chez {name}"
+            return said | {"de": de, "chez": chez, "le": name}
         return said | {"de": f"d’{name}" if elides else f"de {name}", "chez": f"chez {name}", "le": name}
     if head.gender == "pl":
         de, a, le = "des ", "aux ", "les "
@@ -143,7 +161,8 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
         de, a, le = "du ", "au ", "le "
     else:
         de, a, le = "de la ", "à la ", "la "
-    said |= {"de": de + name, "chez": a + name, "le": le + name, "institution": head.noun not in table.firms, "plural": head.gender == "pl"}
+    chez = "au sein " + de + name if head.noun in table.within else a + name
+    said |= {"de": de + name, "chez": chez, "le": le + name, "institution": head.noun not in table.firms, "plural": head.gender == "pl"}
     if head.noun in table.alone:
         noun = word if word.isupper() else first  # "le CHU", "le collège"
         said |= {"noun": le + noun, "noun_de": de + noun}
