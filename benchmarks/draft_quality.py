@@ -40,6 +40,8 @@ PROFILE = ProfileSettings(name="Alex Morgan", email="alex.morgan@example.org")
 BEFORE_CONTACT_SUBTYPES = {"application_stage", "automated_ats"}
 BROKEN = re.compile(r"[\[\]{}<>]|\([mwfdhvx]/[mwfdhvx]|  | [,.;:!?](?!\w)|\bknow at\b", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A French article or "de" elided onto a name the email holds ("d’Héliade", "l’Ehpad …") is still that name.
+ELIDED = re.compile(r"^[dlDL]['’]")
 
 
 def main(path: Path) -> None:
@@ -76,7 +78,7 @@ def main(path: Path) -> None:
     for row, d in drafts:
         # The user's own name and the email's words (names of people and firms) are not the template's.
         own = {w.lower() for w in WORD.findall(f"{row.mail.from_name} {row.mail.subject} {row.mail.text} {PROFILE.name}")}
-        words = [w for w in WORD.findall(d["body"]) if w.lower() not in own]
+        words = [w for w in WORD.findall(d["body"]) if w.lower() not in own and ELIDED.sub("", w).lower() not in own]
         total += len(WORD.findall(d["body"]))
         if words:
             out = subprocess.run(["hunspell", "-d", DICTIONARIES[d["language"]], "-l"], input="\n".join(words), capture_output=True, text=True, check=False)

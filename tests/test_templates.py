@@ -17,6 +17,7 @@ import pytest
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, Extraction, Label, Question, QuestionKind, Situation, Stage
 from agent.drafts import DraftWriter
+from agent.drafts.employer import employer_phrases
 from agent.resources import templates_dir
 
 # Every language Rebound ships templates for.
@@ -225,3 +226,86 @@ def test_every_word_is_in_the_languages_dictionary(language: str) -> None:
     assert proc.returncode == 0, proc.stderr
     unknown = sorted(set(proc.stdout.split()))
     assert unknown == [], f"not in the {DICTIONARIES[language]} dictionary: {unknown}"
+
+
+# The employer's name inside a sentence: firms as they are (elided in French), institutions with
+# the article their first noun asks for (agent/drafts/articles.toml). (language, company, role,
+# situation, formal, flags, phrases the reply holds, phrases it must not hold.)
+EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], list[str], list[str]]] = [
+    ("fr", "Airbus", "Ingénieur qualité", Situation.AFTER_FINAL, True, {},
+     ["au poste d’Ingénieur qualité chez Airbus", "toute l’équipe d’Airbus"], ["de Airbus"]),
+    ("fr", "Orange", "", Situation.APPLICATION, True, {}, ["ma candidature auprès d’Orange", "l’équipe d’Orange"], ["de Orange"]),
+    ("fr", "Hermès", "Vendeur", Situation.ROLE_CLOSED, True, {"met": True},
+     ["le poste de Vendeur chez Hermès", "ce que j’ai pu découvrir de l’entreprise", "l’équipe d’Hermès"], []),
+    ("fr", "Sofimeca", "", Situation.NO_OPENINGS, False, {}, ["ma candidature spontanée auprès de Sofimeca", "l’équipe de Sofimeca"], []),
+    ("fr", "Collège Jean-Moulin", "Professeur", Situation.AFTER_INTERVIEW, True, {},
+     ["au poste de Professeur au Collège Jean-Moulin", "mieux connaître le collège et ses projets", "toute l’équipe du Collège Jean-Moulin"],
+     ["chez Collège", "de Collège", "entreprise"]),
+    ("fr", "Mairie de Lyon", "Chargé de mission", Situation.ROLE_CLOSED, True, {"met": True},
+     ["le poste de Chargé de mission à la Mairie de Lyon", "ce que j’ai pu découvrir de la mairie", "l’équipe de la Mairie de Lyon"],
+     ["chez Mairie", "entreprise"]),
+    ("fr", "Mairie de Lyon", "", Situation.ROLE_CLOSED, False, {}, ["le recrutement à la Mairie de Lyon"], ["chez"]),
+    ("fr", "Université de Lille", "", Situation.AFTER_INTERVIEW, True, {},
+     ["ma candidature auprès de l’Université de Lille", "mieux connaître l’université et ses projets", "l’équipe de l’Université de Lille"],
+     ["de Université", "entreprise"]),
+    ("fr", "Éditions du Seuil", "Assistant éditorial", Situation.AFTER_INTERVIEW, False, {},
+     ["au poste d’Assistant éditorial aux Éditions du Seuil", "mieux connaître l’entreprise", "toute l’équipe des Éditions du Seuil"],
+     ["de Éditions", "chez"]),
+    ("fr", "Hospices civils de Lyon", "", Situation.AFTER_INTERVIEW, True, {},
+     ["auprès des Hospices civils de Lyon", "mieux connaître les Hospices civils de Lyon et leurs projets"], ["entreprise"]),
+    ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["nos échanges, qui m’ont permis d’en apprendre davantage sur les projets en cours"], ["entreprise"]),
+    ("fr", "", "", Situation.ROLE_CLOSED, False, {"met": True}, ["nos échanges et tout ce qu’ils m’ont permis de découvrir"], ["entreprise"]),
+    ("es", "Telefónica", "Analista de datos", Situation.AFTER_FINAL, False, {},
+     ["el puesto de Analista de datos en Telefónica", "todo el equipo de Telefónica"], []),
+    ("es", "Colegio San José", "Profesor", Situation.AFTER_INTERVIEW, True, {},
+     ["el puesto de Profesor en el Colegio San José", "todo el equipo del Colegio San José"], ["en Colegio", "de Colegio", "empresa"]),
+    ("es", "Ayuntamiento de Soria", "", Situation.ROLE_CLOSED, True, {},
+     ["la situación del puesto en el Ayuntamiento de Soria", "todo el equipo del Ayuntamiento de Soria"], ["en Ayuntamiento", "de Ayuntamiento"]),
+    ("es", "Universidad de Salamanca", "", Situation.OFFER_WITHDRAWN, True, {},
+     ["lo ocurrido con la oferta de la Universidad de Salamanca", "todo el equipo de la Universidad de Salamanca"], []),
+    ("es", "Fundación Mar Abierto", "", Situation.NO_OPENINGS, False, {},
+     ["las posibles oportunidades en la Fundación Mar Abierto", "todo el equipo de la Fundación Mar Abierto"], []),
+    ("de", "Siemens", "Data Analyst", Situation.ROLE_CLOSED, True, {"met": True},
+     ["zur Stelle als Data Analyst bei Siemens", "das ganze Team bei Siemens"], []),
+    ("de", "Stadtverwaltung Halle", "", Situation.APPLICATION, True, {},
+     ["zu meiner Bewerbung bei der Stadtverwaltung Halle", "das ganze Team bei der Stadtverwaltung Halle"], ["bei Stadtverwaltung", "Unternehmen", "Firma"]),
+    ("de", "Universität Bonn", "Wissenschaftliche Hilfskraft", Situation.AFTER_INTERVIEW, False, {},
+     ["als Wissenschaftliche Hilfskraft bei der Universität Bonn", "das ganze Team bei der Universität Bonn"], ["bei Universität"]),
+    ("de", "Klinikum Niederrhein", "", Situation.OFFER_WITHDRAWN, True, {},
+     ["zur Stelle beim Klinikum Niederrhein", "das ganze Team beim Klinikum Niederrhein"], ["bei Klinikum"]),
+    ("de", "Stadtwerke Bonn", "", Situation.NO_OPENINGS, True, {}, ["Bewerbung bei den Stadtwerken Bonn"], ["bei Stadtwerke"]),
+    ("nl", "Philips", "Data Analyst", Situation.APPLICATION, False, {},
+     ["mijn sollicitatie als Data Analyst bij Philips", "het hele team van Philips"], []),
+    ("nl", "Gemeente Utrecht", "Beleidsmedewerker", Situation.AFTER_INTERVIEW, True, {},
+     ["mijn sollicitatie als Beleidsmedewerker bij de gemeente Utrecht", "het hele team van de gemeente Utrecht"],
+     ["bij Gemeente", "van Gemeente"]),
+    ("nl", "Universiteit Leiden", "", Situation.ROLE_CLOSED, True, {}, ["over de functie bij de Universiteit Leiden", "het hele team van de Universiteit Leiden"], []),
+    ("nl", "Ziekenhuis Rivierenland", "", Situation.NO_OPENINGS, False, {},
+     ["mijn open sollicitatie bij het Ziekenhuis Rivierenland", "het hele team van het Ziekenhuis Rivierenland"], ["bedrijf"]),
+]
+
+
+# The subject a reply gets when the email had none names the employer as the body does.
+SUBJECT_PHRASE = {
+    "de": lambda company, role: employer_phrases(company, "de")["bei"] if company else "Rückmeldung",
+    "nl": lambda company, role: f"{role} {employer_phrases(company, 'nl')['bij']}" if company and role else company,
+}
+
+
+@pytest.mark.parametrize(("language", "company", "role", "situation", "formal", "flags", "holds", "lacks"), EMPLOYER_CASES)
+def test_the_employers_name_reads_as_a_native_writes_it(
+    language: str, company: str, role: str, situation: Situation, formal: bool, flags: dict[str, object], holds: list[str], lacks: list[str]
+) -> None:
+    res = result(language, situation, formal, "Zoë", company, role, **flags)
+    for style, kinds in STYLES.items():
+        w = writer(style="one" if style == "one" else "separate", thank_you=style != "request only", feedback_request="always")
+        # One line, so a phrase is found across the template's line breaks.
+        text = " ".join(" ".join(w.render(kind, _mail(), res).split()) for kind in kinds)
+        if style == "one":
+            if language in SUBJECT_PHRASE:
+                subject = w.fallback_subject(res)
+                assert SUBJECT_PHRASE[language](company, role) in subject, subject
+            for phrase in holds:
+                assert phrase in text, f"{phrase!r} not in\n{text}"
+        for phrase in lacks:
+            assert phrase not in text, f"{phrase!r} in\n{text}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
+from agent.drafts.employer import employer_phrases
 from agent.drafts.names import clean_company, clean_role
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "nl": "Dutch", "es": "Spanish"}
@@ -90,6 +91,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         # A formal German letter answered "Hallo Felix" sounds over-familiar; the whole name greets without guessing a gender.
         "full_name": ex.contact_full_name if ex.contact_name else "",
         "company": company,
+        # The name inside a sentence of this language: "auprès du Collège Jean-Moulin", "bei der Universität Bonn".
+        "employer": employer_phrases(company, language),
         "role": role,
         "situation": ex.situation.value,
         "stage": ex.stage.value,
