@@ -181,6 +181,7 @@ def test_empty_email(nlp: Language, extractor: Extractor) -> None:
         ("Lucía Frío", "luciafrio@gmail.com", "Lucía"),
         # A mailbox named for what it does, spelled like a one-word name.
         ("Schulleitung", "schulleitung@gs-lindenweg.de", ""),
+        ("Personalmanagement", "personalmanagement@kreis-wetterau.de", ""),
         ("Secretaría", "secretaria@colegiosanblas.es", ""),
     ],
 )
