@@ -257,7 +257,8 @@ class Extractor:
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
         starts = {r.start: r for r in runs}
-        texts, (_is_stop, lower) = words_of(doc).texts, lexical(doc.vocab)
+        read, (_is_stop, lower) = words_of(doc), lexical(doc.vocab)
+        texts = read.texts
         inline_contact, named_client = "", False
         for group, weight in _WEIGHTS.items():
             for _s, end in hits.get(company_key(group), ()):
@@ -278,7 +279,7 @@ class Extractor:
                 ballot.vote(run.text, 1.5)
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
-            elif nxt and _ACTS_ON_YOU.starts(doc[run.end : run.end + 2].text) and (
+            elif nxt and _ACTS_ON_YOU.starts(read.span(run.end, min(run.end + 2, len(texts)))) and (
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client

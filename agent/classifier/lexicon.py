@@ -209,6 +209,9 @@ class WordTable:
     def starts(self, text: str) -> bool:
         """Whether the text's first words are a phrase of the table (or its first word starts with a stem)."""
         ws = word_list(text)
-        if any(tuple(ws[:n]) in self.exact for n in range(1, min(self.longest, len(ws)) + 1)):
+        if not ws:
+            return False
+        # Most texts asked about open with a word that opens no phrase: one set look-up answers them.
+        if ws[0] in self.firsts and any(tuple(ws[:n]) in self.exact for n in range(1, min(self.longest, len(ws)) + 1)):
             return True
-        return bool(ws) and bool(self.prefixes) and ws[0].startswith(self.prefixes)
+        return bool(self.prefixes) and ws[0].startswith(self.prefixes)

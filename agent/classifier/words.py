@@ -30,6 +30,10 @@ class Words:
     text: str
     """The Doc's text (Doc.text walks every token to build it)."""
 
+    def span(self, start: int, end: int) -> str:
+        """The text of tokens [start, end), as doc[start:end].text gives it without building a Span."""
+        return self.text[self.offsets[start] : self.offsets[end - 1] + len(self.texts[end - 1])] if end > start else ""
+
 
 def words_of(doc: Doc) -> Words:
     """The Doc's words, computed on first use and kept in doc.user_data."""
