@@ -140,8 +140,16 @@ def test_a_formal_german_reply_greets_by_whole_name_and_an_informal_one_by_first
     assert w.render(DraftKind.REPLY, incoming(), formal).startswith("Guten Tag Rachel Osei,\n")
     informal = rejection(Stage.INTERVIEW, language="de", register="informal", contact_full_name="Rachel Osei")
     assert w.render(DraftKind.REPLY, incoming(), informal).startswith("Hallo Rachel,\n")
-    # Only a first name known (a signature of one word): the first name, as before.
-    assert w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="de", register="formal")).startswith("Hallo Rachel,\n")
+    # Only a first name known (a signature of one word): "Hallo Rachel" with Sie would still be over-familiar.
+    assert w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="de", register="formal")).startswith("Guten Tag,\n")
+
+
+def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
+    w = writer()
+    result = rejection(Stage.INTERVIEW, language="de", register="formal")
+    swiss = w.render(DraftKind.REPLY, incoming(from_addr="r.osei@spital-limmattal.ch"), result)
+    german = w.render(DraftKind.REPLY, incoming(from_addr="r.osei@klinikum-nord.de"), result)
+    assert "ß" in german and "ß" not in swiss and "Grüsse" in swiss
 
 
 def test_a_language_without_templates_gets_english_and_a_check_reason() -> None:

@@ -96,7 +96,11 @@ class DraftWriter:
     def render(self, kind: DraftKind, mail: IncomingEmail, result: Classification) -> str:
         """The body text of one draft, in the email's language."""
         said = self.wording(result)
-        return self._render(f"{said.language}/{kind.value}.txt.j2", said.context)
+        text = self._render(f"{said.language}/{kind.value}.txt.j2", said.context)
+        if said.language == "de" and (mail.reply_to or mail.from_addr).lower().endswith((".ch", ".li")):
+            # Swiss and Liechtenstein German write no ß: 'Freundliche Grüsse' to a Zurich recruiter.
+            text = text.replace("ß", "ss")
+        return text
 
     def fallback_subject(self, result: Classification) -> str:
         """The subject of a reply to an email that had none, in the email's language."""
