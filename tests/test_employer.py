@@ -28,6 +28,10 @@ FRENCH = [
     ("Les Jardins de Marthe", "des Jardins de Marthe", "chez Les Jardins de Marthe", "Les Jardins de Marthe"),
     ("Au Pain Doré", "du Pain Doré", "au Pain Doré", "Au Pain Doré"),
     ("La Poste", "de La Poste", "chez La Poste", "La Poste"),
+    # … but a surname never does: "du Goff Immobilier" is not French
+    ("Le Goff Immobilier", "de Le Goff Immobilier", "chez Le Goff Immobilier", "Le Goff Immobilier"),
+    ("Le Floch & Fils", "de Le Floch & Fils", "chez Le Floch & Fils", "Le Floch & Fils"),
+    ("Le Petit Atelier", "du Petit Atelier", "chez Le Petit Atelier", "Le Petit Atelier"),
 ]
 
 

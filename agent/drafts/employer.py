@@ -35,6 +35,7 @@ class Nouns:
     lowercase: frozenset[str] = frozenset()
     elides: tuple[str, ...] = ()
     contract: bool = False
+    contract_words: frozenset[str] = frozenset()
     firms: frozenset[str] = frozenset()
     within: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
@@ -65,6 +66,7 @@ def tables() -> dict[str, Nouns]:
             lowercase=frozenset(table.get("lowercase", ())),
             elides=tuple(table.get("elides", ())),
             contract=table.get("contract", False),
+            contract_words=frozenset(table.get("contract_words", ())),
             firms=frozenset(table.get("firms", ())),
             within=frozenset(table.get("within", ())),
             articles=frozenset(table.get("articles", ())),
@@ -137,6 +139,13 @@ def employer_phrases(company: str, language: str) -> dict[str, str | bool]:
     return {}
 
 
+def _common_words(rest: str, table: Nouns) -> bool:
+    """Whether what follows 'Le'/'Les' reads as ordinary words ('Petit Bistrot', 'Thés de Mélusine') rather than a surname ('Goff Immobilier')."""
+    words = rest.split()
+    first = words[0].lower().strip(_MARKS)
+    return first in table.contract_words or first in table.nouns or any(w[:1].islower() for w in words[1:])
+
+
 def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]:
     said: dict[str, str | bool] = {"de": "", "chez": "", "le": "", "noun": "", "noun_de": "", "institution": False, "plural": False}
     if not name:
@@ -146,7 +155,7 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
     elides = first[:1] in _FR_VOWELS or first.startswith(table.elides)
     if head is None:
         article, _, rest = name.partition(" ")
-        if table.contract and rest and article in ("Le", "Les", "Au", "Aux"):
+        if table.contract and rest and article in ("Le", "Les", "Au", "Aux") and _common_words(rest, table):
             # "de Le Bistrot" is not French: "du Bistrot du Port", "des Beaux Jours"; a shop called
             # "Au Fournil de Léon" is "au Fournil de Léon" where a firm is "chez".
             de = ("du " if article in ("Le", "Au") else "des ") + rest
