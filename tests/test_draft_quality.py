@@ -60,7 +60,11 @@ def test_the_heldout_split_holds_rejections_in_every_language(drafted: list[tupl
 def test_exactly_one_draft_per_recognised_rejection(drafted: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     recognised = [line for _, line in drafted if line["is_rejection"]]
     assert len(recognised) >= 0.85 * len(drafted)
-    assert all(len(line["drafts"]) == 1 for line in recognised), [line["id"] for line in recognised if len(line["drafts"]) != 1]
+    # With no From, only the body can say nobody reads replies ("Please do not reply to this email"): no draft then.
+    unanswerable = [line for line in recognised if not line["drafts"] and "asks not to be answered" in (line.get("no_draft") or "")]
+    assert len(unanswerable) <= 0.1 * len(recognised), [line["id"] for line in unanswerable]
+    answered = [line for line in recognised if line not in unanswerable]
+    assert all(len(line["drafts"]) == 1 for line in answered), [line["id"] for line in answered if len(line["drafts"]) != 1]
 
 
 def test_the_draft_is_in_the_emails_language(drafted: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:

@@ -239,3 +239,22 @@ def test_brackets_and_separators_in_names() -> None:
 def test_contact_full_name(nlp: Language, extractor: Extractor, sender: str, body: str, full: str) -> None:
     name, addr = parseaddr(sender)
     assert extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers(name, addr, "")).contact_full_name == full
+
+
+@pytest.mark.parametrize(
+    ("address", "tail", "human"),
+    [
+        ("talento@lumbre-moda.es", "Este correo se envió automáticamente. No respondas a este mensaje.", False),
+        ("careers@acme.example", "Please do not reply to this email: this mailbox is not monitored.", False),
+        ("recrutement@vellmar.fr", "Merci de ne pas répondre à ce message.", False),
+        ("bewerbung@halde-technik.de", "Bitte antworten Sie nicht auf diese E-Mail.", False),
+        ("dana@acme.example", "Reply any time if you want to talk it through.", True),
+    ],
+)
+def test_a_rejection_that_asks_not_to_be_answered_has_no_one_to_reply_to(address: str, tail: str, human: bool) -> None:
+    from agent.classifier import Classifier
+    from agent.domain import IncomingEmail
+
+    body = f"Hello,\n\nThank you for applying. Unfortunately we will not move forward with your application.\n\n{tail}"
+    result = Classifier().classify(IncomingEmail("INBOX", 1, "<1@x>", "Your application", "", address, "", "", None, body))
+    assert result.is_rejection and result.extraction.human_sender is human

@@ -12,6 +12,7 @@ from agent.classifier import architectures  # noqa: F401  (registers the classif
 from agent.classifier.dates import DateReader, event_of
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
+from agent.classifier.lexicon import WordTable, word_list
 from agent.classifier.situation import Reading, SituationReader
 from agent.classifier.titles import has_role_word
 from agent.classifier.words import words_of
@@ -67,6 +68,11 @@ class ExtractorComponent:
         return doc
 
 
+# "Please do not reply to this email" sits near the end; reading the last part keeps the check cheap on long mail.
+_NO_REPLY = WordTable.of("mail.no_reply")
+_NO_REPLY_TAIL = 1500
+
+
 def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationReader | None) -> Extraction:
     """Everything the rules read from one email: who, what, which language, and (with a reader) what kind of no."""
     who = extractor(doc, headers)
@@ -81,7 +87,8 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         contact_name=who.contact_name,
         contact_full_name=who.contact_full_name,
         stage=reading.stage,
-        human_sender=who.human_sender,
+        # Asked only of a possible rejection (with a reader): it decides whether a reply is drafted.
+        human_sender=who.human_sender and not (reader is not None and _NO_REPLY.found_in_words(word_list(words_of(doc).text[-_NO_REPLY_TAIL:]))),
         offers_feedback=reading.offers_feedback,
         gives_feedback=reading.gives_feedback,
         keeps_on_file=reading.keeps_on_file,

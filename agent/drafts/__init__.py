@@ -62,7 +62,7 @@ class DraftWriter:
         if result.uncertain:
             return [], f"uncertain ({result.confidence:.2f}): left for you to check"
         if not ex.human_sender:
-            return [], "sent from an automated address: a reply would go nowhere"
+            return [], "sent from an automated address, or it asks not to be answered: a reply would go nowhere"
         if mail.mailing_list:
             return [], str(recipient(mail, self.profile.email))
         if preview:
