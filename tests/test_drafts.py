@@ -144,6 +144,14 @@ def test_a_formal_german_reply_greets_by_whole_name_and_an_informal_one_by_first
     assert w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="de", register="formal")).startswith("Guten Tag,\n")
 
 
+def test_a_spanish_reply_greets_usted_with_buenos_dias_and_tu_with_hola() -> None:
+    # "Hola, Rachel:" above a usted-letter reads too casual to a Spanish recruiter who wrote "Estimado Sr. …".
+    w = writer()
+    formal = w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="es", register="formal"))
+    informal = w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="es", register="informal"))
+    assert formal.startswith("Buenos días, Rachel:\n") and informal.startswith("Hola, Rachel:\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")
