@@ -209,6 +209,8 @@ def test_the_register_shows_in_the_words(language: str) -> None:
 # What a French reply to someone who wrote in tu leaves to office letters, and words that would
 # agree with a gender nobody knows ("prévenu(e)", "ravi(e)").
 OFFICE_FR = re.compile(r"concernant|attention|ainsi qu|auprès|Bien à toi|Quoi qu’il en soit|je me permets|très bonne continuation", re.IGNORECASE)
+# "à propos de le poste": de and à contract before the article of what objet() names ("de le faire" is fine).
+UNCONTRACTED_FR = re.compile(r"\b(de|à) le (poste|recrutement)\b")
 AGREES_FR = re.compile(r"\b(prévenu|informé|tenu|ravi|content|heureux|heureuse|déçu|touché|partant|intéressé)e?s?\b", re.IGNORECASE)
 
 
@@ -217,6 +219,7 @@ def test_a_french_tu_draft_is_shorter_than_its_vous_twin_and_reads_like_one() ->
     vous = {repr((*where[:2], *where[3:])): text for where, text in drafts if where[2] == "formal"}
     for where, text in drafts:
         assert not AGREES_FR.search(text), f"{where}: {AGREES_FR.search(text)!r}\n{text}"
+        assert not UNCONTRACTED_FR.search(text), f"{where}: {UNCONTRACTED_FR.search(text)!r}\n{text}"
         if where[2] == "informal":
             assert not OFFICE_FR.search(text), f"{where}: {OFFICE_FR.search(text)!r}\n{text}"
             assert len(text) < len(vous[repr((*where[:2], *where[3:]))]), f"{where}: longer than its vous twin\n{text}"
