@@ -206,6 +206,30 @@ def test_the_register_shows_in_the_words(language: str) -> None:
             assert not formal.search(body), f"{where}: {formal.search(body)!r}\n{text}"
 
 
+# What a French reply to someone who wrote in tu leaves to office letters, and words that would
+# agree with a gender nobody knows ("prévenu(e)", "ravi(e)").
+OFFICE_FR = re.compile(r"concernant|attention|ainsi qu|auprès|Bien à toi|Quoi qu’il en soit|je me permets|très bonne continuation", re.IGNORECASE)
+# "à propos de le poste": de and à contract before the article of what objet() names ("de le faire" is fine).
+UNCONTRACTED_FR = re.compile(r"\b(de|à) le (poste|recrutement)\b")
+AGREES_FR = re.compile(r"\b(prévenu|informé|tenu|ravi|content|heureux|heureuse|déçu|touché|partant|intéressé)e?s?\b", re.IGNORECASE)
+
+
+def test_a_french_tu_draft_is_shorter_than_its_vous_twin_and_reads_like_one() -> None:
+    drafts = [(where, text) for where, text in all_renders("fr") if where[-1] != "subject"]
+    vous = {repr((*where[:2], *where[3:])): text for where, text in drafts if where[2] == "formal"}
+    for where, text in drafts:
+        assert not AGREES_FR.search(text), f"{where}: {AGREES_FR.search(text)!r}\n{text}"
+        assert not UNCONTRACTED_FR.search(text), f"{where}: {UNCONTRACTED_FR.search(text)!r}\n{text}"
+        if where[2] == "informal":
+            assert not OFFICE_FR.search(text), f"{where}: {OFFICE_FR.search(text)!r}\n{text}"
+            assert len(text) < len(vous[repr((*where[:2], *where[3:]))]), f"{where}: longer than its vous twin\n{text}"
+
+
+def test_a_french_draft_says_beaucoup_and_jaimerais_once_at_most() -> None:
+    for where, text in all_renders("fr"):
+        assert text.count("beaucoup") <= 1 and text.count("j’aimerais") <= 1, f"{where}:\n{text}"
+
+
 def _hunspell() -> str | None:
     return shutil.which("hunspell")
 
@@ -239,24 +263,31 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
     ("fr", "Orange", "", Situation.APPLICATION, True, {}, ["ma candidature auprès d’Orange", "l’équipe d’Orange"], ["de Orange"]),
     ("fr", "Hermès", "Vendeur", Situation.ROLE_CLOSED, True, {"met": True},
      ["le poste de Vendeur chez Hermès", "ce que j’ai pu découvrir de l’entreprise", "l’équipe d’Hermès"], []),
-    ("fr", "Sofimeca", "", Situation.NO_OPENINGS, False, {}, ["ma candidature spontanée auprès de Sofimeca", "l’équipe de Sofimeca"], []),
+    ("fr", "Sofimeca", "", Situation.NO_OPENINGS, True, {}, ["ma candidature spontanée auprès de Sofimeca", "l’équipe de Sofimeca"], []),
+    ("fr", "Sofimeca", "", Situation.NO_OPENINGS, False, {}, ["à toi et à toute l’équipe de Sofimeca"], ["auprès"]),
     ("fr", "Collège Jean-Moulin", "Professeur", Situation.AFTER_INTERVIEW, True, {},
      ["au poste de Professeur au Collège Jean-Moulin", "mieux connaître le collège et ses projets", "toute l’équipe du Collège Jean-Moulin"],
      ["chez Collège", "de Collège", "entreprise"]),
     ("fr", "Mairie de Lyon", "Chargé de mission", Situation.ROLE_CLOSED, True, {"met": True},
      ["le poste de Chargé de mission à la Mairie de Lyon", "ce que j’ai pu découvrir de la mairie", "l’équipe de la Mairie de Lyon"],
      ["chez Mairie", "entreprise"]),
-    ("fr", "Mairie de Lyon", "", Situation.ROLE_CLOSED, False, {}, ["le recrutement à la Mairie de Lyon"], ["chez"]),
+    ("fr", "Mairie de Lyon", "", Situation.ROLE_CLOSED, True, {}, ["le recrutement à la Mairie de Lyon"], ["chez"]),
+    ("fr", "Mairie de Lyon", "", Situation.ROLE_CLOSED, False, {}, ["toute l’équipe de la Mairie de Lyon"], ["chez", "entreprise"]),
     ("fr", "Université de Lille", "", Situation.AFTER_INTERVIEW, True, {},
      ["ma candidature auprès de l’Université de Lille", "mieux connaître l’université et ses projets", "l’équipe de l’Université de Lille"],
      ["de Université", "entreprise"]),
-    ("fr", "Éditions du Seuil", "Assistant éditorial", Situation.AFTER_INTERVIEW, False, {},
+    ("fr", "Éditions du Seuil", "Assistant éditorial", Situation.AFTER_INTERVIEW, True, {},
      ["au poste d’Assistant éditorial aux Éditions du Seuil", "mieux connaître l’entreprise", "toute l’équipe des Éditions du Seuil"],
      ["de Éditions", "chez"]),
+    ("fr", "Éditions du Seuil", "Assistant éditorial", Situation.AFTER_INTERVIEW, False, {},
+     ["nos échanges et ce que j’ai pu découvrir de l’entreprise", "toute l’équipe des Éditions du Seuil"], ["de Éditions", "chez", "auprès"]),
+    ("fr", "Collège Jean-Moulin", "", Situation.ROLE_CLOSED, False, {"met": True},
+     ["ce que j’ai pu découvrir du collège", "toute l’équipe du Collège Jean-Moulin"], ["chez", "entreprise"]),
     ("fr", "Hospices civils de Lyon", "", Situation.AFTER_INTERVIEW, True, {},
      ["auprès des Hospices civils de Lyon", "mieux connaître les Hospices civils de Lyon et leurs projets"], ["entreprise"]),
     ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["nos échanges, qui m’ont permis d’en apprendre davantage sur les projets en cours"], ["entreprise"]),
-    ("fr", "", "", Situation.ROLE_CLOSED, False, {"met": True}, ["nos échanges et tout ce qu’ils m’ont permis de découvrir"], ["entreprise"]),
+    ("fr", "", "", Situation.ROLE_CLOSED, True, {"met": True}, ["nos échanges et tout ce qu’ils m’ont permis de découvrir"], ["entreprise"]),
+    ("fr", "", "", Situation.ROLE_CLOSED, False, {"met": True}, ["J’ai vraiment apprécié nos échanges."], ["entreprise", "découvrir"]),
     ("es", "Telefónica", "Analista de datos", Situation.AFTER_FINAL, False, {},
      ["el puesto de Analista de datos en Telefónica", "todo el equipo de Telefónica"], []),
     ("es", "Colegio San José", "Profesor", Situation.AFTER_INTERVIEW, True, {},
