@@ -32,6 +32,8 @@ FRENCH = [
     ("Le Goff Immobilier", "de Le Goff Immobilier", "chez Le Goff Immobilier", "Le Goff Immobilier"),
     ("Le Floch & Fils", "de Le Floch & Fils", "chez Le Floch & Fils", "Le Floch & Fils"),
     ("Le Petit Atelier", "du Petit Atelier", "chez Le Petit Atelier", "Le Petit Atelier"),
+    ("Café Lumière", "du Café Lumière", "au Café Lumière", "le Café Lumière"),
+    ("Bar du Port", "du Bar du Port", "au Bar du Port", "le Bar du Port"),
 ]
 
 
