@@ -145,6 +145,8 @@ def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> N
         ("Bedankt voor je sollicitatie. Helaas kunnen we jou geen plek aanbieden.", "informal"),
         ("Le agradecemos su interés, pero su candidatura no ha sido seleccionada.", "formal"),
         ("Te agradecemos tu interés, pero tu candidatura no ha sido seleccionada.", "informal"),
+        # The only tu is elided: "t'" is glued to its verb, and the phrase "t'" must still match it.
+        ("Désolé, mais l'offre qu'on t'avait faite pour le poste de serveuse ne tient plus.", "informal"),
     ],
 )
 def test_register(nlp: Language, reader: SituationReader, text: str, register: str) -> None:
@@ -203,3 +205,9 @@ def test_situation_accuracy_on_the_heldout_split(labelled: list[tuple[dict[str, 
     same = {"application": "unknown", "unknown": "application"}
     right = sum(reading.situation.value in {row["situation"], same.get(str(row["situation"]))} for row, reading in heldout)
     assert right / len(heldout) >= 0.60
+
+
+def test_a_french_cue_with_a_bare_elision_matches_the_email(nlp: Language, reader: SituationReader) -> None:
+    # "lors de l'entretien": the phrase list writes "l'" alone, the email glues it to its noun.
+    body = "Bonjour Inès,\n\nMerci encore pour l'entretien de mardi. Nous avons finalement retenu une autre candidature.\n\nPaul"
+    assert read(nlp, reader, body)[1].stage is Stage.INTERVIEW
