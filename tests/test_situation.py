@@ -211,3 +211,8 @@ def test_a_french_cue_with_a_bare_elision_matches_the_email(nlp: Language, reade
     # "lors de l'entretien": the phrase list writes "l'" alone, the email glues it to its noun.
     body = "Bonjour Inès,\n\nMerci encore pour l'entretien de mardi. Nous avons finalement retenu une autre candidature.\n\nPaul"
     assert read(nlp, reader, body)[1].stage is Stage.INTERVIEW
+
+
+def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
+    body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
