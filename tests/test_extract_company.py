@@ -10,7 +10,7 @@ from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers, _display
 from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
-from agent.classifier.senders import domain_word, writer_name
+from agent.classifier.senders import domain_word, is_agency_domain, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
 
@@ -310,3 +310,61 @@ def test_a_first_name_of_an_organisation_in_the_display_names_the_organisation(
 @pytest.mark.parametrize("display", ["Ursula von der Leyen", "Anna de Vries", "Mairie de Bréville"])
 def test_a_surname_particle_or_a_place_after_a_function_is_not_read_as_at(display: str) -> None:
     assert _display(display, "x@" + display.split()[-1].lower() + ".eu", display.split()[-1].lower()) == display
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hi Ravi,\n\nI'm writing on behalf of our client Quillmere Foods: they have chosen to go ahead with another applicant for the"
+         " buyer post.\n\nWarm regards,\nTilly Okoro\nBramblegate Talent", "Buyer post", "Tilly Okoro <tilly@bramblegatetalent.co.uk>",
+         "Quillmere Foods"),
+        ("Hi Jo,\n\nI heard back from my client, Orla Shipping, this morning: they are not taking your application further.\n\nCheers,\n"
+         "Kerry Dunn\nBrightwick Talent", "Following up", "Kerry Dunn <kerry.dunn@brightwicktalent.com>", "Orla Shipping"),
+        ("Hi Jo,\n\nStrathmoor Analytics's talent team asked me to let you know that the role has gone to someone else.\n\nBest,\n"
+         "Sam Reed\nFoxhollow People", "Your application", "Sam Reed <sam@foxhollowpeople.com>", "Strathmoor Analytics"),
+        ("Bonjour Léa,\n\nNotre client, Fromagerie Dubreuil, a retenu une autre candidate pour le poste.\n\nCordialement,\nMarc Vidal\n"
+         "Consultant, Orniac RH", "Votre candidature", "Marc Vidal <m.vidal@orniac-rh.fr>", "Fromagerie Dubreuil"),
+        ("Beste Tom,\n\nIk sprak vanochtend met onze opdrachtgever, Zeeland Verzekeringen, over jouw tweede gesprek. Ze kiezen voor een"
+         " andere kandidaat.\n\nGroet,\nIlse Bakker\nNoordkant Werving", "Terugkoppeling", "Ilse Bakker <ilse@noordkant-werving.nl>",
+         "Zeeland Verzekeringen"),
+        ("Hallo Herr Brandt,\n\nunser Mandant, die Falkenau Logistik, hat sich für einen anderen Kandidaten entschieden.\n\nBeste Grüße\n"
+         "Jana Roth\nRoth Personalberatung", "Rückmeldung", "Jana Roth <j.roth@roth-personal.de>", "Falkenau Logistik"),
+        ("Hola Marta:\n\nNuestro cliente, Conservas Ribera, ha decidido seguir con otra candidata.\n\nUn saludo,\nLuis Gil\nGil Talento",
+         "Tu candidatura", "Luis Gil <luis@giltalento.es>", "Conservas Ribera"),
+        # 'the client' does not hide a client the email names in an employer's place
+        ("Hi Dana,\n\nI had word from Harwick & Lowe this morning. The client has decided to go with someone who has more litigation"
+         " experience.\n\nBest,\nRosa Diaz\nLedgerline Legal Search", "Harwick & Lowe", "Rosa Diaz <rosa@ledgerlinesearch.com>",
+         "Harwick & Lowe"),
+        # a studio that is no agency speaks of its own customers: it is still the employer
+        ("Hi Theo,\n\nOur largest client has just moved their work in-house, so I cannot hire a designer this spring after all. I am"
+         " sorry.\n\nIngrid\nFjordlight Design", "Bad timing", "Ingrid Berg <ingrid@fjordlight-design.no>", "Fjordlight Design"),
+        # an agency's unnamed client: neither the agency nor the candidate's current employer
+        ("Dear Robert,\n\nI am running a search for one of my clients, a family-owned dairy. Your years at Hollow Creek Farms caught my"
+         " eye. Could we talk?\n\nMaggie Voss\nVoss & Tate Executive Search", "Confidential", "Maggie Voss <maggie@vossandtate.com>", ""),
+    ],
+)
+def test_an_agency_writing_about_a_client_it_names_names_the_client(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "agency"),
+    [
+        ("kerry@brightwicktalent.com", True),
+        ("m.vidal@orniac-rh.fr", True),  # 'rh' standing alone
+        ("tom@garrickrecruitment.co.uk", True),
+        ("jobs@buehnen-rheinfurt.de", False),  # 'rh' opening a word
+        ("lab@alderresearch.org", False),  # 'research' only looks like 'search'
+        ("x@fieldingshaw.recruitee.com", False),  # a hiring tool sends for anyone
+    ],
+)
+def test_a_recruitment_agencys_domain(address: str, agency: bool) -> None:
+    assert is_agency_domain(address) is agency
+
+
+def test_a_gig_boards_client_field_names_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = ("Hi Ana,\n\nThe client has hired another freelancer for this job.\n\nJob: Brand refresh for a tea shop\nClient: Mossgate Teas\n"
+            "Budget: $800\n\nKeep bidding!")
+    assert company(nlp, extractor, body, "Update on your proposal", "Taskorama <notifications@taskorama.io>") == "Mossgate Teas"

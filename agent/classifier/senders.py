@@ -27,6 +27,14 @@ _DOMAIN_ENDINGS = phrases("senders.domain_endings")
 _DOMAIN_STARTS = phrases("senders.domain_starts")
 _ORG_WORDS = WordTable.build([*phrases("org.function_words"), *phrases("org.nouns")])
 _TITLES = words("names.titles")
+# A recruitment agency's word opening or closing a domain's name ('brightfieldtalent', 'oree-rh'); a 'stem*' anywhere in it
+# ('garrickrecruitment'); a piece that is one only when it stands alone ('rh', not 'rheinfurt'); and endings that only look like one.
+_AGENCY_WORDS = [unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
+                 for w in words("company.words.agency") | words("senders.agency_domain_words") if " " not in w]
+_AGENCY_DOMAIN = tuple(w for w in _AGENCY_WORDS if not w.endswith("*"))
+_AGENCY_STEMS = tuple(w[:-1] for w in _AGENCY_WORDS if w.endswith("*"))
+_AGENCY_PIECES = words("senders.agency_domain_pieces")
+_NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
 # A surname's prefix before its capital: "O'Connell", 'McAllister', "D'Souza".
@@ -130,6 +138,17 @@ def _domain_word_core(part: str) -> str:
             part = part[: -len(ending)]
             return part[:-1] if part.endswith(("-", "_")) else part
     return part
+
+
+def is_agency_domain(address: str) -> bool:
+    """'brightfieldtalent.com', 'oree-rh.fr', 'talentbridge.es': the domain's name opens or closes with a recruitment agency's word."""
+    labels = address.rpartition("@")[2].lower().split(".")
+    parts = [p for p in labels[:-1] if p not in _NOT_DOMAIN_NAMES]
+    if not parts or not _MAIL_HOSTS.isdisjoint(parts) or address.lower().endswith(_TOOL_DOMAINS):
+        return False  # a mail host or a hiring tool sends for anyone
+    pieces = [p for p in re.split(r"[-_]", parts[-1]) if p]
+    return any(p in _AGENCY_PIECES or p.startswith(_AGENCY_DOMAIN) or (p.endswith(_AGENCY_DOMAIN) and not p.endswith(_NOT_AGENCY_DOMAIN))
+               or any(stem in p for stem in _AGENCY_STEMS) for p in pieces)
 
 
 def domain_word(address: str) -> str:
