@@ -368,3 +368,39 @@ def test_a_gig_boards_client_field_names_the_employer(nlp: Language, extractor: 
     body = ("Hi Ana,\n\nThe client has hired another freelancer for this job.\n\nJob: Brand refresh for a tea shop\nClient: Mossgate Teas\n"
             "Budget: $800\n\nKeep bidding!")
     assert company(nlp, extractor, body, "Update on your proposal", "Taskorama <notifications@taskorama.io>") == "Mossgate Teas"
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Beste Sanne,\n\nBedankt voor je sollicitatie. We hebben gekozen voor een andere kandidaat.\n\nMet vriendelijke groet,\nJoost de Wit\n"
+         "Filiaalmanager Supermarkt De Linde", "", "Supermarkt De Linde"),
+        ("Hallo Frau Kern,\n\nleider haben wir uns für eine andere Bewerberin entschieden.\n\nViele Grüße\nTim Vogt\n"
+         "Filialleiter Buchhandlung Seitenwind", "", "Buchhandlung Seitenwind"),
+        ("Hola Ana:\n\nGracias por tu interés. Hemos elegido a otra persona.\n\nSaludos,\nPilar Ruiz\nJefa de Sala Restaurante El Olivo", "",
+         "Restaurante El Olivo"),
+        ("Hi Sam,\n\nThanks for interviewing. We went with someone else.\n\nBest,\nPriya\nTech Lead Quarrybit", "", "Quarrybit"),
+        ("Beste Kim,\n\nHelaas kiezen we voor een andere kandidaat.\n\nGroet,\nNoor", "HR-adviseur Thuiszorg Het Anker <noor@hetanker-zorg.nl>",
+         "Thuiszorg Het Anker"),
+        # a title after a separator was always cut; it stays so
+        ("Dear Amir,\n\nWe have decided to offer the job to another applicant.\n\nBest wishes,\nKate Moss\nStore Manager, Hollybrook Garden Centre",
+         "", "Hollybrook Garden Centre"),
+    ],
+)
+def test_a_job_title_before_the_organisation_on_one_line_is_cut(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Your application", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Van Hove Executive Search", "Van Hove Executive Search"),  # 'Executive' is a title's word, 'Van Hove' is not
+        ("Principal Financial Group", "Principal Financial Group"),  # one plain role noun opens real names
+        ("Head of School", "Head of School"),  # what follows 'of' is the title's field
+        ("Accountmanager Food", "Accountmanager Food"),  # a sector after a title, not a name
+    ],
+)
+def test_a_name_that_only_looks_like_a_title_before_a_name_keeps_it(text: str, expected: str) -> None:
+    assert clean_org_name(text) == expected

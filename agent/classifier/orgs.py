@@ -14,7 +14,7 @@ import unicodedata
 from functools import lru_cache
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.titles import has_role_word, is_title
+from agent.classifier.titles import has_role_word, is_title, leading_title, opens_with_role_stem
 
 # Structure, not words: a time of day, two letters in a row, a word that starts with a letter.
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
@@ -51,6 +51,8 @@ _TEAM_OWNERS, _TEAM_LINKS = words("org.team_owners"), words("org.team_links")
 # Capitalised words that open a sentence or clause (en/de/nl/fr/es) but never a company name.
 SENTENCE_START = words("names.sentence_start")
 NAME_CONNECTORS = words("names.connectors")
+# A job title before an organisation on one line is at most this many words ('Senior Store Manager').
+_MAX_TITLE_WORDS = 4
 
 
 def looks_like_org(name: str) -> bool:
@@ -164,6 +166,24 @@ def _drop_leading_and_trailing(text: str) -> str:
     return head.rstrip() if head.strip() and last.lower() in _TRAILING else text
 
 
+def _drop_leading_title(text: str) -> str:
+    """'Filiaalmanager Buurtsuper Oosterpark' → 'Buurtsuper Oosterpark', 'Tech Lead Quarrybit' → 'Quarrybit': a title on the name's line."""
+    ws = text.split(" ")
+    if is_placeholder(text):
+        return text  # '<Hiring Manager Name>' is a template's hole, and 'Name' no organisation
+    for k in range(min(len(ws) - 1, _MAX_TITLE_WORDS), 0, -1):  # the longest title first: 'Tech Lead', not 'Tech'
+        rest = " ".join(ws[k:])
+        if rest[:1].isupper() and leading_title(" ".join(ws[:k])) and valid_org_name(rest) and not has_role_word(rest) and (
+                k < len(ws) - 1 or not _ORG_NOUNS.found_in(rest)):  # 'Accountmanager Food': a sector, not a name
+            return rest
+    if len(ws) > 2 and opens_with_role_stem(ws[0]):  # 'Jefa de Sala Restaurante El Olivo': the title's noun first, up to an organisation's
+        for k in range(1, min(len(ws) - 1, _MAX_TITLE_WORDS + 1)):
+            rest = " ".join(ws[k:])
+            if ws[k][:1].isupper() and _ORG_NOUNS.found_in(ws[k]) and valid_org_name(rest) and not has_role_word(rest):
+                return rest
+    return text
+
+
 @lru_cache(maxsize=4096)  # the same names recur in every email of a thread and in every mention
 def clean_org_name(text: str) -> str:
     """An organisation's name without department, legal form or leading article: 'The Quillfeather Team' -> 'Quillfeather'."""
@@ -173,7 +193,7 @@ def clean_org_name(text: str) -> str:
     while prev != text:
         prev = text
         text = _drop_leading_and_trailing(strip_department(strip_legal(text)).strip(" -|,–—"))
-    return text
+    return _drop_leading_title(text)
 
 
 def _starts_with_honorific(text: str) -> bool:

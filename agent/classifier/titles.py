@@ -11,7 +11,9 @@ from agent.classifier.lexicon import phrases, word_list, words
 
 _ROLE_NOUNS = words("role.words.nouns")
 _ROLE_STEMS = tuple(words("role.words.stems"))
+_STEM_WORDS = frozenset(_ROLE_STEMS)
 _TITLE_STARTS = phrases("role.words.title_starts")
+_TITLE_WORDS = words("role.words.title_modifiers") | words("role.words.title_starts")
 
 
 def has_role_word(text: str) -> bool:
@@ -45,6 +47,30 @@ def is_title(text: str) -> bool:
         return True
     low = text.lower()
     return any(low.startswith(w) and not low[len(w) : len(w) + 1].isalnum() for w in _TITLE_STARTS)
+
+
+def opens_with_role_stem(text: str) -> bool:
+    """'Jefa de Sala', 'Técnica …': a French, Spanish or Dutch title opens with its noun, one of role.words.stems as a whole word."""
+    first = text.split(None, 1)[0].lower() if text.strip() else ""
+    return first in _STEM_WORDS
+
+
+def leading_title(text: str) -> bool:
+    """A title that can stand before an organisation's name on one line: 'Store Manager', 'Tech Lead', 'Filiaalmanager', 'HR-adviseur'.
+
+    Every word a title's (role.words.title_modifiers, title_starts, role nouns), so 'Van Hove Executive Search' keeps its name;
+    one word only when it is a compound whose head is a role noun or stem: 'Principal', 'Partner' and 'Host' open real names.
+    """
+    ws = text.split()
+    if len(ws) > 1:
+        # 'Head of School', 'Director of Music': what follows 'of' is the title's field, not an organisation
+        return is_role_noun(ws[-1]) and all(w in _TITLE_WORDS or is_role_noun(w) for w in word_list(text))
+    word = ws[0].lower() if ws else ""
+    head = word.rsplit("-", 1)[-1]
+    if head != word:
+        return is_role_noun(head)  # 'HR-adviseur'
+    return not is_role_noun(word) and (_compound_title(word) or any(
+        word.endswith(stem) and len(word) - len(stem) >= 3 and word[: -len(stem)].isalpha() for stem in _ROLE_STEMS))
 
 
 def _compound_title(word: str) -> bool:
