@@ -13,6 +13,7 @@ from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
 from agent.classifier.senders import domain_word, is_agency_domain, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
+from agent.classifier.titles import has_role_word
 
 
 @pytest.fixture(scope="module")
@@ -404,3 +405,36 @@ def test_a_job_title_before_the_organisation_on_one_line_is_cut(
 )
 def test_a_name_that_only_looks_like_a_title_before_a_name_keeps_it(text: str, expected: str) -> None:
     assert clean_org_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Vertriebsmitarbeiterin", True),  # a stem as a compound's head, inflected
+        ("Pflegefachkraft", True),
+        ("Leiterin Kundenservice", True),
+        ("Docenten Engels", True),
+        ("Technicienne de maintenance", True),
+        ("Windkraft Elbtal", False),  # 'Kraft' is power here, not staff
+        ("Leiterplatten Gruber", False),  # a stem's letters opening another word
+        ("Commission d'attribution", False),  # 'commis' inside 'commission'
+        ("Referentie", False),
+    ],
+)
+def test_a_title_stem_counts_as_a_word_or_a_compounds_head(text: str, role: bool) -> None:
+    assert has_role_word(text) is role
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Sehr geehrter Herr Abel,\n\nvielen Dank für Ihre Bewerbung bei Stromkraft Elbtal. Leider müssen wir Ihnen absagen.\n\n"
+         "Mit freundlichen Grüßen\nPersonalabteilung", "Stromkraft Elbtal <karriere@stromkraft-elbtal.de>", "Stromkraft Elbtal"),
+        ("Hallo Jonas,\n\ndanke für dein Interesse an Leiterplatten Haug. Wir haben die Stelle anderweitig besetzt.\n\nViele Grüße\n"
+         "Leiterplatten Haug GmbH", "Leiterplatten Haug <jobs@leiterplatten-haug.de>", "Leiterplatten Haug"),
+    ],
+)
+def test_an_organisation_whose_name_holds_a_stems_letters_is_named(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Ihre Bewerbung", sender) == expected

@@ -1,8 +1,9 @@
 """What a job title looks like: a role noun ('Engineer', 'verpleegkundige') and how titles start and end.
 
 The nouns are data (role.words.nouns and role.words.stems in patterns/<lang>.toml): English nouns
-as whole words, singular or plural; German, Dutch, French and Spanish stems inside longer words
-('Vertriebsmitarbeiter', 'Fachkraft'), since those languages compound them.
+as whole words, singular or plural; German, Dutch, French and Spanish stems as a word or a compound's
+head ('Vertriebsmitarbeiter', 'Pflegefachkraft'), since those languages compound them, but never inside
+a word ('Leiterplatten', 'commission').
 """
 
 from __future__ import annotations
@@ -12,15 +13,35 @@ from agent.classifier.lexicon import phrases, word_list, words
 _ROLE_NOUNS = words("role.words.nouns")
 _ROLE_STEMS = tuple(words("role.words.stems"))
 _STEM_WORDS = frozenset(_ROLE_STEMS)
+# What may follow a stem in a title: German and Dutch feminine and plural forms, French and Spanish plural and feminine ones.
+_STEM_FORMS = tuple(stem + ending for stem in _ROLE_STEMS for ending in words("role.words.stem_endings") | {""})
 _TITLE_STARTS = phrases("role.words.title_starts")
 _TITLE_WORDS = words("role.words.title_modifiers") | words("role.words.title_starts")
 
 
 def has_role_word(text: str) -> bool:
-    """A job title's noun in the text: 'Engineer', 'nurses', or a stem inside a word ('Vertriebsmitarbeiter')."""
-    if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in word_list(text)):
+    """A job title's noun in the text: 'Engineer', 'nurses', or a stem as a word or a compound's head ('Vertriebsmitarbeiterin').
+
+    'Vindkraft' and 'Leiterplatten Gruber' hold a stem's letters and no title: a stem counts only as a whole word or at a
+    word's end after three letters or more, with an inflection ('-in', '-en', '-s') at most.
+    """
+    ws = word_list(text)
+    if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in ws):
         return True
-    return any(map(text.lower().__contains__, _ROLE_STEMS))  # asked of every candidate name and role: the stems are searched in C
+    low = text.lower()
+    if not any(map(low.__contains__, _ROLE_STEMS)):  # asked of every candidate name and role: most hold no stem, searched in C
+        return False
+    return any(_stem_head(w) for w in ws)
+
+
+def _stem_head(word: str) -> bool:
+    """'mitarbeiter', 'Vertriebsmitarbeiterinnen', 'docenten': a stem, inflected or not, alone or as the head of a compound."""
+    for form in _STEM_FORMS:
+        if word.endswith(form):
+            k = len(word) - len(form)
+            if k == 0 or (k >= 3 and word[:k].isalpha()):
+                return True
+    return False
 
 
 def is_role_noun(word: str) -> bool:
