@@ -438,3 +438,23 @@ def test_an_organisation_whose_name_holds_a_stems_letters_is_named(
     nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
 ) -> None:
     assert company(nlp, extractor, body, "Ihre Bewerbung", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Dear Ms Rowe,\n\nThank you for your interest in working at St Elphin's. The panel has appointed another candidate.\n\n"
+         "Kind regards,\nHR Office\nSt Elphin's High School", "HR <hr@stelphinhigh.sch.uk>", "St Elphin's High School"),
+        ("Dear Mr Okoro,\n\nEveryone at St Wilfrid's was glad to meet you, but the governors have appointed another candidate.\n\n"
+         "Yours sincerely,\nJ. Pike\nSt Wilfrid's Catholic College", "School Office <office@stwilfrids.org.uk>", "St Wilfrid's Catholic College"),
+        ("Dear Holly,\n\nThanks for the day with us. We've offered it to someone else.\n\nMrs Agnew\nDeputy Head, St Oswin's Primary",
+         "Fiona Agnew <f.agnew@stoswins.sch.uk>", "St Oswin's Primary"),  # 'St' opening a line is a saint, not a street
+        ("Hi Dylan,\n\nThanks for the trial shift. We won't be putting you on the rota.\n\nFergal\nThe Tanner's Arms, Kilkenny",
+         "Fergal Brennan <fergal@thetannersarms.ie>", "Tanner's Arms"),  # the domain spells the whole name, not the town
+        # a possessive before a function only an organisation has still gives the organisation alone
+        ("Hi Jo,\n\nAcme's hiring team asked me to say the role has gone to someone else.\n\nBest,\nSam", "Sam Reed <sam@reedtalentco.com>",
+         "Acme"),
+    ],
+)
+def test_a_possessive_inside_a_name_stays_in_it(nlp: Language, extractor: Extractor, body: str, sender: str, expected: str) -> None:
+    assert company(nlp, extractor, body, "Your application", sender) == expected

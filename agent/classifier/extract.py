@@ -64,6 +64,8 @@ _COMPOUND_ROLES = tuple(words("company.words.compound_roles"))
 _WEIGHTS: dict[str, float] = {group: float(weight) for group, weight in table("company.weights").items()}
 _SUFFIX_CUES = words("company.words.after_name")
 _POSSESSIVE = frozenset({"'s", "’s"})
+# "Acme's hiring team": a function no person has, so the name before it is an organisation's even when it could be a first name.
+_AFTER_POSSESSIVE = words("company.words.after_possessive")
 _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
 _ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
@@ -76,6 +78,11 @@ MAX_SUBJECT_CHARS = 120
 
 def _is_agency(name: str) -> bool:
     return _AGENCY.found_in(name)
+
+
+def _without_possessive(name: str) -> str:
+    """"St Elphin's High School" → 'St Elphin High School': how a domain spells a name that holds a possessive."""
+    return name.replace("'s ", " ").replace("’s ", " ")
 
 
 def _person(name: str) -> bool:
@@ -187,7 +194,8 @@ class _Ballot:
         confirmed: set[str] = set()
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
-            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in ascii_forms(key)):
+            forms = ascii_forms(key) + ascii_forms(squash(_without_possessive(spelled[key])))  # "St Elphin's High" at stelphinhigh
+            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in forms):
                 votes[key] += 2.0
                 self.writes[key] += 2.0
                 confirmed.add(key)
@@ -205,7 +213,12 @@ class _Ballot:
                 votes[key] += 0.25
                 mentions[key] += 1
         for short in sorted(votes, key=len):  # a short form ('Open Harvest') lends its votes to the full name ('Open Harvest Food Network')
-            longer = [k for k in votes if k != short and k.startswith(short) and spelled[k].startswith(spelled[short] + " ") and votes[k] > 0]
+            # "St Elphin" (cut from "at St Elphin's we ...") is the short form of "St Elphin's High School" too, when what follows
+            # the possessive names an organisation or the domain spells it ('stelphinhigh'); "Creative Eastshire's Project Grants"
+            # is something of Creative Eastshire's
+            longer = [k for k in votes if k != short and k.startswith(short) and votes[k] > 0 and (spelled[k].startswith(spelled[short] + " ") or (
+                spelled[k].startswith((spelled[short] + "'s ", spelled[short] + "’s ")) and (
+                    looks_like_org(spelled[k][len(spelled[short]) + 3 :]) or (k in confirmed and len(domain) > len(short) + 1))))]
             if longer and votes[short] > 0:
                 votes[max(longer, key=lambda k: votes[k])] += votes[short]
         best = max(votes, key=lambda k: (votes[k], len(k)), default="")
@@ -302,8 +315,9 @@ class Extractor:
                         ballot.cued.add(key)
         for run in runs:
             nxt = lower(texts[run.end]) if run.end < len(texts) else ""
-            if nxt in _POSSESSIVE and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _SUFFIX_CUES and (
-                    looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
+            after = lower(texts[run.end + 1]) if nxt in _POSSESSIVE and run.end + 1 < len(texts) else ""
+            if (after in _AFTER_POSSESSIVE or (after in _SUFFIX_CUES and (looks_like_org(run.text) or not person_first_name(run.text)))) and (
+                    key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # "Strathmoor Analytics's talent team asked me": whose team it is, the employer
             elif nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in _POSSESSIVE and (
                     looks_like_org(run.text) or not person_first_name(run.text))):
