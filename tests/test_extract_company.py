@@ -458,3 +458,36 @@ def test_an_organisation_whose_name_holds_a_stems_letters_is_named(
 )
 def test_a_possessive_inside_a_name_stays_in_it(nlp: Language, extractor: Extractor, body: str, sender: str, expected: str) -> None:
     assert company(nlp, extractor, body, "Your application", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Dear Applicant,\n\nVacancy: Executive Officer - Licensing\nDepartment: Department for Coastal Affairs\n\nThank you for applying. "
+         "Unfortunately your application has not been progressed.\n\nThank you for your interest in working for the Civil Service.",
+         "Application outcome", "Civil Service Jobs <noreply@csjobs.service.gov.uk>", "Department for Coastal Affairs"),
+        ("Dear Ruth Abara,\n\nJob title: Healthcare Assistant\nEmployer: Fenmoor Community NHS Trust\n\nThank you for your application. "
+         "The employer will review it after the closing date.", "Your NHS Jobs application", "NHS Jobs <no-reply@jobs.nhs.uk>",
+         "Fenmoor Community NHS Trust"),
+        # the council's name under 'Please do not reply', not the subject's 'Council'
+        ("Dear Applicant,\n\nThank you for applying for the role of Library Assistant. We will review all applications after the closing "
+         "date.\n\nPlease do not reply to this email.\nBrackley Borough Council", "Council vacancy - application received",
+         "e-Recruitment <erecruitment@brackleybc.gov.uk>", "Brackley Borough Council"),
+        ("Your application has been received.\n\nPosition: Records Technician\nAgency: Bureau of Land Records\n\nPlease do not reply to this "
+         "message.", "Application received", "Federal Hiring Notifications <notifications@apply-federaljobs.gov>", "Bureau of Land Records"),
+        ("Estimada Sra. Gil:\n\nLe informamos de que el proceso selectivo queda suspendido hasta nueva resolución.\n\nAtentamente,\n"
+         "Servicio de Recursos Humanos", "Convocatoria de auxiliar administrativo",
+         "Ayuntamiento de Villaseca – Recursos Humanos <rrhh@villaseca.es>", "Ayuntamiento de Villaseca"),
+        ("Madame,\n\nNous avons le regret de vous informer que votre candidature n'a pas été retenue.\n\nLa Directrice des ressources "
+         "humaines", "Votre candidature", "Préfecture du Morvan – Bureau des ressources humaines <pref-rh@morvan.gouv.fr>", "Préfecture du Morvan"),
+    ],
+)
+def test_a_public_employer_is_named_not_the_portal_or_its_office(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize("text", ["Civil Service", "NHS Jobs", "Arbeitsagentur", "Council", "Servicio", "Ministère"])
+def test_a_portal_or_a_kind_of_organisation_alone_names_no_one(text: str) -> None:
+    assert not valid_org_name(clean_org_name(text))

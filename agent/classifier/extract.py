@@ -53,6 +53,7 @@ from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
 _RUN_CONNECTORS = words("company.words.name_connectors")
+_FOR_HEADS = words("company.words.for_heads")
 _NOT_NAME_CAPITALS = frozenset({"I", "I'm", "I've"})
 # The first letters met so far that open a run of a name (a capital or a digit), and those that do not.
 _OPENS_RUN: set[str] = set()
@@ -151,7 +152,8 @@ def _name_runs(doc: Doc) -> list[Run]:
         while j < n and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
                 j += 1
-            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaced[j - 1] and not spaced[j])) and j + 1 < n and caps[j + 1]:
+            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaced[j - 1] and not spaced[j]) or (
+                    texts[j] == "for" and lower(texts[j - 1]) in _FOR_HEADS)) and j + 1 < n and caps[j + 1]:
                 j += 2
             else:
                 break

@@ -27,6 +27,8 @@ PLACEHOLDER_CHARS = frozenset("[]{}<>%")
 _ORG_NOUNS = WordTable.of("org.nouns")
 _NOT_ORG_NAMES = WordTable.of("org.not_names")
 _NOT_NAME_STARTS = WordTable.of("org.not_name_starts")
+# 'Civil Service Jobs', 'NHS Jobs', 'Arbeitsagentur': the portal a public employer advertises on, never the employer.
+_PORTALS = WordTable.of("org.portals").exact
 _PLACEHOLDERS = WordTable.of("names.placeholders")
 _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
@@ -230,7 +232,12 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
     role_like = is_title(text) or (has_role_word(text) and not looks_like_org(text) and not plural_head)
     return not (role_like and not title_ok) and text.lower() not in SENTENCE_START and not is_greeting(text) \
-        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
+        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and _whole_name(tuple(word_list(text)))
+
+
+def _whole_name(ws: tuple[str, ...]) -> bool:
+    """Not a sender function alone ('Recruitment'), a public portal ('NHS Jobs'), or a kind of organisation or unit alone ('Council', 'Servicio')."""
+    return ws not in _FUNCTION_ALONE and ws not in _PORTALS and not (len(ws) == 1 and (ws in _ORG_NOUNS.exact or ws[0] in _DEPARTMENT_HEADS))
 
 
 def is_department(text: str) -> bool:

@@ -82,13 +82,19 @@ def trim_footer(text: str) -> str:
 
 
 def _above_footer_line(para: str) -> str:
-    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH')."""
+    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH');
+    else the lines under its last footer line when each is an organisation's name ('Please do not reply.' / 'Harlowford City Council')."""
     lines = para.split("\n")
     for k, line in enumerate(lines):
         if is_footer(line):
             above = lines[:k]
-            return "\n".join(above) if above and all(
-                len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+            if above:
+                return "\n".join(above) if all(
+                    len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+            last = max(i for i, ln in enumerate(lines) if is_footer(ln))
+            below = [ln.strip() for ln in lines[last + 1 :] if ln.strip()]
+            return "\n".join(below) if below and all(
+                len(ln) <= 70 and valid_org_name(clean_org_name(ln)) and not _address_line(ln) for ln in below) else ""
     return ""
 
 
