@@ -288,6 +288,8 @@ def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_o
         ("jobs@acme-careers.com", "acme"),
         ("noreply@werkenbijdekorenschuur.nl", "dekorenschuur"),  # 'werken bij' (work at) opens a careers site's domain
         ("noreply@tuincentrum-bloei-werkenbij.nl", "tuincentrumbloei"),
+        ("luis@tallerruiz.example.es", "tallerruiz"),  # RFC 2606's 'example' standing in for a real suffix
+        ("jane@example.com", ""),  # and alone naming no one
     ],
 )
 def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
@@ -491,3 +493,18 @@ def test_a_public_employer_is_named_not_the_portal_or_its_office(
 @pytest.mark.parametrize("text", ["Civil Service", "NHS Jobs", "Arbeitsagentur", "Council", "Servicio", "Ministère"])
 def test_a_portal_or_a_kind_of_organisation_alone_names_no_one(text: str) -> None:
     assert not valid_org_name(clean_org_name(text))
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Hola Iván:\n\nGracias por venir a la prueba. Al final nos quedamos con otra persona.\n\nLuis\nBrasa Norte – Cuenca",
+         "Luis Ruiz <luis@brasanorte.example.es>", "Brasa Norte"),
+        ("Beste Mila,\n\nWe hebben gekozen voor een andere kandidaat.\n\nMet vriendelijke groet,\nPetra Smit\nHR-manager\nWarmtenet, Deventer",
+         "Petra Smit <p.smit@warmtenet.example.nl>", "Warmtenet"),
+    ],
+)
+def test_the_domain_tells_the_organisation_from_its_town_on_one_line(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Re: candidatura", sender) == expected
