@@ -508,3 +508,23 @@ def test_the_domain_tells_the_organisation_from_its_town_on_one_line(
     nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
 ) -> None:
     assert company(nlp, extractor, body, "Re: candidatura", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hi Tess,\n\nBrindlewood Pharmacy just looked at your application for Counter Assistant. Keep your phone handy!\n\nGood luck!",
+         "Good news about your application", "Shiftly <notifications@shiftly.com>", "Brindlewood Pharmacy"),
+        ("Hi Omar,\n\nYou're all set. Your application has been submitted to Harrow Vale Clinic.\n\nCareerHop · Please do not reply.",
+         "Application submitted", "CareerHop <alerts@careerhop.org>", "Harrow Vale Clinic"),
+        ("Hi Bea,\n\nThis job is no longer accepting applications. Your application stays on file with the employer.\n\nJobwell",
+         "Posting closed: Barista at Moss Grain Roasting", "Jobwell <no-reply@jobwell.com>", "Moss Grain Roasting"),
+        # 'at' after no job title names a place, not an employer
+        ("Motion detected\n\nCamera: Front Door\n\nView clip in the app.", "Motion detected at Front Door", "Homecam <alerts@homecam.io>",
+         "Homecam"),
+    ],
+)
+def test_a_job_boards_notice_names_the_employer_not_the_board(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected

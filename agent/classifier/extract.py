@@ -47,7 +47,7 @@ from agent.classifier.senders import (
     writer_name,
 )
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
-from agent.classifier.subjects import subject_parts
+from agent.classifier.subjects import after_at, subject_parts
 from agent.classifier.titles import has_role_word
 from agent.classifier.words import Words, lexical, words_of
 
@@ -265,8 +265,8 @@ class Extractor:
         for name, is_role in subject_parts(subject, [r for r, v in roles.items() if v >= 1.5]):
             if is_role:
                 roles[name] += 2.0
-            else:
-                ballot.vote(name, 2.0)
+            elif (key := ballot.vote(name, 2.0)) and after_at(subject, name):
+                ballot.cued.add(key)  # 'Dispatcher at Tidewater Freight': a job board's subject names the employer so
         address = headers.reply_to or headers.from_addr
         domain = domain_word(address)
         display = _display(headers.from_name, address, domain)  # 'Jess at Cobalt & Rye', 'Careers at Northwind', 'Flo von Radlkurier'
@@ -326,7 +326,7 @@ class Extractor:
                 ballot.vote(run.text, 1.5)
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
-            elif nxt and _ACTS_ON_YOU.starts(doc[run.end : run.end + 2].text) and (
+            elif nxt and _ACTS_ON_YOU.starts(doc[run.end : run.end + _ACTS_ON_YOU.longest].text) and (
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client

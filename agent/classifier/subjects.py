@@ -76,6 +76,16 @@ def _without_replies(subject: str) -> str:
         subject = head.split(":", 1)[1].lstrip()
 
 
+def after_at(subject: str, name: str) -> bool:
+    """'Application closed: Dispatcher at Tidewater Freight': a job title, then 'at', then the name, where the employer goes.
+
+    Only after a title: 'Motion detected at Front Door' and 'Piano lesson with Oscar Linden' name a place and a person.
+    """
+    at = subject.find(name)
+    before = subject[:at].split() if at > 0 else []
+    return len(before) > 1 and before[-1].lower() in _COMPANY_AFTER and has_role_word(" ".join(before[-4:-1]))
+
+
 def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]]:
     """(name, is_role) from a subject like 'Quillfeather - Product Designer' or 'Your application for X at Y'."""
     parts: list[tuple[str, bool]] = []
