@@ -528,3 +528,24 @@ def test_a_job_boards_notice_names_the_employer_not_the_board(
     nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
 ) -> None:
     assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hello love,\n\nAre you still coming on Sunday? I've got the beef in.\n\nMum x", "Sunday", "Mum <carol.benn@homewire.net>", ""),
+        ("Calum has declined this invitation.\n\nWhen: Thursday 10:00\nOrganiser: you", "Declined: Weekly planning sync",
+         "Calum Reid <calum@brackenfold.co.uk>", ""),  # a calendar reply's word, like 'Re:', names no one
+        ("Sehr geehrte Frau Lenz,\n\nleider können wir Ihnen keine Stelle anbieten.\n\nMit freundlichen Grüßen\nJana Keller\nRechtsanwältin",
+         "Ihre Bewerbung", "", ""),
+        ("Sehr geehrter Herr Abt,\n\ndie Kommission hat sich für eine andere Bewerberin entschieden.\n\nMit besten Grüßen\nJonas Wendt\n"
+         "Vorsitzender der Auswahlkommission", "Ihre Bewerbung", "Prof. Dr. Jonas Wendt <wendt@hs-auental.de>", ""),
+        ("Beste Lotte,\n\nWe hebben gekozen voor een andere kandidaat.\n\nGroet,\nMarieke\nCoördinator Speeltuin De Vlinder", "Je sollicitatie",
+         "", "Speeltuin De Vlinder"),
+        ("Madame,\n\nVotre candidature n'a pas été retenue.\n\nClaire Roussel\nProfesseure", "Votre candidature", "", ""),
+    ],
+)
+def test_a_person_a_family_word_or_a_title_is_never_the_employer(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected

@@ -44,6 +44,7 @@ from agent.classifier.senders import (
     is_automated,
     person_first_name,
     sender_first_name,
+    without_titles,
     writer_name,
 )
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
@@ -339,6 +340,7 @@ def _name_forms(people: list[str]) -> list[str]:
     """
     forms = []
     for name in filter(None, people):
+        name = without_titles(name)  # 'Prof. Dr. Elena Marquardt' signs as 'Elena Marquardt'
         words = name.split()
         forms += [name, words[0], f"{words[0][0]}. {words[-1]}"] if person_first_name(name) and not looks_like_org(name) else [name]
     return forms

@@ -33,6 +33,7 @@ _PLACEHOLDERS = WordTable.of("names.placeholders")
 _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
 _HONORIFICS = words("names.honorifics")
+_FAMILY = words("names.family")
 _TIMES_AND_PLACES = words("names.times_and_places")
 _TIME_ZONES = words("names.time_zones")
 _ROLE_NOUNS = words("role.words.nouns")
@@ -236,8 +237,10 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
 
 
 def _whole_name(ws: tuple[str, ...]) -> bool:
-    """Not a sender function alone ('Recruitment'), a public portal ('NHS Jobs'), or a kind of organisation or unit alone ('Council', 'Servicio')."""
-    return ws not in _FUNCTION_ALONE and ws not in _PORTALS and not (len(ws) == 1 and (ws in _ORG_NOUNS.exact or ws[0] in _DEPARTMENT_HEADS))
+    """Not a sender function alone ('Recruitment'), a public portal ('NHS Jobs'), a kind of organisation or unit alone ('Council', 'Servicio'),
+    nor what a family calls its own ('Mum')."""
+    return ws not in _FUNCTION_ALONE and ws not in _PORTALS and not (len(ws) == 1 and (ws in _ORG_NOUNS.exact or ws[0] in _DEPARTMENT_HEADS)) and not (
+        ws[:1] and ws[0] in _FAMILY and ws[1:] in {(), ("s",)})  # 'Mum', "Mum's"
 
 
 def is_department(text: str) -> bool:

@@ -69,6 +69,13 @@ def _without_title(name: str) -> str:
     return rest.lstrip() if rest and first.rstrip(".").lower() in _TITLES and first.rstrip(".").isalpha() else name
 
 
+def without_titles(name: str) -> str:
+    """'Prof. Dr. Elena Marquardt' → 'Elena Marquardt', 'Mag. Christian Pichler' → 'Christian Pichler': every title before a name."""
+    while (shorter := _without_title(name)) != name:
+        name = shorter
+    return name
+
+
 def person_first_name(display_name: str) -> str:
     """The first name when a display name or signature line looks like a person ('Dana Whitfield'), else ''."""
     name = " ".join(_BRACKETED.sub(" ", display_name).split()).strip("\"'")

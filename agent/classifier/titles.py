@@ -90,8 +90,9 @@ def leading_title(text: str) -> bool:
     head = word.rsplit("-", 1)[-1]
     if head != word:
         return is_role_noun(head)  # 'HR-adviseur'
-    return not is_role_noun(word) and (_compound_title(word) or any(
-        word.endswith(stem) and len(word) - len(stem) >= 3 and word[: -len(stem)].isalpha() for stem in _ROLE_STEMS))
+    if word in _STEM_WORDS or (not is_role_noun(word) and _stem_head(word)):
+        return True  # 'Coördinator', 'Praktijkhouder', 'Filiaalmanager': a stem is a title, wherever it stands
+    return not is_role_noun(word) and _compound_title(word)
 
 
 def _compound_title(word: str) -> bool:
