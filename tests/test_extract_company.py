@@ -549,3 +549,29 @@ def test_a_person_a_family_word_or_a_title_is_never_the_employer(
     nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
 ) -> None:
     assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Bonjour,\n\nNous avons retenu une autre candidature. Bonne continuation.\n\nCordialement",
+         "Clinique vétérinaire des Peupliers <accueil@cliniquevet-peupliers.fr>", "Clinique vétérinaire des Peupliers"),
+        ("Madame,\n\nVotre candidature n'a pas été retenue.\n\nCordialement,\nLe service des ressources humaines\n"
+         "Communauté de communes du Haut-Lignon", "", "Communauté de communes du Haut-Lignon"),
+        ("Hallo Tim,\n\nwir haben uns für jemand anderen entschieden.\n\nViele Grüße", "Bäckerei Lindner <info@baeckerei-lindner.de>",
+         "Bäckerei Lindner"),
+        ("Hallo Frau Graf,\n\nleider können wir Ihnen keinen Praktikumsplatz anbieten.\n\nViele Grüße",
+         "Wolkenstück Übersetzungen <praktikum@wolkenstueck.eu>", "Wolkenstück Übersetzungen"),  # the domain spells 'ü' as 'ue'
+        ("Beste Sam,\n\nWe hebben iemand anders gevonden.\n\nGroet", "Apotheek Het Anker <apotheek@hetanker-apotheek.nl>", "Apotheek Het Anker"),
+        ("Hola Leo:\n\nAl final hemos cogido a otra persona. ¡Suerte!", "Taberna La Parra <tabernalaparra@gmail.com>", "Taberna La Parra"),
+    ],
+)
+def test_an_organisation_in_the_display_name_or_signature_is_named_as_written(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Re: candidature", sender) == expected
+
+
+@pytest.mark.parametrize("text", ["Office move", "Centre de gestion", "Hospital services consultation"])
+def test_lowercase_words_after_a_head_make_a_name_only_up_to_a_capitalised_end(text: str) -> None:
+    assert not valid_org_name(text)

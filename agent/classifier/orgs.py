@@ -34,6 +34,8 @@ _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
 _HONORIFICS = words("names.honorifics")
 _FAMILY = words("names.family")
+# 'Clinique vétérinaire des Saules': a French or Spanish name goes on in lowercase after these heads.
+_LOWERCASE_AFTER = words("org.lowercase_after")
 _TIMES_AND_PLACES = words("names.times_and_places")
 _TIME_ZONES = words("names.time_zones")
 _ROLE_NOUNS = words("role.words.nouns")
@@ -43,7 +45,7 @@ _DEPARTMENT_QUALIFIERS = WordTable.of("org.department_qualifiers")
 _DEPARTMENT_VIA = words("org.department_via")
 _DEPARTMENT_SEPARATORS = words("org.department_separators")
 _DEPARTMENT_HEADS, _DEPARTMENT_LINKS = words("org.department_heads"), words("org.department_head_links")
-_DEPARTMENT_STARTS, _DEPARTMENT_ALONE = words("org.department_starts"), words("org.department_alone")
+_DEPARTMENT_STARTS, _DEPARTMENT_ALONE = WordTable.of("org.department_starts"), words("org.department_alone")
 _UNIT_STARTS, _UNIT_ENDS = WordTable.of("org.unit_starts"), words("org.unit_ends")
 _LEGAL, _LEGAL_AFTER = words("org.legal"), words("org.legal_after")
 _LEADING = tuple(p.lower() for p in phrases("org.leading"))
@@ -227,7 +229,9 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
         return False  # a quoted header's field ('Van: Jonas Vermeulen', 'De: Diana Bernal'), or a label, never a name
     if first in NAME_CONNECTORS:
         return False  # the tail of a longer phrase ('de Selección' left of 'Equipo de Selección'): a name opens with a capital
-    if any(w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
+    lowercase_ok = first.lower() in _LOWERCASE_AFTER and text.split()[-1][:1].isupper()  # '… des Saules', not 'Office move'
+    if not lowercase_ok and any(
+            w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
         return False  # a phrase ('where things stand', 'is an Equal Opportunity Employer'), not a name ('7shifts' is)
     last = text.split()[-1].lower()
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
@@ -248,7 +252,7 @@ def is_department(text: str) -> bool:
     ws = word_list(text)
     if not ws:
         return False
-    if (len(ws) > 1 and ws[0] in _DEPARTMENT_HEADS and ws[1] in _DEPARTMENT_LINKS) or ws[0] in _DEPARTMENT_STARTS:
+    if (len(ws) > 1 and ws[0] in _DEPARTMENT_HEADS and ws[1] in _DEPARTMENT_LINKS) or _DEPARTMENT_STARTS.starts(text):
         return True
     if len(ws) == 1 and text.strip().lower() in _DEPARTMENT_ALONE:
         return True

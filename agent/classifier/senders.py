@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.orgs import squash
+from agent.classifier.orgs import ascii_forms, squash
 
 # '(she/her)', '[Recruiting]': each match stops at the next bracket, so a run of '(' is read once.
 _BRACKETED = re.compile(r"[\(\[][^\(\)\[\]]*[\)\]]")
@@ -104,7 +104,7 @@ def sender_first_name(display_name: str, address: str) -> str:
     in_local = any(w in local for w in names)
     if domain.endswith(_TOOL_DOMAINS) or (is_automated(address) and not in_local):
         return ""  # an applicant-tracking system sends under the employer's name, not a person's
-    if any(len(w) > 3 and w in domain for w in names) and not in_local:
+    if any(len(w) > 3 and any(f in domain for f in ascii_forms(w)) for w in names) and not in_local:  # 'Wortbrücke' at wortbruecke.eu
         return ""  # 'Ocelot Games <jobs@ocelotgames.com>': a mailbox on the name's own domain that is not the person's
     if len(names) == 1 and not local.startswith(names[0][:3]):
         return ""  # a lone word that does not open the mailbox ('Cartwheel <team@cartwheel.so>') is a team or a product
