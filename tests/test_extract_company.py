@@ -575,3 +575,17 @@ def test_an_organisation_in_the_display_name_or_signature_is_named_as_written(
 @pytest.mark.parametrize("text", ["Office move", "Centre de gestion", "Hospital services consultation"])
 def test_lowercase_words_after_a_head_make_a_name_only_up_to_a_capitalised_end(text: str) -> None:
     assert not valid_org_name(text)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: Warehouse position", "Hi Jay,\n\nSorry, we've filled it.\n\nCheers"),  # the job, before 'position'
+        ("Admin role", "Hi Jo,\n\nThanks for coming in, but we went with someone else."),
+        ("Quick update", "Hi Sam,\n\nJust a quick note: the team has chosen another candidate."),
+        ("Re: Samstag", "Hallo Jana,\n\nklappt leider nicht, wir haben schon jemanden.\n\nLG"),  # a day
+        ("Re: Easter", "Hi love,\n\nAre you coming up for Easter?\n\nx"),
+    ],
+)
+def test_a_subject_word_that_says_when_or_which_job_names_no_employer(nlp: Language, extractor: Extractor, subject: str, body: str) -> None:
+    assert company(nlp, extractor, body, subject) == ""
