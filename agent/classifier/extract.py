@@ -327,7 +327,7 @@ class Extractor:
                 ballot.vote(run.text, 1.5)
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
-            elif nxt and _ACTS_ON_YOU.starts(doc[run.end : run.end + _ACTS_ON_YOU.longest].text) and (
+            elif nxt in _ACTS_ON_YOU.firsts and _ACTS_ON_YOU.starts(doc[run.end : run.end + _ACTS_ON_YOU.longest].text) and (
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client

@@ -14,7 +14,7 @@ import unicodedata
 from functools import lru_cache
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.titles import has_role_word, is_title, leading_title, opens_with_role_stem
+from agent.classifier.titles import has_role_word, is_title, leading_title, opens_title, opens_with_role_stem
 
 # Structure, not words: a time of day, two letters in a row, a word that starts with a letter.
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
@@ -174,8 +174,8 @@ def _drop_leading_and_trailing(text: str) -> str:
 def _drop_leading_title(text: str) -> str:
     """'Filiaalmanager Buurtsuper Oosterpark' → 'Buurtsuper Oosterpark', 'Tech Lead Quarrybit' → 'Quarrybit': a title on the name's line."""
     ws = text.split(" ")
-    if is_placeholder(text):
-        return text  # '<Hiring Manager Name>' is a template's hole, and 'Name' no organisation
+    if len(ws) < 2 or not opens_title(ws[0]) or is_placeholder(text):
+        return text  # most names; '<Hiring Manager Name>' is a template's hole, and 'Name' no organisation
     for k in range(min(len(ws) - 1, _MAX_TITLE_WORDS), 0, -1):  # the longest title first: 'Tech Lead', not 'Tech'
         rest = " ".join(ws[k:])
         if rest[:1].isupper() and leading_title(" ".join(ws[:k])) and valid_org_name(rest) and not has_role_word(rest) and (

@@ -8,6 +8,8 @@ a word ('Leiterplatten', 'commission').
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from agent.classifier.lexicon import phrases, word_list, words
 
 _ROLE_NOUNS = words("role.words.nouns")
@@ -36,6 +38,8 @@ def has_role_word(text: str) -> bool:
 
 def _stem_head(word: str) -> bool:
     """'mitarbeiter', 'Vertriebsmitarbeiterinnen', 'docenten': a stem, inflected or not, alone or as the head of a compound."""
+    if not word.endswith(_STEM_FORMS):  # most words: one search in C
+        return False
     for form in _STEM_FORMS:
         if word.endswith(form):
             k = len(word) - len(form)
@@ -76,6 +80,12 @@ def opens_with_role_stem(text: str) -> bool:
     return first in _STEM_WORDS
 
 
+def opens_title(word: str) -> bool:
+    """Whether a title can start with this word: one of its words, a role noun, or a one-word title ('Tech', 'Filiaalmanager')."""
+    return word.lower() in _TITLE_WORDS or is_role_noun(word) or leading_title(word)
+
+
+@lru_cache(maxsize=4096)  # asked of every name's first words, which recur across a thread
 def leading_title(text: str) -> bool:
     """A title that can stand before an organisation's name on one line: 'Store Manager', 'Tech Lead', 'Filiaalmanager', 'HR-adviseur'.
 
