@@ -10,9 +10,10 @@ from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers, _display
 from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
-from agent.classifier.senders import domain_word, writer_name
+from agent.classifier.senders import domain_word, is_agency_domain, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
+from agent.classifier.titles import has_role_word
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +288,8 @@ def test_a_name_opening_with_a_capitalised_connector_or_a_function_word_of_its_o
         ("jobs@acme-careers.com", "acme"),
         ("noreply@werkenbijdekorenschuur.nl", "dekorenschuur"),  # 'werken bij' (work at) opens a careers site's domain
         ("noreply@tuincentrum-bloei-werkenbij.nl", "tuincentrumbloei"),
+        ("luis@tallerruiz.example.es", "tallerruiz"),  # RFC 2606's 'example' standing in for a real suffix
+        ("jane@example.com", ""),  # and alone naming no one
     ],
 )
 def test_the_domain_word_is_never_a_country_or_a_kind_of_organisation(address: str, expected: str) -> None:
@@ -310,3 +313,279 @@ def test_a_first_name_of_an_organisation_in_the_display_names_the_organisation(
 @pytest.mark.parametrize("display", ["Ursula von der Leyen", "Anna de Vries", "Mairie de Bréville"])
 def test_a_surname_particle_or_a_place_after_a_function_is_not_read_as_at(display: str) -> None:
     assert _display(display, "x@" + display.split()[-1].lower() + ".eu", display.split()[-1].lower()) == display
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hi Ravi,\n\nI'm writing on behalf of our client Quillmere Foods: they have chosen to go ahead with another applicant for the"
+         " buyer post.\n\nWarm regards,\nTilly Okoro\nBramblegate Talent", "Buyer post", "Tilly Okoro <tilly@bramblegatetalent.co.uk>",
+         "Quillmere Foods"),
+        ("Hi Jo,\n\nI heard back from my client, Orla Shipping, this morning: they are not taking your application further.\n\nCheers,\n"
+         "Kerry Dunn\nBrightwick Talent", "Following up", "Kerry Dunn <kerry.dunn@brightwicktalent.com>", "Orla Shipping"),
+        ("Hi Jo,\n\nStrathmoor Analytics's talent team asked me to let you know that the role has gone to someone else.\n\nBest,\n"
+         "Sam Reed\nFoxhollow People", "Your application", "Sam Reed <sam@foxhollowpeople.com>", "Strathmoor Analytics"),
+        ("Bonjour Léa,\n\nNotre client, Fromagerie Dubreuil, a retenu une autre candidate pour le poste.\n\nCordialement,\nMarc Vidal\n"
+         "Consultant, Orniac RH", "Votre candidature", "Marc Vidal <m.vidal@orniac-rh.fr>", "Fromagerie Dubreuil"),
+        ("Beste Tom,\n\nIk sprak vanochtend met onze opdrachtgever, Zeeland Verzekeringen, over jouw tweede gesprek. Ze kiezen voor een"
+         " andere kandidaat.\n\nGroet,\nIlse Bakker\nNoordkant Werving", "Terugkoppeling", "Ilse Bakker <ilse@noordkant-werving.nl>",
+         "Zeeland Verzekeringen"),
+        ("Hallo Herr Brandt,\n\nunser Mandant, die Falkenau Logistik, hat sich für einen anderen Kandidaten entschieden.\n\nBeste Grüße\n"
+         "Jana Roth\nRoth Personalberatung", "Rückmeldung", "Jana Roth <j.roth@roth-personal.de>", "Falkenau Logistik"),
+        ("Hola Marta:\n\nNuestro cliente, Conservas Ribera, ha decidido seguir con otra candidata.\n\nUn saludo,\nLuis Gil\nGil Talento",
+         "Tu candidatura", "Luis Gil <luis@giltalento.es>", "Conservas Ribera"),
+        # 'the client' does not hide a client the email names in an employer's place
+        ("Hi Dana,\n\nI had word from Harwick & Lowe this morning. The client has decided to go with someone who has more litigation"
+         " experience.\n\nBest,\nRosa Diaz\nLedgerline Legal Search", "Harwick & Lowe", "Rosa Diaz <rosa@ledgerlinesearch.com>",
+         "Harwick & Lowe"),
+        # a studio that is no agency speaks of its own customers: it is still the employer
+        ("Hi Theo,\n\nOur largest client has just moved their work in-house, so I cannot hire a designer this spring after all. I am"
+         " sorry.\n\nIngrid\nFjordlight Design", "Bad timing", "Ingrid Berg <ingrid@fjordlight-design.no>", "Fjordlight Design"),
+        # an agency's unnamed client: neither the agency nor the candidate's current employer
+        ("Dear Robert,\n\nI am running a search for one of my clients, a family-owned dairy. Your years at Hollow Creek Farms caught my"
+         " eye. Could we talk?\n\nMaggie Voss\nVoss & Tate Executive Search", "Confidential", "Maggie Voss <maggie@vossandtate.com>", ""),
+    ],
+)
+def test_an_agency_writing_about_a_client_it_names_names_the_client(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "agency"),
+    [
+        ("kerry@brightwicktalent.com", True),
+        ("m.vidal@orniac-rh.fr", True),  # 'rh' standing alone
+        ("tom@garrickrecruitment.co.uk", True),
+        ("jobs@buehnen-rheinfurt.de", False),  # 'rh' opening a word
+        ("lab@alderresearch.org", False),  # 'research' only looks like 'search'
+        ("x@fieldingshaw.recruitee.com", False),  # a hiring tool sends for anyone
+    ],
+)
+def test_a_recruitment_agencys_domain(address: str, agency: bool) -> None:
+    assert is_agency_domain(address) is agency
+
+
+def test_a_gig_boards_client_field_names_the_employer(nlp: Language, extractor: Extractor) -> None:
+    body = ("Hi Ana,\n\nThe client has hired another freelancer for this job.\n\nJob: Brand refresh for a tea shop\nClient: Mossgate Teas\n"
+            "Budget: $800\n\nKeep bidding!")
+    assert company(nlp, extractor, body, "Update on your proposal", "Taskorama <notifications@taskorama.io>") == "Mossgate Teas"
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Beste Sanne,\n\nBedankt voor je sollicitatie. We hebben gekozen voor een andere kandidaat.\n\nMet vriendelijke groet,\nJoost de Wit\n"
+         "Filiaalmanager Supermarkt De Linde", "", "Supermarkt De Linde"),
+        ("Hallo Frau Kern,\n\nleider haben wir uns für eine andere Bewerberin entschieden.\n\nViele Grüße\nTim Vogt\n"
+         "Filialleiter Buchhandlung Seitenwind", "", "Buchhandlung Seitenwind"),
+        ("Hola Ana:\n\nGracias por tu interés. Hemos elegido a otra persona.\n\nSaludos,\nPilar Ruiz\nJefa de Sala Restaurante El Olivo", "",
+         "Restaurante El Olivo"),
+        ("Hi Sam,\n\nThanks for interviewing. We went with someone else.\n\nBest,\nPriya\nTech Lead Quarrybit", "", "Quarrybit"),
+        ("Beste Kim,\n\nHelaas kiezen we voor een andere kandidaat.\n\nGroet,\nNoor", "HR-adviseur Thuiszorg Het Anker <noor@hetanker-zorg.nl>",
+         "Thuiszorg Het Anker"),
+        # a title after a separator was always cut; it stays so
+        ("Dear Amir,\n\nWe have decided to offer the job to another applicant.\n\nBest wishes,\nKate Moss\nStore Manager, Hollybrook Garden Centre",
+         "", "Hollybrook Garden Centre"),
+    ],
+)
+def test_a_job_title_before_the_organisation_on_one_line_is_cut(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Your application", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Van Hove Executive Search", "Van Hove Executive Search"),  # 'Executive' is a title's word, 'Van Hove' is not
+        ("Principal Financial Group", "Principal Financial Group"),  # one plain role noun opens real names
+        ("Head of School", "Head of School"),  # what follows 'of' is the title's field
+        ("Accountmanager Food", "Accountmanager Food"),  # a sector after a title, not a name
+    ],
+)
+def test_a_name_that_only_looks_like_a_title_before_a_name_keeps_it(text: str, expected: str) -> None:
+    assert clean_org_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Vertriebsmitarbeiterin", True),  # a stem as a compound's head, inflected
+        ("Pflegefachkraft", True),
+        ("Leiterin Kundenservice", True),
+        ("Docenten Engels", True),
+        ("Technicienne de maintenance", True),
+        ("Windkraft Elbtal", False),  # 'Kraft' is power here, not staff
+        ("Leiterplatten Gruber", False),  # a stem's letters opening another word
+        ("Commission d'attribution", False),  # 'commis' inside 'commission'
+        ("Referentie", False),
+    ],
+)
+def test_a_title_stem_counts_as_a_word_or_a_compounds_head(text: str, role: bool) -> None:
+    assert has_role_word(text) is role
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Sehr geehrter Herr Abel,\n\nvielen Dank für Ihre Bewerbung bei Stromkraft Elbtal. Leider müssen wir Ihnen absagen.\n\n"
+         "Mit freundlichen Grüßen\nPersonalabteilung", "Stromkraft Elbtal <karriere@stromkraft-elbtal.de>", "Stromkraft Elbtal"),
+        ("Hallo Jonas,\n\ndanke für dein Interesse an Leiterplatten Haug. Wir haben die Stelle anderweitig besetzt.\n\nViele Grüße\n"
+         "Leiterplatten Haug GmbH", "Leiterplatten Haug <jobs@leiterplatten-haug.de>", "Leiterplatten Haug"),
+    ],
+)
+def test_an_organisation_whose_name_holds_a_stems_letters_is_named(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Ihre Bewerbung", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Dear Ms Rowe,\n\nThank you for your interest in working at St Elphin's. The panel has appointed another candidate.\n\n"
+         "Kind regards,\nHR Office\nSt Elphin's High School", "HR <hr@stelphinhigh.sch.uk>", "St Elphin's High School"),
+        ("Dear Mr Okoro,\n\nEveryone at St Wilfrid's was glad to meet you, but the governors have appointed another candidate.\n\n"
+         "Yours sincerely,\nJ. Pike\nSt Wilfrid's Catholic College", "School Office <office@stwilfrids.org.uk>", "St Wilfrid's Catholic College"),
+        ("Dear Holly,\n\nThanks for the day with us. We've offered it to someone else.\n\nMrs Agnew\nDeputy Head, St Oswin's Primary",
+         "Fiona Agnew <f.agnew@stoswins.sch.uk>", "St Oswin's Primary"),  # 'St' opening a line is a saint, not a street
+        ("Hi Dylan,\n\nThanks for the trial shift. We won't be putting you on the rota.\n\nFergal\nThe Tanner's Arms, Kilkenny",
+         "Fergal Brennan <fergal@thetannersarms.ie>", "Tanner's Arms"),  # the domain spells the whole name, not the town
+        # a possessive before a function only an organisation has still gives the organisation alone
+        ("Hi Jo,\n\nAcme's hiring team asked me to say the role has gone to someone else.\n\nBest,\nSam", "Sam Reed <sam@reedtalentco.com>",
+         "Acme"),
+    ],
+)
+def test_a_possessive_inside_a_name_stays_in_it(nlp: Language, extractor: Extractor, body: str, sender: str, expected: str) -> None:
+    assert company(nlp, extractor, body, "Your application", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Dear Applicant,\n\nVacancy: Executive Officer - Licensing\nDepartment: Department for Coastal Affairs\n\nThank you for applying. "
+         "Unfortunately your application has not been progressed.\n\nThank you for your interest in working for the Civil Service.",
+         "Application outcome", "Civil Service Jobs <noreply@csjobs.service.gov.uk>", "Department for Coastal Affairs"),
+        ("Dear Ruth Abara,\n\nJob title: Healthcare Assistant\nEmployer: Fenmoor Community NHS Trust\n\nThank you for your application. "
+         "The employer will review it after the closing date.", "Your NHS Jobs application", "NHS Jobs <no-reply@jobs.nhs.uk>",
+         "Fenmoor Community NHS Trust"),
+        # the council's name under 'Please do not reply', not the subject's 'Council'
+        ("Dear Applicant,\n\nThank you for applying for the role of Library Assistant. We will review all applications after the closing "
+         "date.\n\nPlease do not reply to this email.\nBrackley Borough Council", "Council vacancy - application received",
+         "e-Recruitment <erecruitment@brackleybc.gov.uk>", "Brackley Borough Council"),
+        ("Your application has been received.\n\nPosition: Records Technician\nAgency: Bureau of Land Records\n\nPlease do not reply to this "
+         "message.", "Application received", "Federal Hiring Notifications <notifications@apply-federaljobs.gov>", "Bureau of Land Records"),
+        ("Estimada Sra. Gil:\n\nLe informamos de que el proceso selectivo queda suspendido hasta nueva resolución.\n\nAtentamente,\n"
+         "Servicio de Recursos Humanos", "Convocatoria de auxiliar administrativo",
+         "Ayuntamiento de Villaseca – Recursos Humanos <rrhh@villaseca.es>", "Ayuntamiento de Villaseca"),
+        ("Madame,\n\nNous avons le regret de vous informer que votre candidature n'a pas été retenue.\n\nLa Directrice des ressources "
+         "humaines", "Votre candidature", "Préfecture du Morvan – Bureau des ressources humaines <pref-rh@morvan.gouv.fr>", "Préfecture du Morvan"),
+    ],
+)
+def test_a_public_employer_is_named_not_the_portal_or_its_office(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize("text", ["Civil Service", "NHS Jobs", "Arbeitsagentur", "Council", "Servicio", "Ministère"])
+def test_a_portal_or_a_kind_of_organisation_alone_names_no_one(text: str) -> None:
+    assert not valid_org_name(clean_org_name(text))
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Hola Iván:\n\nGracias por venir a la prueba. Al final nos quedamos con otra persona.\n\nLuis\nBrasa Norte – Cuenca",
+         "Luis Ruiz <luis@brasanorte.example.es>", "Brasa Norte"),
+        ("Beste Mila,\n\nWe hebben gekozen voor een andere kandidaat.\n\nMet vriendelijke groet,\nPetra Smit\nHR-manager\nWarmtenet, Deventer",
+         "Petra Smit <p.smit@warmtenet.example.nl>", "Warmtenet"),
+    ],
+)
+def test_the_domain_tells_the_organisation_from_its_town_on_one_line(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Re: candidatura", sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hi Tess,\n\nBrindlewood Pharmacy just looked at your application for Counter Assistant. Keep your phone handy!\n\nGood luck!",
+         "Good news about your application", "Shiftly <notifications@shiftly.com>", "Brindlewood Pharmacy"),
+        ("Hi Omar,\n\nYou're all set. Your application has been submitted to Harrow Vale Clinic.\n\nCareerHop · Please do not reply.",
+         "Application submitted", "CareerHop <alerts@careerhop.org>", "Harrow Vale Clinic"),
+        ("Hi Bea,\n\nThis job is no longer accepting applications. Your application stays on file with the employer.\n\nJobwell",
+         "Posting closed: Barista at Moss Grain Roasting", "Jobwell <no-reply@jobwell.com>", "Moss Grain Roasting"),
+        # 'at' after no job title names a place, not an employer
+        ("Motion detected\n\nCamera: Front Door\n\nView clip in the app.", "Motion detected at Front Door", "Homecam <alerts@homecam.io>",
+         "Homecam"),
+    ],
+)
+def test_a_job_boards_notice_names_the_employer_not_the_board(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "sender", "expected"),
+    [
+        ("Hello love,\n\nAre you still coming on Sunday? I've got the beef in.\n\nMum x", "Sunday", "Mum <carol.benn@homewire.net>", ""),
+        ("Calum has declined this invitation.\n\nWhen: Thursday 10:00\nOrganiser: you", "Declined: Weekly planning sync",
+         "Calum Reid <calum@brackenfold.co.uk>", ""),  # a calendar reply's word, like 'Re:', names no one
+        ("Sehr geehrte Frau Lenz,\n\nleider können wir Ihnen keine Stelle anbieten.\n\nMit freundlichen Grüßen\nJana Keller\nRechtsanwältin",
+         "Ihre Bewerbung", "", ""),
+        ("Sehr geehrter Herr Abt,\n\ndie Kommission hat sich für eine andere Bewerberin entschieden.\n\nMit besten Grüßen\nJonas Wendt\n"
+         "Vorsitzender der Auswahlkommission", "Ihre Bewerbung", "Prof. Dr. Jonas Wendt <wendt@hs-auental.de>", ""),
+        ("Beste Lotte,\n\nWe hebben gekozen voor een andere kandidaat.\n\nGroet,\nMarieke\nCoördinator Speeltuin De Vlinder", "Je sollicitatie",
+         "", "Speeltuin De Vlinder"),
+        ("Madame,\n\nVotre candidature n'a pas été retenue.\n\nClaire Roussel\nProfesseure", "Votre candidature", "", ""),
+    ],
+)
+def test_a_person_a_family_word_or_a_title_is_never_the_employer(
+    nlp: Language, extractor: Extractor, body: str, subject: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, subject, sender) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "expected"),
+    [
+        ("Bonjour,\n\nNous avons retenu une autre candidature. Bonne continuation.\n\nCordialement",
+         "Clinique vétérinaire des Peupliers <accueil@cliniquevet-peupliers.fr>", "Clinique vétérinaire des Peupliers"),
+        ("Madame,\n\nVotre candidature n'a pas été retenue.\n\nCordialement,\nLe service des ressources humaines\n"
+         "Communauté de communes du Haut-Lignon", "", "Communauté de communes du Haut-Lignon"),
+        ("Hallo Tim,\n\nwir haben uns für jemand anderen entschieden.\n\nViele Grüße", "Bäckerei Lindner <info@baeckerei-lindner.de>",
+         "Bäckerei Lindner"),
+        ("Hallo Frau Graf,\n\nleider können wir Ihnen keinen Praktikumsplatz anbieten.\n\nViele Grüße",
+         "Wolkenstück Übersetzungen <praktikum@wolkenstueck.eu>", "Wolkenstück Übersetzungen"),  # the domain spells 'ü' as 'ue'
+        ("Beste Sam,\n\nWe hebben iemand anders gevonden.\n\nGroet", "Apotheek Het Anker <apotheek@hetanker-apotheek.nl>", "Apotheek Het Anker"),
+        ("Hola Leo:\n\nAl final hemos cogido a otra persona. ¡Suerte!", "Taberna La Parra <tabernalaparra@gmail.com>", "Taberna La Parra"),
+    ],
+)
+def test_an_organisation_in_the_display_name_or_signature_is_named_as_written(
+    nlp: Language, extractor: Extractor, body: str, sender: str, expected: str
+) -> None:
+    assert company(nlp, extractor, body, "Re: candidature", sender) == expected
+
+
+@pytest.mark.parametrize("text", ["Office move", "Centre de gestion", "Hospital services consultation"])
+def test_lowercase_words_after_a_head_make_a_name_only_up_to_a_capitalised_end(text: str) -> None:
+    assert not valid_org_name(text)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Re: Warehouse position", "Hi Jay,\n\nSorry, we've filled it.\n\nCheers"),  # the job, before 'position'
+        ("Admin role", "Hi Jo,\n\nThanks for coming in, but we went with someone else."),
+        ("Quick update", "Hi Sam,\n\nJust a quick note: the team has chosen another candidate."),
+        ("Re: Samstag", "Hallo Jana,\n\nklappt leider nicht, wir haben schon jemanden.\n\nLG"),  # a day
+        ("Re: Easter", "Hi love,\n\nAre you coming up for Easter?\n\nx"),
+    ],
+)
+def test_a_subject_word_that_says_when_or_which_job_names_no_employer(nlp: Language, extractor: Extractor, subject: str, body: str) -> None:
+    assert company(nlp, extractor, body, subject) == ""

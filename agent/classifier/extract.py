@@ -37,14 +37,25 @@ from agent.classifier.orgs import (
 )
 from agent.classifier.role_reader import GROUPS
 from agent.classifier.roles import best_role, role_votes
-from agent.classifier.senders import PLATFORMS, domain_word, is_automated, person_first_name, person_name, sender_first_name, writer_name
+from agent.classifier.senders import (
+    PLATFORMS,
+    domain_word,
+    is_agency_domain,
+    is_automated,
+    person_first_name,
+    person_name,
+    sender_first_name,
+    without_titles,
+    writer_name,
+)
 from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
-from agent.classifier.subjects import subject_parts
+from agent.classifier.subjects import after_at, subject_parts
 from agent.classifier.titles import has_role_word
 from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
 _RUN_CONNECTORS = words("company.words.name_connectors")
+_FOR_HEADS = words("company.words.for_heads")
 _NOT_NAME_CAPITALS = frozenset({"I", "I'm", "I've"})
 # The first letters met so far that open a run of a name (a capital or a digit), and those that do not.
 _OPENS_RUN: set[str] = set()
@@ -55,6 +66,9 @@ _AGENCY = WordTable.of("company.words.agency")
 _COMPOUND_ROLES = tuple(words("company.words.compound_roles"))
 _WEIGHTS: dict[str, float] = {group: float(weight) for group, weight in table("company.weights").items()}
 _SUFFIX_CUES = words("company.words.after_name")
+_POSSESSIVE = frozenset({"'s", "’s"})
+# "Acme's hiring team": a function no person has, so the name before it is an organisation's even when it could be a first name.
+_AFTER_POSSESSIVE = words("company.words.after_possessive")
 _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
 _ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
@@ -67,6 +81,16 @@ MAX_SUBJECT_CHARS = 120
 
 def _is_agency(name: str) -> bool:
     return _AGENCY.found_in(name)
+
+
+def _without_possessive(name: str) -> str:
+    """"St Elphin's High School" → 'St Elphin High School': how a domain spells a name that holds a possessive."""
+    return name.replace("'s ", " ").replace("’s ", " ")
+
+
+def _person(name: str) -> bool:
+    """'Aisha Karim' ('I am working with Aisha Karim'): a candidate an agency writes about, never its client."""
+    return bool(person_first_name(name)) and not looks_like_org(name)
 
 
 def _compound_role(name: str) -> bool:
@@ -132,7 +156,8 @@ def _name_runs(doc: Doc) -> list[Run]:
         while j < n and not (texts[j - 1].endswith(".") and filler(j)):
             if caps[j]:
                 j += 1
-            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaced[j - 1] and not spaced[j])) and j + 1 < n and caps[j + 1]:
+            elif (texts[j] in _RUN_CONNECTORS or (texts[j] == "-" and not spaced[j - 1] and not spaced[j]) or (
+                    texts[j] == "for" and lower(texts[j - 1]) in _FOR_HEADS)) and j + 1 < n and caps[j + 1]:
                 j += 2
             else:
                 break
@@ -164,26 +189,42 @@ class _Ballot:
         self.spelled.setdefault(key, name)
         return key
 
-    def winner(self, runs: list[Run], domain: str, board: str = "") -> tuple[str, float]:
-        """The name with most votes; board: the key of a job board's own name, passed over when the text names another."""
+    def winner(self, runs: list[Run], domain: str, board: str = "", agency_writes: bool = False, unnamed: bool = False) -> tuple[str, float]:
+        """The name with most votes; board: the key of a job board's own name, passed over when the text names another.
+
+        agency_writes: the sender's domain is a recruitment agency's, so the name it confirms is the agency's, not the employer's.
+        unnamed: an agency writes of 'the client' or 'one of my clients'; only a name the text puts in an employer's place, and
+        that is not the writer's own, is that client ('feedback from Meyer & Koll. The client has decided'); else no one.
+        """
         votes, spelled = self.votes, self.spelled
+        confirmed: set[str] = set()
         for key in list(votes) if domain else []:  # the sender's own domain confirms a name
             first = squash(spelled[key].split()[0])
-            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in ascii_forms(key)):
+            forms = ascii_forms(key) + ascii_forms(squash(_without_possessive(spelled[key])))  # "St Elphin's High" at stelphinhigh
+            if any(k == domain or (len(k) >= 4 and domain.startswith(k)) or (len(domain) >= 4 and k.startswith(domain)) for k in forms):
                 votes[key] += 2.0
                 self.writes[key] += 2.0
+                confirmed.add(key)
             elif len(first) >= 4 and domain.startswith(first):
                 votes[key] += 1.0
                 self.writes[key] += 1.0
+                confirmed.add(key)
         if domain and not any(v > 0 for v in votes.values()):
             for run in runs:
                 if domain in ascii_forms(squash(clean_org_name(run.text))):
                     self.vote(run.text, 1.0)
+        mentions: dict[str, int] = defaultdict(int)
         for run in runs:  # every further mention makes a candidate more likely
             if (key := squash(clean_org_name(run.text))) in votes:
                 votes[key] += 0.25
+                mentions[key] += 1
         for short in sorted(votes, key=len):  # a short form ('Open Harvest') lends its votes to the full name ('Open Harvest Food Network')
-            longer = [k for k in votes if k != short and k.startswith(short) and spelled[k].startswith(spelled[short] + " ") and votes[k] > 0]
+            # "St Elphin" (cut from "at St Elphin's we ...") is the short form of "St Elphin's High School" too, when what follows
+            # the possessive names an organisation or the domain spells it ('stelphinhigh'); "Creative Eastshire's Project Grants"
+            # is something of Creative Eastshire's
+            longer = [k for k in votes if k != short and k.startswith(short) and votes[k] > 0 and (spelled[k].startswith(spelled[short] + " ") or (
+                spelled[k].startswith((spelled[short] + "'s ", spelled[short] + "’s ")) and (
+                    looks_like_org(spelled[k][len(spelled[short]) + 3 :]) or (k in confirmed and len(domain) > len(short) + 1))))]
             if longer and votes[short] > 0:
                 votes[max(longer, key=lambda k: votes[k])] += votes[short]
         best = max(votes, key=lambda k: (votes[k], len(k)), default="")
@@ -192,9 +233,17 @@ class _Ballot:
             # The text must name the other more than it names the board: a firm's own no-reply mail names the firm throughout.
             named = [k for k in self.cued if k != board and votes[k] >= 2.0 and not k.startswith(own) and votes[k] > votes[board] - self.writes[board]]
             best = max(named, key=lambda k: (votes[k], len(k)), default=best)
-        if best and _is_agency(spelled[best]):  # the agency writes, its client decides ('the team at Orchard Robotics')
-            clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _is_agency(spelled[k]) and not _compound_role(spelled[k])]
+        named_agency = bool(best) and _is_agency(spelled[best])
+        if named_agency or (agency_writes and best in confirmed):  # the agency writes, its client decides ('the team at Orchard Robotics')
+            # An agency known by its domain alone ('Brightfield' at brightfieldtalent.com) gives way only to a name the text
+            # puts in an employer's place or names more than once: a lone subject word ('Quick update') is no client.
+            clients = [k for k in votes if k != best and votes[k] >= 2.0 and not _is_agency(spelled[k]) and not (agency_writes and k in confirmed)
+                       and not _compound_role(spelled[k]) and (named_agency or k in self.cued or mentions[k] >= 2)]
             best = max(clients, key=lambda k: (votes[k], len(k)), default=best)
+        # 'Our clients are out in the villages': a firm that is no agency speaks of its own customers.
+        unnamed = unnamed and (agency_writes or any(_is_agency(spelled[k]) for k in votes) or any(_is_agency(run.text) for run in runs))
+        if unnamed and (best not in self.cued or best in confirmed or _is_agency(spelled[best]) or _person(spelled[best])):
+            return "", 0.0
         return (strip_legal(spelled[best]).strip(), votes[best]) if best and votes[best] > 0 else ("", 0.0)
 
 
@@ -220,8 +269,8 @@ class Extractor:
         for name, is_role in subject_parts(subject, [r for r, v in roles.items() if v >= 1.5]):
             if is_role:
                 roles[name] += 2.0
-            else:
-                ballot.vote(name, 2.0)
+            elif (key := ballot.vote(name, 2.0)) and after_at(subject, name):
+                ballot.cued.add(key)  # 'Dispatcher at Tidewater Freight': a job board's subject names the employer so
         address = headers.reply_to or headers.from_addr
         domain = domain_word(address)
         display = _display(headers.from_name, address, domain)  # 'Jess at Cobalt & Rye', 'Careers at Northwind', 'Flo von Radlkurier'
@@ -247,8 +296,8 @@ class Extractor:
             board = key if is_automated(address) and domain and (key.startswith(domain) or domain.startswith(key)) else ""
         for name in [*filter(has_role_word, roles), headers.from_name if sender else "", *_name_forms([writer, sig_contact, inline_contact])]:
             ballot.votes.pop(squash(name), None)
-        anonymous = _unnamed_client(hits, read, len(text)) and not named_client
-        company, company_votes = ("", 0.0) if anonymous else ballot.winner(runs, domain, board)
+        unnamed = _unnamed_client(hits, read, len(text)) and not named_client
+        company, company_votes = ballot.winner(runs, domain, board, is_agency_domain(address), unnamed)
         role, role_weight = best_role(roles, company)
         contact = sender or person_first_name(sig_contact) or inline_contact
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
@@ -274,12 +323,16 @@ class Extractor:
                         ballot.cued.add(key)
         for run in runs:
             nxt = lower(texts[run.end]) if run.end < len(texts) else ""
-            if nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in {"'s", "’s"} and (
+            after = lower(texts[run.end + 1]) if nxt in _POSSESSIVE and run.end + 1 < len(texts) else ""
+            if (after in _AFTER_POSSESSIVE or (after in _SUFFIX_CUES and (looks_like_org(run.text) or not person_first_name(run.text)))) and (
+                    key := ballot.vote(run.text, 2.0)):
+                ballot.cued.add(key)  # "Strathmoor Analytics's talent team asked me": whose team it is, the employer
+            elif nxt in _SUFFIX_CUES or department_start(run.text) is not None or (nxt in _POSSESSIVE and (
                     looks_like_org(run.text) or not person_first_name(run.text))):
                 ballot.vote(run.text, 1.5)
             elif nxt in _BEFORE_DECISION and run.end + 1 < len(texts) and lower(texts[run.end + 1]) in _DECISIONS:
                 ballot.vote(run.text, 1.0)  # 'Fathom Audio has decided', 'Brindle Bicycles has sent you an offer'
-            elif nxt and _ACTS_ON_YOU.starts(read.span(run.end, min(run.end + 2, len(texts)))) and (
+            elif nxt in _ACTS_ON_YOU.firsts and _ACTS_ON_YOU.starts(read.span(run.end, min(run.end + _ACTS_ON_YOU.longest, len(texts)))) and (
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client
@@ -302,6 +355,7 @@ def _name_forms(people: list[str]) -> list[str]:
     """
     forms = []
     for name in filter(None, people):
+        name = without_titles(name)  # 'Prof. Dr. Elena Marquardt' signs as 'Elena Marquardt'
         words = name.split()
         forms += [name, words[0], f"{words[0][0]}. {words[-1]}"] if person_first_name(name) and not looks_like_org(name) else [name]
     return forms

@@ -14,7 +14,7 @@ import unicodedata
 from functools import lru_cache
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.titles import has_role_word, is_title
+from agent.classifier.titles import has_role_word, is_title, leading_title, opens_title, opens_with_role_stem
 
 # Structure, not words: a time of day, two letters in a row, a word that starts with a letter.
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
@@ -27,10 +27,15 @@ PLACEHOLDER_CHARS = frozenset("[]{}<>%")
 _ORG_NOUNS = WordTable.of("org.nouns")
 _NOT_ORG_NAMES = WordTable.of("org.not_names")
 _NOT_NAME_STARTS = WordTable.of("org.not_name_starts")
+# 'Civil Service Jobs', 'NHS Jobs', 'Arbeitsagentur': the portal a public employer advertises on, never the employer.
+_PORTALS = WordTable.of("org.portals").exact
 _PLACEHOLDERS = WordTable.of("names.placeholders")
 _PLACEHOLDER_STARTS = tuple(words("names.placeholder_starts"))
 _GREETINGS = WordTable.of("mail.greetings")
 _HONORIFICS = words("names.honorifics")
+_FAMILY = words("names.family")
+# 'Clinique vétérinaire des Saules': a French or Spanish name goes on in lowercase after these heads.
+_LOWERCASE_AFTER = words("org.lowercase_after")
 _TIMES_AND_PLACES = words("names.times_and_places")
 _TIME_ZONES = words("names.time_zones")
 _ROLE_NOUNS = words("role.words.nouns")
@@ -40,7 +45,7 @@ _DEPARTMENT_QUALIFIERS = WordTable.of("org.department_qualifiers")
 _DEPARTMENT_VIA = words("org.department_via")
 _DEPARTMENT_SEPARATORS = words("org.department_separators")
 _DEPARTMENT_HEADS, _DEPARTMENT_LINKS = words("org.department_heads"), words("org.department_head_links")
-_DEPARTMENT_STARTS, _DEPARTMENT_ALONE = words("org.department_starts"), words("org.department_alone")
+_DEPARTMENT_STARTS, _DEPARTMENT_ALONE = WordTable.of("org.department_starts"), words("org.department_alone")
 _UNIT_STARTS, _UNIT_ENDS = WordTable.of("org.unit_starts"), words("org.unit_ends")
 _LEGAL, _LEGAL_AFTER = words("org.legal"), words("org.legal_after")
 _LEADING = tuple(p.lower() for p in phrases("org.leading"))
@@ -51,6 +56,8 @@ _TEAM_OWNERS, _TEAM_LINKS = words("org.team_owners"), words("org.team_links")
 # Capitalised words that open a sentence or clause (en/de/nl/fr/es) but never a company name.
 SENTENCE_START = words("names.sentence_start")
 NAME_CONNECTORS = words("names.connectors")
+# A job title before an organisation on one line is at most this many words ('Senior Store Manager').
+_MAX_TITLE_WORDS = 4
 
 
 def looks_like_org(name: str) -> bool:
@@ -164,6 +171,24 @@ def _drop_leading_and_trailing(text: str) -> str:
     return head.rstrip() if head.strip() and last.lower() in _TRAILING else text
 
 
+def _drop_leading_title(text: str) -> str:
+    """'Filiaalmanager Buurtsuper Oosterpark' → 'Buurtsuper Oosterpark', 'Tech Lead Quarrybit' → 'Quarrybit': a title on the name's line."""
+    ws = text.split(" ")
+    if len(ws) < 2 or not opens_title(ws[0]) or is_placeholder(text):
+        return text  # most names; '<Hiring Manager Name>' is a template's hole, and 'Name' no organisation
+    for k in range(min(len(ws) - 1, _MAX_TITLE_WORDS), 0, -1):  # the longest title first: 'Tech Lead', not 'Tech'
+        rest = " ".join(ws[k:])
+        if rest[:1].isupper() and leading_title(" ".join(ws[:k])) and valid_org_name(rest) and not has_role_word(rest) and (
+                k < len(ws) - 1 or not _ORG_NOUNS.found_in(rest)):  # 'Accountmanager Food': a sector, not a name
+            return rest
+    if len(ws) > 2 and opens_with_role_stem(ws[0]):  # 'Jefa de Sala Restaurante El Olivo': the title's noun first, up to an organisation's
+        for k in range(1, min(len(ws) - 1, _MAX_TITLE_WORDS + 1)):
+            rest = " ".join(ws[k:])
+            if ws[k][:1].isupper() and _ORG_NOUNS.found_in(ws[k]) and valid_org_name(rest) and not has_role_word(rest):
+                return rest
+    return text
+
+
 @lru_cache(maxsize=4096)  # the same names recur in every email of a thread and in every mention
 def clean_org_name(text: str) -> str:
     """An organisation's name without department, legal form or leading article: 'The Quillfeather Team' -> 'Quillfeather'."""
@@ -173,7 +198,7 @@ def clean_org_name(text: str) -> str:
     while prev != text:
         prev = text
         text = _drop_leading_and_trailing(strip_department(strip_legal(text)).strip(" -|,–—"))
-    return text
+    return _drop_leading_title(text)
 
 
 def _starts_with_honorific(text: str) -> bool:
@@ -204,13 +229,22 @@ def valid_org_name(text: str, title_ok: bool = False) -> bool:
         return False  # a quoted header's field ('Van: Jonas Vermeulen', 'De: Diana Bernal'), or a label, never a name
     if first in NAME_CONNECTORS:
         return False  # the tail of a longer phrase ('de Selección' left of 'Equipo de Selección'): a name opens with a capital
-    if any(w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
+    lowercase_ok = first.lower() in _LOWERCASE_AFTER and text.split()[-1][:1].isupper()  # '… des Saules', not 'Office move'
+    if not lowercase_ok and any(
+            w[0].islower() and w.lower() not in NAME_CONNECTORS and not any("A" <= c <= "Z" for c in w) for w in _LETTER_WORD.findall(text)):
         return False  # a phrase ('where things stand', 'is an Equal Opportunity Employer'), not a name ('7shifts' is)
     last = text.split()[-1].lower()
     plural_head = last.endswith("s") and last[:-1] in _ROLE_NOUNS  # 'Strand Architects', 'Kestrel Tutors'
     role_like = is_title(text) or (has_role_word(text) and not looks_like_org(text) and not plural_head)
     return not (role_like and not title_ok) and text.lower() not in SENTENCE_START and not is_greeting(text) \
-        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and tuple(word_list(text)) not in _FUNCTION_ALONE
+        and not _NOT_ORG_NAMES.found_in(text) and not _NOT_NAME_STARTS.starts(text) and _whole_name(tuple(word_list(text)))
+
+
+def _whole_name(ws: tuple[str, ...]) -> bool:
+    """Not a sender function alone ('Recruitment'), a public portal ('NHS Jobs'), a kind of organisation or unit alone ('Council', 'Servicio'),
+    nor what a family calls its own ('Mum')."""
+    return ws not in _FUNCTION_ALONE and ws not in _PORTALS and not (len(ws) == 1 and (ws in _ORG_NOUNS.exact or ws[0] in _DEPARTMENT_HEADS)) and not (
+        ws[:1] and ws[0] in _FAMILY and ws[1:] in {(), ("s",)})  # 'Mum', "Mum's"
 
 
 def is_department(text: str) -> bool:
@@ -218,7 +252,7 @@ def is_department(text: str) -> bool:
     ws = word_list(text)
     if not ws:
         return False
-    if (len(ws) > 1 and ws[0] in _DEPARTMENT_HEADS and ws[1] in _DEPARTMENT_LINKS) or ws[0] in _DEPARTMENT_STARTS:
+    if (len(ws) > 1 and ws[0] in _DEPARTMENT_HEADS and ws[1] in _DEPARTMENT_LINKS) or _DEPARTMENT_STARTS.starts(text):
         return True
     if len(ws) == 1 and text.strip().lower() in _DEPARTMENT_ALONE:
         return True

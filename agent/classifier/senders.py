@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from agent.classifier.lexicon import WordTable, phrases, word_list, words
-from agent.classifier.orgs import squash
+from agent.classifier.orgs import ascii_forms, squash
 
 # '(she/her)', '[Recruiting]': each match stops at the next bracket, so a run of '(' is read once.
 _BRACKETED = re.compile(r"[\(\[][^\(\)\[\]]*[\)\]]")
@@ -27,6 +27,14 @@ _DOMAIN_ENDINGS = phrases("senders.domain_endings")
 _DOMAIN_STARTS = phrases("senders.domain_starts")
 _ORG_WORDS = WordTable.build([*phrases("org.function_words"), *phrases("org.nouns")])
 _TITLES = words("names.titles")
+# A recruitment agency's word opening or closing a domain's name ('brightfieldtalent', 'oree-rh'); a 'stem*' anywhere in it
+# ('garrickrecruitment'); a piece that is one only when it stands alone ('rh', not 'rheinfurt'); and endings that only look like one.
+_AGENCY_WORDS = [unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
+                 for w in words("company.words.agency") | words("senders.agency_domain_words") if " " not in w]
+_AGENCY_DOMAIN = tuple(w for w in _AGENCY_WORDS if not w.endswith("*"))
+_AGENCY_STEMS = tuple(w[:-1] for w in _AGENCY_WORDS if w.endswith("*"))
+_AGENCY_PIECES = words("senders.agency_domain_pieces")
+_NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
 # A surname's prefix before its capital: "O'Connell", 'McAllister', "D'Souza".
@@ -59,6 +67,13 @@ def _without_title(name: str) -> str:
     """'Prof. Ruth Abernathy' → 'Ruth Abernathy'."""
     first, _, rest = name.partition(" ")
     return rest.lstrip() if rest and first.rstrip(".").lower() in _TITLES and first.rstrip(".").isalpha() else name
+
+
+def without_titles(name: str) -> str:
+    """'Prof. Dr. Elena Marquardt' → 'Elena Marquardt', 'Mag. Christian Pichler' → 'Christian Pichler': every title before a name."""
+    while (shorter := _without_title(name)) != name:
+        name = shorter
+    return name
 
 
 def person_first_name(display_name: str) -> str:
@@ -94,7 +109,7 @@ def sender_first_name(display_name: str, address: str) -> str:
     in_local = any(w in local for w in names)
     if domain.endswith(_TOOL_DOMAINS) or (is_automated(address) and not in_local):
         return ""  # an applicant-tracking system sends under the employer's name, not a person's
-    if any(len(w) > 3 and w in domain for w in names) and not in_local:
+    if any(len(w) > 3 and any(f in domain for f in ascii_forms(w)) for w in names) and not in_local:  # 'Wortbrücke' at wortbruecke.eu
         return ""  # 'Ocelot Games <jobs@ocelotgames.com>': a mailbox on the name's own domain that is not the person's
     if len(names) == 1 and not local.startswith(names[0][:3]):
         return ""  # a lone word that does not open the mailbox ('Cartwheel <team@cartwheel.so>') is a team or a product
@@ -135,6 +150,17 @@ def _domain_word_core(part: str) -> str:
             part = part[: -len(ending)]
             return part[:-1] if part.endswith(("-", "_")) else part
     return part
+
+
+def is_agency_domain(address: str) -> bool:
+    """'brightfieldtalent.com', 'oree-rh.fr', 'talentbridge.es': the domain's name opens or closes with a recruitment agency's word."""
+    labels = address.rpartition("@")[2].lower().split(".")
+    parts = [p for p in labels[:-1] if p not in _NOT_DOMAIN_NAMES]
+    if not parts or not _MAIL_HOSTS.isdisjoint(parts) or address.lower().endswith(_TOOL_DOMAINS):
+        return False  # a mail host or a hiring tool sends for anyone
+    pieces = [p for p in re.split(r"[-_]", parts[-1]) if p]
+    return any(p in _AGENCY_PIECES or p.startswith(_AGENCY_DOMAIN) or (p.endswith(_AGENCY_DOMAIN) and not p.endswith(_NOT_AGENCY_DOMAIN))
+               or any(stem in p for stem in _AGENCY_STEMS) for p in pieces)
 
 
 def domain_word(address: str) -> str:

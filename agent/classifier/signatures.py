@@ -21,6 +21,7 @@ from agent.classifier.titles import is_title
 # spaces around a separator are stripped from the pieces (split_line), so a run of them cannot make it backtrack.
 SEPARATORS = re.compile(r"[|·•/,–—]|\s-\s|\s@\s|\bat\b")
 _ADDRESS_WORDS = words("names.address_words")
+_SAINTS = words("names.saints")
 _SIGN_OFFS = WordTable.of("mail.sign_offs")
 _INLINE_SIGN_OFFS = phrases("mail.inline_sign_offs")
 _FOOTER_CONTAINS = phrases("mail.footer_contains")
@@ -38,7 +39,10 @@ def _address_line(line: str) -> bool:
     low = line.lower()
     if any(map(str.isdigit, line)) or "@" in line or "www." in low or "http:" in low or "https:" in low:
         return True
-    return not _ADDRESS_WORDS.isdisjoint(word_list(line)) or (len(line) == 2 and line.isascii() and line.isalpha() and line.isupper())
+    ws = word_list(line)
+    if ws and ws[0] in _SAINTS:
+        ws = ws[1:]  # 'St Aidan's Primary': a saint opens a name, where a street's 'St' closes an address ('12 Quay St')
+    return not _ADDRESS_WORDS.isdisjoint(ws) or (len(line) == 2 and line.isascii() and line.isalpha() and line.isupper())
 
 
 def split_line(line: str, maxsplit: int = 0) -> list[str]:
@@ -78,13 +82,19 @@ def trim_footer(text: str) -> str:
 
 
 def _above_footer_line(para: str) -> str:
-    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH')."""
+    """The short lines of a paragraph above its first footer line, when none is a sentence or an address ('Acme GmbH');
+    else the lines under its last footer line when each is an organisation's name ('Please do not reply.' / 'Harlowford City Council')."""
     lines = para.split("\n")
     for k, line in enumerate(lines):
         if is_footer(line):
             above = lines[:k]
-            return "\n".join(above) if above and all(
-                len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+            if above:
+                return "\n".join(above) if all(
+                    len(ln) <= 70 and not ln.rstrip().endswith((".", "!", "?")) and not _address_line(ln) for ln in above) else ""
+            last = max(i for i, ln in enumerate(lines) if is_footer(ln))
+            below = [ln.strip() for ln in lines[last + 1 :] if ln.strip()]
+            return "\n".join(below) if below and all(
+                len(ln) <= 70 and valid_org_name(clean_org_name(ln)) and not _address_line(ln) for ln in below) else ""
     return ""
 
 
@@ -202,6 +212,8 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
 
 
 def _spelled_by(name: str, domain: str) -> bool:
-    """The name's first word opens the sender's domain word: 'Wildwuchs' at wildwuchs-agentur.de."""
+    """The name's first word opens the sender's domain word ('Wildwuchs' at wildwuchs-agentur.de), or the whole name is it."""
     first = squash(name.split()[0]) if name.split() else ""
-    return len(first) > 3 and any(domain.startswith(f) for f in ascii_forms(first))
+    whole = squash(name)  # "The Tanner's Arms" at thetannersarms.ie: a first word of three letters says nothing alone
+    return (len(first) > 3 and any(domain.startswith(f) for f in ascii_forms(first))) or (
+        len(domain) >= 6 and any(f.startswith(domain) or domain.startswith(f) for f in ascii_forms(whole) if len(f) >= 6))

@@ -24,6 +24,7 @@ _GENERIC_WORDS = words("role.subject.generic_words") | _REPLIES
 _PREFIXES = tuple(p.lower() for p in phrases("role.subject.prefixes"))
 _TAIL = words("role.subject.tail")
 _COMPANY_AFTER = words("role.subject.company_after")
+_ROLE_TAIL = words("role.subject.role_tail")
 
 
 def _segment_prefix_end(seg: str) -> int:
@@ -76,6 +77,16 @@ def _without_replies(subject: str) -> str:
         subject = head.split(":", 1)[1].lstrip()
 
 
+def after_at(subject: str, name: str) -> bool:
+    """'Application closed: Dispatcher at Tidewater Freight': a job title, then 'at', then the name, where the employer goes.
+
+    Only after a title: 'Motion detected at Front Door' and 'Piano lesson with Oscar Linden' name a place and a person.
+    """
+    at = subject.find(name)
+    before = subject[:at].split() if at > 0 else []
+    return len(before) > 1 and before[-1].lower() in _COMPANY_AFTER and has_role_word(" ".join(before[-4:-1]))
+
+
 def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]]:
     """(name, is_role) from a subject like 'Quillfeather - Product Designer' or 'Your application for X at Y'."""
     parts: list[tuple[str, bool]] = []
@@ -86,7 +97,11 @@ def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]
             subject = subject.replace(written, " | ")
     for seg in _SEGMENT_SPLIT.split(" ".join(_without_replies(subject).split())):
         seg = seg.strip(" .!?")
-        seg = _without_tail(seg[_segment_prefix_end(seg) :].strip())
+        raw = seg[_segment_prefix_end(seg) :].strip()
+        seg = _without_tail(raw)
+        if seg != raw and " " not in seg and raw[len(seg) :].split()[0].lower() in _ROLE_TAIL and valid_org_name(seg, title_ok=True):
+            parts.append((seg, True))  # 'Warehouse position', 'Admin role': the word before 'role' is the job, never the employer
+            continue
         if not seg or is_placeholder(seg) or (_generic(seg) and not seg.startswith(tuple(f"{w} " for w in _COMPANY_AFTER))) or _THREE_DIGITS.search(seg) or (
                 " " in seg and person_first_name(seg) and not looks_like_org(seg) and not has_role_word(seg)):  # 'Reference – Chloe Nguyen'
             continue

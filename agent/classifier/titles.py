@@ -1,24 +1,51 @@
 """What a job title looks like: a role noun ('Engineer', 'verpleegkundige') and how titles start and end.
 
 The nouns are data (role.words.nouns and role.words.stems in patterns/<lang>.toml): English nouns
-as whole words, singular or plural; German, Dutch, French and Spanish stems inside longer words
-('Vertriebsmitarbeiter', 'Fachkraft'), since those languages compound them.
+as whole words, singular or plural; German, Dutch, French and Spanish stems as a word or a compound's
+head ('Vertriebsmitarbeiter', 'Pflegefachkraft'), since those languages compound them, but never inside
+a word ('Leiterplatten', 'commission').
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from agent.classifier.lexicon import phrases, word_list, words
 
 _ROLE_NOUNS = words("role.words.nouns")
 _ROLE_STEMS = tuple(words("role.words.stems"))
+_STEM_WORDS = frozenset(_ROLE_STEMS)
+# What may follow a stem in a title: German and Dutch feminine and plural forms, French and Spanish plural and feminine ones.
+_STEM_FORMS = tuple(stem + ending for stem in _ROLE_STEMS for ending in words("role.words.stem_endings") | {""})
 _TITLE_STARTS = phrases("role.words.title_starts")
+_TITLE_WORDS = words("role.words.title_modifiers") | words("role.words.title_starts")
 
 
 def has_role_word(text: str) -> bool:
-    """A job title's noun in the text: 'Engineer', 'nurses', or a stem inside a word ('Vertriebsmitarbeiter')."""
-    if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in word_list(text)):
+    """A job title's noun in the text: 'Engineer', 'nurses', or a stem as a word or a compound's head ('Vertriebsmitarbeiterin').
+
+    'Vindkraft' and 'Leiterplatten Gruber' hold a stem's letters and no title: a stem counts only as a whole word or at a
+    word's end after three letters or more, with an inflection ('-in', '-en', '-s') at most.
+    """
+    ws = word_list(text)
+    if any(w in _ROLE_NOUNS or (w.endswith("s") and w[:-1] in _ROLE_NOUNS) for w in ws):
         return True
-    return any(map(text.lower().__contains__, _ROLE_STEMS))  # asked of every candidate name and role: the stems are searched in C
+    low = text.lower()
+    if not any(map(low.__contains__, _ROLE_STEMS)):  # asked of every candidate name and role: most hold no stem, searched in C
+        return False
+    return any(_stem_head(w) for w in ws)
+
+
+def _stem_head(word: str) -> bool:
+    """'mitarbeiter', 'Vertriebsmitarbeiterinnen', 'docenten': a stem, inflected or not, alone or as the head of a compound."""
+    if not word.endswith(_STEM_FORMS):  # most words: one search in C
+        return False
+    for form in _STEM_FORMS:
+        if word.endswith(form):
+            k = len(word) - len(form)
+            if k == 0 or (k >= 3 and word[:k].isalpha()):
+                return True
+    return False
 
 
 def is_role_noun(word: str) -> bool:
@@ -45,6 +72,37 @@ def is_title(text: str) -> bool:
         return True
     low = text.lower()
     return any(low.startswith(w) and not low[len(w) : len(w) + 1].isalnum() for w in _TITLE_STARTS)
+
+
+def opens_with_role_stem(text: str) -> bool:
+    """'Jefa de Sala', 'Técnica …': a French, Spanish or Dutch title opens with its noun, one of role.words.stems as a whole word."""
+    first = text.split(None, 1)[0].lower() if text.strip() else ""
+    return first in _STEM_WORDS
+
+
+def opens_title(word: str) -> bool:
+    """Whether a title can start with this word: one of its words, a role noun, or a one-word title ('Tech', 'Filiaalmanager')."""
+    return word.lower() in _TITLE_WORDS or is_role_noun(word) or leading_title(word)
+
+
+@lru_cache(maxsize=4096)  # asked of every name's first words, which recur across a thread
+def leading_title(text: str) -> bool:
+    """A title that can stand before an organisation's name on one line: 'Store Manager', 'Tech Lead', 'Filiaalmanager', 'HR-adviseur'.
+
+    Every word a title's (role.words.title_modifiers, title_starts, role nouns), so 'Van Hove Executive Search' keeps its name;
+    one word only when it is a compound whose head is a role noun or stem: 'Principal', 'Partner' and 'Host' open real names.
+    """
+    ws = text.split()
+    if len(ws) > 1:
+        # 'Head of School', 'Director of Music': what follows 'of' is the title's field, not an organisation
+        return is_role_noun(ws[-1]) and all(w in _TITLE_WORDS or is_role_noun(w) for w in word_list(text))
+    word = ws[0].lower() if ws else ""
+    head = word.rsplit("-", 1)[-1]
+    if head != word:
+        return is_role_noun(head)  # 'HR-adviseur'
+    if word in _STEM_WORDS or (not is_role_noun(word) and _stem_head(word)):
+        return True  # 'Coördinator', 'Praktijkhouder', 'Filiaalmanager': a stem is a title, wherever it stands
+    return not is_role_noun(word) and _compound_title(word)
 
 
 def _compound_title(word: str) -> bool:
