@@ -17,7 +17,7 @@ import pytest
 from agent.config import DraftSettings, ProfileSettings
 from agent.domain import Classification, DraftKind, Extraction, IncomingEmail, Label, Question, QuestionKind, Situation, Stage
 from agent.drafts import MAX_REFERENCES, DraftWriter, reply_subject
-from agent.drafts.names import clean_role
+from agent.drafts.names import clean_company, clean_role
 from agent.errors import ConfigError
 from agent.parse import parse_email
 
@@ -131,6 +131,24 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
 )
 def test_a_role_is_named_only_when_it_reads_as_a_title(extracted: str, named: str) -> None:
     assert clean_role(extracted) == named
+
+
+@pytest.mark.parametrize(
+    ("extracted", "named"),
+    [
+        ("Harbourline Rail", "Harbourline Rail"),
+        ("Booking.com", "Booking.com"),
+        ("Civil Engineering Partners", "Civil Engineering Partners"),
+        ("Kestrel Recruitment (Leeds", "Kestrel Recruitment"),
+        # A sending function or a person: "everyone at Recruitment Hub" thanks nobody who employs.
+        ("Recruitment Hub", ""),
+        ("Staffing Services", ""),
+        ("Personalabteilung", ""),
+        ("R. Lindqvist", ""),
+    ],
+)
+def test_a_company_is_named_only_when_it_reads_as_an_employer(extracted: str, named: str) -> None:
+    assert clean_company(extracted) == named
 
 
 def test_a_formal_german_reply_greets_by_whole_name_and_an_informal_one_by_first_name() -> None:

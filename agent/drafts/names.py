@@ -35,6 +35,8 @@ _CODE = re.compile(r"\s*[-–—|,#]?\s*\b(?=[\w/.-]*\d)[A-Z]{0,5}[-/]?\d[\w/.-]
 _SEGMENT = re.compile(r"\s+[-–—|]\s+|\s*[|·]\s*|,\s+")
 # A person with a title ('Mrs J Farrow', 'Frau Gut') is not a company a reply can name.
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|mme|madame|monsieur|sr|sra|señor|señora|dhr|mevr|mevrouw)\.?\s", re.IGNORECASE)
+# A company made only of these words is a sending function ('Recruitment Hub', 'Staffing Services', 'Personalabteilung').
+_FUNCTION_WORDS = words("org.function_words") | words("org.departments") | words("company.words.function_only")
 # Words a title never holds, words it never ends with, and the connectors that may stand before such an ending.
 _NOT_IN_TITLE = words("role.words.not_in_title")
 _NOT_LAST = words("role.words.not_title_last")
@@ -71,7 +73,14 @@ def clean_company(company: str) -> str:
         return ""
     text = _GENDER.sub("", company)
     text = _PARENTHESIS.sub("", text)
+    text = text.split("(", 1)[0]  # an aside cut off before its ')': 'Zenith Recruitment (Hong Kong'
     text = " ".join(text.split()).strip(" -–—|,.:;")
     if not text or len(text) > MAX_COMPANY_CHARS or not re.search(r"[^\W\d_]{2}", text):
         return ""
+    found = word_list(text)
+    if all(w in _FUNCTION_WORDS for w in found) or _INITIAL.match(text):
+        return ""  # 'Recruitment Hub' is a mailbox, 'P. Sander' a person: a reply thanking either names no employer
     return text
+
+
+_INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")
