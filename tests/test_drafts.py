@@ -170,6 +170,16 @@ def test_a_spanish_reply_greets_usted_with_buenos_dias_and_tu_with_hola() -> Non
     assert formal.startswith("Buenos días, Rachel:\n") and informal.startswith("Hola, Rachel:\n")
 
 
+def test_a_formal_french_or_spanish_reply_greets_by_whole_name_where_it_is_known() -> None:
+    # "Bonjour Claire," under a letter that said "Madame Pereira" reads familiar; the whole name guesses no gender.
+    w = writer()
+    for language, formal_greeting, informal_greeting in (("fr", "Bonjour Rachel Osei,", "Bonjour Rachel,"), ("es", "Buenos días, Rachel Osei:", "Hola, Rachel:")):
+        formal = rejection(Stage.INTERVIEW, language=language, register="formal", contact_full_name="Rachel Osei")
+        informal = rejection(Stage.INTERVIEW, language=language, register="informal", contact_full_name="Rachel Osei")
+        assert w.render(DraftKind.REPLY, incoming(), formal).startswith(formal_greeting + "\n")
+        assert w.render(DraftKind.REPLY, incoming(), informal).startswith(informal_greeting + "\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -34,6 +34,7 @@ FRENCH = [
     ("Le Petit Atelier", "du Petit Atelier", "chez Le Petit Atelier", "Le Petit Atelier"),
     ("Café Lumière", "du Café Lumière", "au Café Lumière", "le Café Lumière"),
     ("Bar du Port", "du Bar du Port", "au Bar du Port", "le Bar du Port"),
+    ("Étude Mabillard & Zufferey", "de l’Étude Mabillard & Zufferey", "à l’Étude Mabillard & Zufferey", "l’Étude Mabillard & Zufferey"),
 ]
 
 

@@ -182,6 +182,7 @@ def test_empty_email(nlp: Language, extractor: Extractor) -> None:
         # A mailbox named for what it does, spelled like a one-word name.
         ("Schulleitung", "schulleitung@gs-lindenweg.de", ""),
         ("Personalmanagement", "personalmanagement@kreis-wetterau.de", ""),
+        ("Dienst Personeel", "dienst.personeel@stad-herent.be", ""),
         ("Secretaría", "secretaria@colegiosanblas.es", ""),
     ],
 )
