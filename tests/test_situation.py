@@ -167,6 +167,23 @@ def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: S
     assert not read(nlp, reader, text)[1].gives_feedback
 
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wir haben uns anders entschieden. Gern erläutere ich Ihnen die Rückmeldungen des Teams in einem kurzen Telefonat.",
+        "Leider hat es nicht geklappt. Falls du ein ausführlicheres Feedback zu deiner Arbeitsprobe willst, gib einfach Bescheid.",
+        "Nous ne donnerons pas suite. Si tu veux un retour plus détaillé sur ton test, réponds simplement à ce message.",
+        "Helaas gaan we niet verder. Mocht u behoefte hebben aan een toelichting, dan kunt u mij bellen.",
+        "No seguiremos adelante con tu candidatura. Si te apetece, te cuento en una llamada qué vimos en la entrevista.",
+    ],
+)
+def test_offers_to_explain_are_offers(nlp: Language, reader: SituationReader, text: str) -> None:
+    # An offer the reader missed would now read as feedback given, and the reply would not take it up.
+    reading = read(nlp, reader, text)[1]
+    assert reading.offers_feedback and not reading.gives_feedback
+
+
 def test_keep_on_file(nlp: Language, reader: SituationReader) -> None:
     body = "Hi Ana,\n\nWe went another way. I'm happy to share feedback if you'd like, and we encourage you to apply again."
     reading = read(nlp, reader, body)[1]
