@@ -514,6 +514,24 @@ def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     assert not writer().wording(result).ask_feedback
 
 
+@pytest.mark.parametrize(
+    ("language", "thanks", "asks"),
+    [
+        ("de", "woran es lag", "überzeugender"),
+        ("fr", "les raisons de votre choix", "progresser"),
+        ("nl", "waar het aan lag", "beter had kunnen"),
+        ("es", "los tendré muy en cuenta", "podría mejorar"),
+    ],
+)
+def test_feedback_already_given_is_thanked_for_in_every_language(language: str, thanks: str, asks: str) -> None:
+    # One sentence of reason or a page of assessment: the thanks fit both, and nothing asks again.
+    text = writer().render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, gives_feedback=True, language=language, register="formal"))
+    assert thanks in text and asks not in text
+    # Where the thanks already thank for the reasons, the reasons are not thanked for twice.
+    mismatch = writer().render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, situation=Situation.MISMATCH, gives_feedback=True, language=language, register="formal"))
+    assert thanks not in mismatch
+
+
 @pytest.mark.parametrize("situation", [Situation.ROLE_CLOSED, Situation.OFFER_WITHDRAWN])
 def test_no_feedback_request_when_the_no_is_not_about_the_candidate(situation: Situation) -> None:
     result = rejection(Stage.INTERVIEW, situation=situation)

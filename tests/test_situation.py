@@ -118,6 +118,72 @@ def test_feedback_in_the_email_is_told_apart_from_an_offer(nlp: Language, reader
     assert not read(nlp, reader, "I'd be happy to share feedback from the panel if you'd like.")[1].gives_feedback
 
 
+
+# Feedback already in the email, in each language: what decided, what was missing, how the panel or
+# the test saw the candidate. The form letter's "another applicant", "another profile" is not feedback,
+# and an offer to explain is an offer, not feedback given.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vielen Dank für das Gespräch. Den Ausschlag gab am Ende die Erfahrung einer Mitbewerberin mit Lohnbuchhaltung in DATEV.",
+        "Leider müssen wir absagen: Ihnen fehlt Erfahrung mit der Wartung von Kälteanlagen, die wir ab dem ersten Tag brauchen.",
+        "Wir haben uns für jemanden mit mehr Vertriebs-Erfahrung im Mittelstand entschieden.",
+        "Ihre Präsentation hat uns gut gefallen, in der Fallstudie konnten Sie uns jedoch noch nicht ganz überzeugen.",
+        "Hi Tom, danke für deine Abgabe. Hier kurz, woran es lag: Die Tests fehlen ganz, und die Fehlerbehandlung ist dünn.",
+        "Merci pour l'entretien. Il vous manquait une expérience du droit des assurances, qui était déterminante pour ce poste.",
+        "Nous avons retenu une candidate qui avait déjà encadré une équipe de six personnes, ce qui a fait la différence.",
+        "Ton étude de cas était claire, mais trop théorique sur la partie chiffrage.",
+        "Votre note à l'épreuve écrite est inférieure au seuil fixé pour l'oral.",
+        "Dank voor het gesprek. De commissie gaf de voorkeur aan kandidaten met meer ervaring in het sociaal domein.",
+        "Je portfolio was sterk, maar we misten voorbeelden van onderzoek met gebruikers.",
+        "Bedankt voor het gesprek van dinsdag. Uiteindelijk gaf haar ervaring met aanbestedingen bij gemeenten de doorslag.",
+        "Uw score op het onderdeel taalvaardigheid lag onder de norm die wij hanteren.",
+        "Gracias por la entrevista. Echamos en falta experiencia en cierres contables con SAP.",
+        "Hemos elegido a otra persona que ya había coordinado equipos de almacén, algo decisivo para nosotros.",
+        "Tu prueba técnica estaba bien estructurada, pero te faltó profundidad en la parte de bases de datos.",
+        "Lamentablemente su resultado no alcanzó la puntuación mínima exigida.",
+    ],
+)
+def test_feedback_already_given_in_other_languages(nlp: Language, reader: SituationReader, text: str) -> None:
+    assert read(nlp, reader, text)[1].gives_feedback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vielen Dank für Ihre Bewerbung. Leider haben wir uns für eine andere Bewerbung entschieden.",
+        "Wir haben uns für Bewerberinnen und Bewerber entschieden, deren Profil noch besser zu unseren Anforderungen passt.",
+        "Gern erläutere ich Ihnen in einem kurzen Telefonat, woran es lag.",
+        "Nous avons retenu un autre profil, plus adapté à nos besoins. Nous vous souhaitons une bonne continuation.",
+        "Votre candidature n'a malheureusement pas été retenue par le jury.",
+        "Helaas hebben wij de voorkeur gegeven aan een andere kandidaat. Wij wensen u veel succes.",
+        "Uw profiel sluit onvoldoende aan bij wat wij zoeken.",
+        "Lamentablemente, su perfil no se ajusta al perfil que buscamos. Le deseamos mucha suerte.",
+        "Hemos optado por candidatos cuya experiencia se ajusta más a lo que buscamos.",
+        "Si lo deseas, podemos darte una valoración de tu prueba por teléfono.",
+    ],
+)
+def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: SituationReader, text: str) -> None:
+    assert not read(nlp, reader, text)[1].gives_feedback
+
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wir haben uns anders entschieden. Gern erläutere ich Ihnen die Rückmeldungen des Teams in einem kurzen Telefonat.",
+        "Leider hat es nicht geklappt. Falls du ein ausführlicheres Feedback zu deiner Arbeitsprobe willst, gib einfach Bescheid.",
+        "Nous ne donnerons pas suite. Si tu veux un retour plus détaillé sur ton test, réponds simplement à ce message.",
+        "Helaas gaan we niet verder. Mocht u behoefte hebben aan een toelichting, dan kunt u mij bellen.",
+        "No seguiremos adelante con tu candidatura. Si te apetece, te cuento en una llamada qué vimos en la entrevista.",
+    ],
+)
+def test_offers_to_explain_are_offers(nlp: Language, reader: SituationReader, text: str) -> None:
+    # An offer the reader missed would now read as feedback given, and the reply would not take it up.
+    reading = read(nlp, reader, text)[1]
+    assert reading.offers_feedback and not reading.gives_feedback
+
+
 def test_keep_on_file(nlp: Language, reader: SituationReader) -> None:
     body = "Hi Ana,\n\nWe went another way. I'm happy to share feedback if you'd like, and we encourage you to apply again."
     reading = read(nlp, reader, body)[1]
