@@ -126,6 +126,7 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
         ("Site Manager recruitment", ""),
         ("poste pourvu", ""),
         ("Verkoopmedewerker ingetrokken", ""),
+        ("Opdracht orderpicker Tilburg gaat niet door", ""),
         ("¿necesitáis ayudante de cocina", ""),
     ],
 )

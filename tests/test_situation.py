@@ -282,3 +282,11 @@ def test_a_french_cue_with_a_bare_elision_matches_the_email(nlp: Language, reade
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
     body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
+
+
+def test_a_dutch_temp_assignment_is_no_assessment(nlp: Language, reader: SituationReader) -> None:
+    # To a temp agency "de opdracht" is the job itself; a reply must not thank for "mijn uitwerking".
+    cancelled = "Hoi Marius,\n\nOnze opdrachtgever heeft de opdracht in Tilburg geannuleerd. Je zou maandag beginnen, dat gaat niet door.\n\nAnnemiek"
+    assert read(nlp, reader, cancelled)[1].stage is not Stage.ASSESSMENT
+    task = "Hallo Sem,\n\nBedankt voor het inleveren van je technische opdracht. Helaas gaan we niet verder met je sollicitatie.\n\nLotte"
+    assert read(nlp, reader, task)[1].stage is Stage.ASSESSMENT
