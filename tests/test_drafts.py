@@ -120,6 +120,7 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
         ("Head of Recruitment", "Head of Recruitment"),
         ("Técnica de Selección", "Técnica de Selección"),
         ("Recruitment Coordinator", "Recruitment Coordinator"),
+        (".NET Developer", ".NET Developer"),
         # A subject line or a piece of a sentence: a reply would say "my application for the … role".
         ("Rückfrage zu meiner Bewerbung", ""),
         ("Greetings from a fellow Pythonista? Hello", ""),

@@ -213,6 +213,8 @@ def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> N
         ("Te agradecemos tu interés, pero tu candidatura no ha sido seleccionada.", "informal"),
         # The only tu is elided: "t'" is glued to its verb, and the phrase "t'" must still match it.
         ("Désolé, mais l'offre qu'on t'avait faite pour le poste de serveuse ne tient plus.", "informal"),
+        # No pronoun at all: the greeting and the closing say du.
+        ("Hey Paul,\n\nwird leider nichts mit uns, die Schicht ist schon vergeben.\n\nLG Steffi", "informal"),
     ],
 )
 def test_register(nlp: Language, reader: SituationReader, text: str, register: str) -> None:
@@ -290,3 +292,8 @@ def test_a_dutch_temp_assignment_is_no_assessment(nlp: Language, reader: Situati
     assert read(nlp, reader, cancelled)[1].stage is not Stage.ASSESSMENT
     task = "Hallo Sem,\n\nBedankt voor het inleveren van je technische opdracht. Helaas gaan we niet verder met je sollicitatie.\n\nLotte"
     assert read(nlp, reader, task)[1].stage is Stage.ASSESSMENT
+
+
+def test_a_german_final_round_named_in_the_subject_is_the_final(nlp: Language, reader: SituationReader) -> None:
+    reading = read(nlp, reader, "Hi Merle,\n\nDanke für den Tag am Freitag. Wir haben uns für jemand anderen entschieden.\n\nJonas", "Dein Finale bei Nordlicht")[1]
+    assert reading.stage is Stage.FINAL

@@ -53,7 +53,9 @@ def clean_role(role: str) -> str:
     text = _PARENTHESIS.sub("", text)
     text = _SEGMENT.split(text, maxsplit=1)[0]
     text = _CODE.sub("", text)
-    text = _LEADING.sub("", " ".join(text.split())).strip(" -–—|,.:;/*#")
+    text = _LEADING.sub("", " ".join(text.split())).strip(" -–—|,:;/*#").rstrip(".")
+    if not re.match(r"\.[^\W\d_]", text):  # '.NET Developer' keeps its dot
+        text = text.lstrip(". -–—|,:;/*#")
     if not text or len(text) > MAX_ROLE_CHARS or not re.search(r"[^\W\d_]{2}", text) or _PLACEHOLDER.search(text) or not _reads_as_title(text):
         return ""
     return text
