@@ -118,6 +118,8 @@ class Extraction:
     contact_name: str = ""
     contact_full_name: str = ""
     """First name and surname where the sender or signature spells them; only a formal greeting uses it."""
+    contact_gender: str = ""
+    """'f' or 'm' where the German title under the contact's name states it ('Personalreferentin'), else ''."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

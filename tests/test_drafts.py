@@ -182,6 +182,19 @@ def test_a_formal_french_or_spanish_reply_greets_by_whole_name_where_it_is_known
         assert w.render(DraftKind.REPLY, incoming(), informal).startswith(informal_greeting + "\n")
 
 
+def test_a_formal_german_reply_says_frau_or_herr_only_where_the_title_says_it() -> None:
+    w = writer()
+    stated = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei", contact_gender="f")
+    assert w.render(DraftKind.REPLY, incoming(), stated).startswith("Guten Tag Frau Osei,\n")
+    particle = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel von Osei", contact_gender="f")
+    assert w.render(DraftKind.REPLY, incoming(), particle).startswith("Guten Tag Frau von Osei,\n")
+    # A middle name leaves the surname unsure, and no title leaves the gender unknown: the whole name.
+    middle = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Ama Osei", contact_gender="f")
+    assert w.render(DraftKind.REPLY, incoming(), middle).startswith("Guten Tag Rachel Ama Osei,\n")
+    unknown = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei")
+    assert w.render(DraftKind.REPLY, incoming(), unknown).startswith("Guten Tag Rachel Osei,\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -259,3 +259,19 @@ def test_a_rejection_that_asks_not_to_be_answered_has_no_one_to_reply_to(address
     body = f"Hello,\n\nThank you for applying. Unfortunately we will not move forward with your application.\n\n{tail}"
     result = Classifier().classify(IncomingEmail("INBOX", 1, "<1@x>", "Your application", "", address, "", "", None, body))
     assert result.is_rejection and result.extraction.human_sender is human
+
+
+@pytest.mark.parametrize(
+    ("signature", "gender"),
+    [
+        ("Anna Weber\nPersonalreferentin", "f"),
+        ("Jonas Krämer\nSachbearbeiter Personal", "m"),
+        ("Lea Brandt\nHR-Fachfrau", "f"),
+        ("Kim Berger\nHR Business Partner", ""),  # an English title says nothing
+        ("Kim Berger\nPersonalentwicklung", ""),
+    ],
+)
+def test_the_german_title_under_the_name_gives_the_formal_address(nlp: Language, extractor: Extractor, signature: str, gender: str) -> None:
+    body = f"Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben.\n\nMit freundlichen Grüßen\n\n{signature}\nHalde Technik GmbH"
+    who = extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers("Halde Technik", "bewerbung@halde-technik.de", ""))
+    assert who.contact_full_name and who.contact_gender == gender

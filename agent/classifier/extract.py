@@ -48,9 +48,9 @@ from agent.classifier.senders import (
     without_titles,
     writer_name,
 )
-from agent.classifier.signatures import org_in_line, signature, signature_start, trim_footer
+from agent.classifier.signatures import line_under, org_in_line, signature, signature_start, trim_footer
 from agent.classifier.subjects import after_at, subject_parts
-from agent.classifier.titles import has_role_word
+from agent.classifier.titles import has_role_word, title_gender
 from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
@@ -109,6 +109,8 @@ class Who:
     role_votes: float
     contact_full_name: str = ""
     """The contact's whole name where the sender or the signature spells it ('Dana Whitfield'), for a formal greeting."""
+    contact_gender: str = ""
+    """'f' or 'm' when the German title under the contact's name says so ('Personalreferentin'), else ''."""
 
 
 @dataclass(frozen=True)
@@ -300,8 +302,9 @@ class Extractor:
         company, company_votes = ballot.winner(runs, domain, board, is_agency_domain(address), unnamed)
         role, role_weight = best_role(roles, company)
         contact = sender or person_first_name(sig_contact) or inline_contact
+        full = _full_name(contact, headers.from_name if sender else "", sig_contact)
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
-                   _full_name(contact, headers.from_name if sender else "", sig_contact))
+                   full, title_gender(line_under(text, full, sig_start)) if full else "")
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

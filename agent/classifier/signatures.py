@@ -211,6 +211,15 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
     return name, company
 
 
+def line_under(text: str, name: str, start: int) -> str:
+    """The line right under the writer's name in the sign-off ('Personalreferentin' under 'Anna Weber'), or ''."""
+    lines = [ln.strip(" \t-–—*>,") for ln in text[start:].split("\n")]
+    for i, line in enumerate(lines[:-1]):
+        if line == name or line.endswith(" " + name):  # 'Anna Weber', 'i. A. Anna Weber'
+            return lines[i + 1]
+    return ""
+
+
 def _spelled_by(name: str, domain: str) -> bool:
     """The name's first word opens the sender's domain word ('Wildwuchs' at wildwuchs-agentur.de), or the whole name is it."""
     first = squash(name.split()[0]) if name.split() else ""

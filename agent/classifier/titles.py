@@ -116,3 +116,26 @@ def _closes_in_role_noun(word: str) -> bool:
     """The word is a role noun, or a word of three letters or more before one of five or more ('Cooperative', 'Treuhand' are no titles)."""
     return word in _ROLE_NOUNS or any(
         word[k:] in _ROLE_NOUNS and word[:k].isalpha() for k in range(3, len(word) - 4))
+
+
+# German titles say the writer's gender: 'Personalreferentin', 'HR-Fachfrau' / 'Personalreferent', 'Kaufmann'.
+_FEMININE_TRADES = ("fachfrau", "kauffrau")
+_MASCULINE_TRADES = ("fachmann", "kaufmann")
+
+
+def title_gender(line: str) -> str:
+    """'f' or 'm' when a German title in the line is marked for gender ('Schulleiterin', 'Sachbearbeiter'), else ''."""
+    found = {_gender_of(w) for w in word_list(line)} - {""}
+    return found.pop() if len(found) == 1 else ""  # 'Leiterin … Referent' on one line: no answer
+
+
+def _gender_of(word: str) -> str:
+    if word.endswith(_FEMININE_TRADES):
+        return "f"
+    if word.endswith(_MASCULINE_TRADES):
+        return "m"
+    if word.endswith("innen") or not has_role_word(word):
+        return ""  # a plural ('Referentinnen') or no German title at all
+    if word.endswith("in"):
+        return "f"  # 'Personalreferentin', 'Rechtsanwältin': German titles that end in '-in' are feminine
+    return "m" if _stem_head(word) else ""

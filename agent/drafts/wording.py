@@ -90,6 +90,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "first_name": ex.contact_name,
         # A formal German letter answered "Hallo Felix" sounds over-familiar; the whole name greets without guessing a gender.
         "full_name": ex.contact_full_name if ex.contact_name else "",
+        # 'Guten Tag Frau Weber' only where the title under the name says 'Personalreferentin' and the surname is plain.
+        "formal_address": _formal_address(ex) if ex.contact_name else "",
         "company": company,
         # The name inside a sentence of this language: "auprès du Collège Jean-Moulin", "bei der Universität Bonn".
         "employer": employer_phrases(company, language),
@@ -108,3 +110,17 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "follows_thanks": settings.style == "separate" and settings.thank_you,
     }
     return Wording(language, context, tuple(check), ask_feedback)
+
+
+_PARTICLES = ("von", "van", "de", "zu", "vom", "zum", "ter", "den", "der")
+
+
+def _formal_address(ex: Extraction) -> str:
+    """'Frau Weber' or 'Herr von Bülow' from a German title that states the gender; '' when a middle name makes the surname unsure."""
+    words = ex.contact_full_name.split()
+    if not ex.contact_gender or len(words) < 2:
+        return ""
+    rest = words[1:]
+    if len(rest) > 1 and rest[0] not in _PARTICLES:
+        return ""  # 'Anna Maria Weber': which words are the surname?
+    return ("Frau " if ex.contact_gender == "f" else "Herr ") + " ".join(rest)
