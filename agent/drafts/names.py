@@ -41,6 +41,8 @@ _FUNCTION_WORDS = words("org.function_words") | words("org.departments") | words
 _NOT_IN_TITLE = words("role.words.not_in_title")
 _NOT_LAST = words("role.words.not_title_last")
 _CONNECTORS = words("role.words.connectors")
+# An initial and a surname ("P. Sander"): a person, whatever else the line holds.
+_INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")
 _LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
 
 
@@ -84,5 +86,3 @@ def clean_company(company: str) -> str:
         return ""  # 'Recruitment Hub' is a mailbox, 'P. Sander' a person: a reply thanking either names no employer
     return text
 
-
-_INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")

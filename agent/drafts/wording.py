@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agent.classifier.lexicon import words
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
 from agent.drafts.employer import employer_phrases
@@ -112,15 +113,14 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
     return Wording(language, context, tuple(check), ask_feedback)
 
 
-_PARTICLES = ("von", "van", "de", "zu", "vom", "zum", "ter", "den", "der")
 
 
 def _formal_address(ex: Extraction) -> str:
     """'Frau Weber' or 'Herr von Bülow' from a German title that states the gender; '' when a middle name makes the surname unsure."""
-    words = ex.contact_full_name.split()
-    if not ex.contact_gender or len(words) < 2:
+    parts = ex.contact_full_name.split()
+    if not ex.contact_gender or len(parts) < 2:
         return ""
-    rest = words[1:]
-    if len(rest) > 1 and rest[0] not in _PARTICLES:
+    rest = parts[1:]
+    if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
     return ("Frau " if ex.contact_gender == "f" else "Herr ") + " ".join(rest)
