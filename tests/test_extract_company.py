@@ -74,6 +74,9 @@ def test_family_firm_named_after_the_writer_is_kept(nlp: Language, extractor: Ex
         ("Reclutamiento Grupo Olivar", "Grupo Olivar"),
         ("Service recrutement Maison Aubrac", "Maison Aubrac"),
         ("Werving Stichting Duinzicht", "Stichting Duinzicht"),
+        ("Ausbildung Sparkasse Ostalb-Ries", "Sparkasse Ostalb-Ries"),  # who trains, of whom
+        ("Dienst Personeel Stad Zeelbeek", "Stad Zeelbeek"),
+        ("Recruitment Van Dalen Logistics", "Van Dalen Logistics"),
     ],
 )
 def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, signature: str, employer: str) -> None:
@@ -85,6 +88,17 @@ def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, 
 def test_a_department_alone_is_no_company(nlp: Language, extractor: Extractor, function: str) -> None:
     body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\n{function}"
     assert company(nlp, extractor, body) == ""
+
+
+@pytest.mark.parametrize("subject", ["Portfolio", "Timeline", "Bestätigung"])
+def test_one_word_only_the_subject_holds_is_no_company(nlp: Language, extractor: Extractor, subject: str) -> None:
+    body = "Hi Sam,\n\nThanks for sending it over. We have decided to go with someone else.\n\nDmitri"
+    assert company(nlp, extractor, body, subject, "Dmitri Volkov <dmitri@trellisgrid.com>") == ""
+
+
+def test_one_word_subject_the_domain_spells_is_the_company(nlp: Language, extractor: Extractor) -> None:
+    body = "Hi Sam,\n\nThanks for sending it over. We have decided to go with someone else.\n\nDmitri"
+    assert company(nlp, extractor, body, "Trellisgrid", "Dmitri Volkov <dmitri@trellisgrid.com>") == "Trellisgrid"
 
 
 def test_a_sign_off_that_opens_like_a_greeting_is_still_a_sign_off() -> None:
