@@ -52,6 +52,12 @@ def read(nlp: Language, reader: SituationReader, body: str, subject: str = "") -
         ("I need to cancel your interview on Friday: the role has been frozen.", Stage.UNKNOWN),
         ("Thank you for your time after your interviews with the team last week.", Stage.INTERVIEW),
         ("Thanks for coming in for the final round on Friday.", Stage.FINAL),
+        ("Thank you for coming to interview for the Lab Technician post last Friday.", Stage.INTERVIEW),
+        ("You were great in both interviews, and this isn't a knock on you.", Stage.INTERVIEW),
+        ("We've decided not to move forward after the interview with the panel.", Stage.INTERVIEW),
+        ("They felt your interviews were solid, but chose someone else.", Stage.INTERVIEW),
+        # the process a firm lists is not what happened: the recruiter call was the last step
+        ("Our process: recruiter call, interview with the hiring manager. After your call we won't go on.", Stage.SCREEN),
         ("It was great to have you onsite. We went with another candidate.", Stage.FINAL),
         ("Thanks for the phone screen yesterday. We won't be moving forward.", Stage.SCREEN),
         ("Thank you for taking part in the initial telephone interview.", Stage.SCREEN),
