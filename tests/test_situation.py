@@ -54,7 +54,7 @@ def read(nlp: Language, reader: SituationReader, body: str, subject: str = "") -
         ("Thanks for coming in for the final round on Friday.", Stage.FINAL),
         ("Thank you for coming to interview for the Lab Technician post last Friday.", Stage.INTERVIEW),
         ("You were great in both interviews, and this isn't a knock on you.", Stage.INTERVIEW),
-        ("We've decided not to move forward after the interview with the panel.", Stage.INTERVIEW),
+        ("The interview with the panel went well. We have chosen someone else.", Stage.INTERVIEW),
         ("They felt your interviews were solid, but chose someone else.", Stage.INTERVIEW),
         # the process a firm lists is not what happened: the recruiter call was the last step
         ("Our process: recruiter call, interview with the hiring manager. After your call we won't go on.", Stage.SCREEN),
