@@ -202,8 +202,40 @@ def test_the_register_shows_in_the_words(language: str) -> None:
         body = text.replace("Zoë", "")
         if where[2] == "formal":
             assert not informal.search(body), f"{where}: {informal.search(body)!r}\n{text}"
-        else:
+        elif not (language == "fr" and not where[3]):  # a team is never tutoyée: its tu-letter gets a plural vous
             assert not formal.search(body), f"{where}: {formal.search(body)!r}\n{text}"
+
+
+# A reply to an email no person signed ("Ihr Recruiting-Team", "Het recruitmentteam", "El equipo de
+# Selección", "L'équipe RH", a mailbox with no name) speaks to a team: in the informal register
+# ihr/euch/euer, jullie and the French plural vous, in Spanish the third person plural or words
+# with no number. (language, register, words that speak to one person, words a team reply holds
+# somewhere among its renders).
+TO_ONE_PERSON = {
+    ("de", "informal"): (r"\b(du|dich|dir|dein|deine|deinem|deinen|deiner|Dein|Deinen|hast|darfst|findest|denkst)\b", ["euch", "ihr", "eure"]),
+    ("nl", "informal"): (r"\b(je|jij|jou|jouw|Je|hebt|wilt|noemde)\b", ["jullie", "Jullie"]),
+    ("fr", "informal"): (r"\b(tu|te|toi|ton|ta|tes)\b|\bt['’]|\b(hésite|peux|parles|proposes)\b", ["vous", "votre", "vos"]),
+    ("es", "informal"): (r"\b(usted|le|su|sus|tú|te|ti|tu|tus|contigo)\b|\b(dedicó|dedicaste|puede|puedes|pudiera|pudieras|tuviera|tuvieras|menciona|mencionas|dispone|tienes|dude|dudes)\b",
+                         ["dedicaron", "pueden"]),
+    ("es", "formal"): (r"\b(usted|le|contigo)\b|\b(dedicó|dedicaste|puede|puedes|pudiera|pudieras|tuviera|tuvieras|menciona|mencionas|dispone|tienes|dude|dudes)\b",
+                       ["dedicaron", "pueden", "les"]),
+}
+
+
+@pytest.mark.parametrize(("language", "register"), sorted(TO_ONE_PERSON))
+def test_a_reply_to_a_team_speaks_to_all_of_them(language: str, register: str) -> None:
+    singular, plural = TO_ONE_PERSON[(language, register)]
+    to_one = re.compile(singular)
+    team_texts = [(where, text) for where, text in all_renders(language) if where[2] == register and not where[3]]
+    assert team_texts
+    for where, text in team_texts:
+        body = text.replace(USER, "")
+        assert not to_one.search(body), f"{where}: {to_one.search(body)!r}\n{text}"
+    for word in plural:
+        assert any(re.search(rf"\b{word}\b", text) for _, text in team_texts), word
+    # A person who signed still gets the singular.
+    person = [text for where, text in all_renders(language) if where[2] == register and where[3] and where[-1] != "subject"]
+    assert any(to_one.search(text) for text in person)
 
 
 # What a French reply to someone who wrote in tu leaves to office letters, and words that would
