@@ -238,6 +238,35 @@ def test_a_reply_to_a_team_speaks_to_all_of_them(language: str, register: str) -
     assert any(to_one.search(text) for text in person)
 
 
+# "I understand your choice" is wrong where nobody was chosen: the role closed, hiring paused, nothing
+# open. Nor may the reply to a no that does not say how far it got (application, unknown, where an
+# email about a role that closed is often read) claim a choice or a decision.
+NO_CHOICE = {
+    "en": r"\b(decision|choice|chose|chosen|other candidates?)\b",
+    "de": r"Entscheidung|\bWahl\b|den Ausschlag|entschieden",
+    "fr": r"\bchoix\b|décision|retenu",
+    "nl": r"keuze|beslissing|doorslag|afweging",
+    "es": r"decisión|elección|elegid",
+}
+NO_ONE_CHOSEN = {"role_closed", "no_openings"}
+# Where it lay with nobody, thanks for saying "what it came down to" read as if the candidate fell short.
+NOBODYS_FAULT = {"de": r"woran es lag", "nl": r"waar het aan lag"}
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_no_choice_is_claimed_where_no_one_was_chosen(language: str) -> None:
+    choice = re.compile(NO_CHOICE[language], re.IGNORECASE)
+    # English says "your decision" of a no on the application, which is one; the other languages' letters avoid it there too.
+    situations = NO_ONE_CHOSEN if language == "en" else NO_ONE_CHOSEN | {"application", "unknown"}
+    fault = re.compile(NOBODYS_FAULT.get(language, r"(?!)"))
+    for where, text in all_renders(language):
+        if where[1] in situations:
+            body = text.replace("Zoë", "")
+            assert not choice.search(body), f"{where}: {choice.search(body)!r}\n{text}"
+        if where[1] in NO_ONE_CHOSEN:
+            assert not fault.search(text), f"{where}: {fault.search(text)!r}\n{text}"
+
+
 # What a French reply to someone who wrote in tu leaves to office letters, and words that would
 # agree with a gender nobody knows ("prévenu(e)", "ravi(e)").
 OFFICE_FR = re.compile(r"concernant|attention|ainsi qu|auprès|Bien à toi|Quoi qu’il en soit|je me permets|très bonne continuation", re.IGNORECASE)
