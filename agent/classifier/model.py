@@ -13,7 +13,7 @@ from agent.classifier.components import ARRIVED, EXTRACT_ALL, rejection_score
 from agent.classifier.extract import Headers
 from agent.classifier.feedback import FEEDBACK
 from agent.classifier.senders import is_automated
-from agent.classifier.text import compose, plain_apostrophes, strip_history
+from agent.classifier.text import compose, strip_history
 from agent.classifier.words import TEXT
 from agent.domain import Classification, Extraction, FeedbackPoint, IncomingEmail, Label
 from agent.errors import ClassifierError
@@ -73,7 +73,7 @@ class Classifier:
                 text = compose(mail.subject, mail.text)
                 doc = self.nlp.make_doc(text)
                 doc.user_data[TEXT] = text  # the rules read it; Doc.text would rebuild it token by token
-                doc.user_data["headers"] = Headers(plain_apostrophes(mail.from_name), mail.from_addr, mail.reply_to)
+                doc.user_data["headers"] = Headers(mail.from_name, mail.from_addr, mail.reply_to)
                 doc.user_data[EXTRACT_ALL] = self.extract_all
                 arrived = mail.received or mail.date
                 doc.user_data[ARRIVED] = arrived.date() if arrived else None
@@ -88,7 +88,7 @@ class Classifier:
             # Its own small pipeline: feedback is rare, and it needs no classifier, only words.
             self._feedback = spacy.blank("en")
             self._feedback.add_pipe(FEEDBACK)
-        doc = self._feedback(strip_history(plain_apostrophes(mail.text.replace("\r\n", "\n"))))
+        doc = self._feedback(strip_history(mail.text.replace("\r\n", "\n")))
         points: tuple[FeedbackPoint, ...] = doc.user_data.get("feedback", ())
         return points
 

@@ -66,11 +66,6 @@ _FOOTERS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
         re.compile(r"^[^\S\n]*(You are receiving this|You received this (e-?mail|message)|To stop receiving)", re.IGNORECASE | re.MULTILINE),
     ),
 ]
-# Typographic apostrophes and single quotes read as the typewriter one, once, before anything reads
-# the text: "n’hésitez", "l’entretien", "qu’à" then match the phrase lists' "n'hésitez", "l'entretien",
-# "qu'à" (and the words the model learnt from a corpus that types them straight), and no list needs
-# each phrase twice. One character for one, so every offset into the text stays where it was.
-_APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʼ", "'"))
 # The letters re.IGNORECASE takes for a letter of those words that str.lower() does not turn into it
 # (dotless 'ı' for 'i', long 'ſ' for 's'; tests/test_text.py finds them all): a body holding one is searched in full.
 _ODD_CASE = ("ı", "ſ")
@@ -103,13 +98,8 @@ def _may_hold(low: str, triggers: tuple[str, ...]) -> bool:
     return not low or any(map(low.__contains__, triggers))
 
 
-def plain_apostrophes(text: str) -> str:
-    """The text with every typographic apostrophe written "'" ("l’entretien" → "l'entretien")."""
-    return text.translate(_APOSTROPHES)
-
-
 def compose(subject: str, body: str) -> str:
-    """The text the pipeline sees: subject line, blank line, the trimmed body, apostrophes made plain."""
-    body = strip_history(plain_apostrophes(body.replace("\r\n", "\n")))[:MAX_BODY_CHARS]
-    subject = " ".join(plain_apostrophes(subject).split())
+    """The text the pipeline sees: subject line, blank line, the trimmed body."""
+    body = strip_history(body.replace("\r\n", "\n"))[:MAX_BODY_CHARS]
+    subject = " ".join(subject.split())
     return f"{subject}\n\n{body}" if subject else body
