@@ -26,7 +26,7 @@ UNNAMED_CLIENT = "unnamed_client"
 # Parts of a cue joined by ' ... ' may be this many tokens apart (' ...12 ' says how many).
 GAP = 6
 # A possessive after a cue ('our client's team') talks about the client's people, not about the client.
-_POSSESSIVES = frozenset({"'s", "’s"})
+_POSSESSIVES = frozenset({"'s"})  # the words' apostrophes are plain (words_of)
 _SENTENCE_ENDS = frozenset({".", "!", "?"})
 
 
