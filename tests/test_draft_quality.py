@@ -90,3 +90,24 @@ def test_no_placeholder_or_gender_tag_reaches_a_draft(drafted: list[tuple[dict[s
     bad = re.compile(r"[\[\]{}<>]|\([mwfdhvx]/[mwfdhvx]|  | [,.;:!?](?!\w)", re.IGNORECASE)
     found = [(row["id"], m.group(0)) for row, line in drafted for d in line["drafts"] for m in [bad.search(d["body"])] if m]
     assert found == []
+
+
+# A greeting with no name ("Hallo,", "Hoi,", "Bonjour,", "Hola:", "Buenos días:") answers an email no
+# person signed ("Dein Recruiting-Team", "Het recruitmentteam", "L'équipe RH", a mailbox): the reply
+# speaks to the team, never to one person.
+TO_ONE = {
+    "de": (re.compile(r"^Hallo,\n"), re.compile(r"\b(du|dich|dir|dein|deine|deinem|deinen|Deinen)\b")),
+    "nl": (re.compile(r"^(Hallo|Hoi),\n"), re.compile(r"\b(je|jij|jou|jouw|Je)\b")),
+    "fr": (re.compile(r"^Bonjour,\n"), re.compile(r"\b(tu|te|toi|ton|ta|tes)\b|\bt’")),
+    "es": (re.compile(r"^(Hola|Buenos días):\n"), re.compile(r"\b(usted|le|te|ti|tu|tus|contigo|dedicó|dedicaste|puedes|tuviera|tuvieras|dude|dudes)\b")),
+}
+
+
+def test_a_reply_to_an_email_nobody_signed_speaks_to_the_team(drafted: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    to_one = []
+    for row, line in drafted:
+        for d in line["drafts"]:
+            nameless, singular = TO_ONE.get(d["language"], (None, None))
+            if nameless and singular and nameless.search(d["body"]) and (found := singular.search(d["body"].replace("Alex Morgan", ""))):
+                to_one.append((row["id"], found.group(0)))
+    assert to_one == []

@@ -533,7 +533,7 @@ def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     ("language", "thanks", "asks"),
     [
         ("de", "woran es lag", "überzeugender"),
-        ("fr", "les raisons de votre choix", "progresser"),
+        ("fr", "pour vos explications, dont je tiendrai compte", "progresser"),
         ("nl", "waar het aan lag", "beter had kunnen"),
         ("es", "los tendré muy en cuenta", "podría mejorar"),
     ],

@@ -23,15 +23,20 @@ FRENCH = [
     ("Hydrovanne", "d’Hydrovanne", "chez Hydrovanne", "Hydrovanne"),  # a mute h, as in "l'hydrogène"
     ("Boulangerie Perrin", "de la Boulangerie Perrin", "à la Boulangerie Perrin", "la Boulangerie Perrin"),
     ("Groupe Bertin", "du Groupe Bertin", "au sein du Groupe Bertin", "le Groupe Bertin"),
-    # a name that opens with an article contracts after "de"
-    ("Le Relais Fleuri", "du Relais Fleuri", "chez Le Relais Fleuri", "Le Relais Fleuri"),
-    ("Les Jardins de Marthe", "des Jardins de Marthe", "chez Les Jardins de Marthe", "Les Jardins de Marthe"),
+    # a name that opens with an article and ordinary words is a place: it contracts after "de" and "à"
+    ("Le Relais Fleuri", "du Relais Fleuri", "au Relais Fleuri", "Le Relais Fleuri"),
+    ("Le Petit Bistrot", "du Petit Bistrot", "au Petit Bistrot", "Le Petit Bistrot"),
+    ("Les Jardins de Marthe", "des Jardins de Marthe", "aux Jardins de Marthe", "Les Jardins de Marthe"),
     ("Au Pain Doré", "du Pain Doré", "au Pain Doré", "Au Pain Doré"),
+    ("La Belle Équipe", "de La Belle Équipe", "à La Belle Équipe", "La Belle Équipe"),
+    ("La Table de Cana", "de La Table de Cana", "à La Table de Cana", "La Table de Cana"),
+    # a firm's own name stays after "chez"
     ("La Poste", "de La Poste", "chez La Poste", "La Poste"),
+    ("La Redoute", "de La Redoute", "chez La Redoute", "La Redoute"),
     # … but a surname never does: "du Goff Immobilier" is not French
     ("Le Goff Immobilier", "de Le Goff Immobilier", "chez Le Goff Immobilier", "Le Goff Immobilier"),
     ("Le Floch & Fils", "de Le Floch & Fils", "chez Le Floch & Fils", "Le Floch & Fils"),
-    ("Le Petit Atelier", "du Petit Atelier", "chez Le Petit Atelier", "Le Petit Atelier"),
+    ("Le Petit Atelier", "du Petit Atelier", "au Petit Atelier", "Le Petit Atelier"),
     ("Café Lumière", "du Café Lumière", "au Café Lumière", "le Café Lumière"),
     ("Bar du Port", "du Bar du Port", "au Bar du Port", "le Bar du Port"),
     ("Étude Mabillard & Zufferey", "de l’Étude Mabillard & Zufferey", "à l’Étude Mabillard & Zufferey", "l’Étude Mabillard & Zufferey"),

@@ -275,3 +275,30 @@ def test_the_german_title_under_the_name_gives_the_formal_address(nlp: Language,
     body = f"Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben.\n\nMit freundlichen Grüßen\n\n{signature}\nHalde Technik GmbH"
     who = extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers("Halde Technik", "bewerbung@halde-technik.de", ""))
     assert who.contact_full_name and who.contact_gender == gender
+
+
+# Who signed decides the greeting and whether a reply speaks to one person or to a team: a closing
+# ('Gruß', 'LG', 'Herzlich', 'Besos'), a title ('Prof. Dr.', 'Dra.'), a team or an office that signs
+# ('Dein Flexteam', 'Talentteam …', 'Coordinación Administrativa') is nobody's first name.
+SIGNED = [
+    ("Hallo Lukas,\n\nleider haben wir uns für jemand anderen entschieden, die Stelle ist vergeben.\n\nGruß\nThorsten Reinecke\nAutohaus Reinecke",
+     "Autohaus Reinecke <service@autohaus-reinecke.de>", "Thorsten"),
+    ("Hallo Herr Wegner,\n\ndie Aushilfsstelle ist leider schon vergeben, tut mir leid. Gruß Heike", "Kiosk Ecke Lindenstraße <kiosk@web.de>", "Heike"),
+    ("Hi Jana,\n\ndanke für deine Bewerbung, aber der Einsatz am Samstag ist schon voll besetzt.\n\nLG Alina\nLichtblick Promotion",
+     "Lichtblick Promotion <einsatz@lichtblick-promotion.de>", "Alina"),
+    ("Hallo Tom,\n\nwir haben jemand anderen für die Stelle in der Buchhandlung gefunden. Alles Gute!\n\nHerzlich\nRenate",
+     "Buchhandlung Seitenwind <laden@seitenwind-buecher.de>", "Renate"),
+    ("Sehr geehrter Herr Wolff,\n\nleider können wir Ihre Bewerbung nicht berücksichtigen.\n\nMit freundlichen Grüßen\nProf. Dr. Annette Weyrich\nInstitut für Geographie",
+     "Prof. Dr. Annette Weyrich <annette.weyrich@uni-hallstedt.de>", "Annette"),
+    ("Hi Daniel,\n\nleider hat es diesmal nicht geklappt, wir haben den Einsatz anders besetzt.\n\nDein Flexteam", "Dispo Flexteam <dispo@flexteam-personal.de>", ""),
+    ("Hoi Sanne,\n\nBedankt voor je sollicitatie. Helaas hebben we gekozen voor een andere kandidaat.\n\nSucces!\nTalentteam Windkracht Nederland",
+     "Windkracht Nederland Talent <talent@windkrachtnl.nl>", ""),
+    ("Estimada Sra. Ruiz:\n\nLe agradecemos su interés. Lamentablemente hemos elegido otra candidatura.\n\nAtentamente,\nCoordinación Administrativa\nConsultora Quetzal",
+     "Consultora Quetzal <contacto@quetzal.mx>", ""),
+    ("Bonjour Léa,\n\nMerci pour ta candidature, malheureusement le poste est pourvu.\n\nFamille Zufferey\nHôtel Les Mélèzes", "Hôtel Les Mélèzes <direction@lesmelezes.ch>", ""),
+]
+
+
+@pytest.mark.parametrize(("body", "sender", "contact"), SIGNED)
+def test_the_writer_is_a_person_only_when_a_person_signed(nlp: Language, extractor: Extractor, body: str, sender: str, contact: str) -> None:
+    assert run(nlp, extractor, body, "Re: Bewerbung", sender)[2] == contact

@@ -287,6 +287,26 @@ def test_a_french_cue_with_a_bare_elision_matches_the_email(nlp: Language, reade
     assert read(nlp, reader, body)[1].stage is Stage.INTERVIEW
 
 
+# Mail clients and phones type the apostrophe as U+2019 ("l’entretien", "n’hésitez", "t’appeler"); the
+# phrase lists write the typewriter one, and the text is made plain once (compose), not every list twice.
+CURLY = [
+    ("Bonjour Claire,\n\nMerci pour l'entretien de mardi. Nous avons retenu un autre profil. "
+     "N'hésitez pas à postuler de nouveau.\n\nBien cordialement,\nMarc", Stage.INTERVIEW, "formal", True),
+    ("Salut Léo,\n\nMerci d'être passé pour le dernier entretien. On a choisi quelqu'un d'autre, désolé. "
+     "Je peux t'appeler pour t'expliquer.\n\nInès", Stage.FINAL, "informal", False),
+]
+
+
+@pytest.mark.parametrize(("body", "stage", "register", "keeps"), CURLY)
+def test_a_curly_apostrophe_reads_as_a_straight_one(
+    nlp: Language, reader: SituationReader, body: str, stage: Stage, register: str, keeps: bool
+) -> None:
+    straight = read(nlp, reader, body)[1]
+    curly = read(nlp, reader, body.replace("'", "\u2019"))[1]
+    assert (curly.stage, curly.register, curly.keeps_on_file) == (straight.stage, straight.register, straight.keeps_on_file) == (stage, register, keeps)
+    assert curly == straight
+
+
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
     body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]

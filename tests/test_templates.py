@@ -202,8 +202,69 @@ def test_the_register_shows_in_the_words(language: str) -> None:
         body = text.replace("Zoë", "")
         if where[2] == "formal":
             assert not informal.search(body), f"{where}: {informal.search(body)!r}\n{text}"
-        else:
+        elif not (language == "fr" and not where[3]):  # a team is never tutoyée: its tu-letter gets a plural vous
             assert not formal.search(body), f"{where}: {formal.search(body)!r}\n{text}"
+
+
+# A reply to an email no person signed ("Ihr Recruiting-Team", "Het recruitmentteam", "El equipo de
+# Selección", "L'équipe RH", a mailbox with no name) speaks to a team: in the informal register
+# ihr/euch/euer, jullie and the French plural vous, in Spanish the third person plural or words
+# with no number. (language, register, words that speak to one person, words a team reply holds
+# somewhere among its renders).
+TO_ONE_PERSON = {
+    ("de", "informal"): (r"\b(du|dich|dir|dein|deine|deinem|deinen|deiner|Dein|Deinen|hast|darfst|findest|denkst)\b", ["euch", "ihr", "eure"]),
+    ("nl", "informal"): (r"\b(je|jij|jou|jouw|Je|hebt|wilt|noemde)\b", ["jullie", "Jullie"]),
+    ("fr", "informal"): (r"\b(tu|te|toi|ton|ta|tes)\b|\bt['’]|\b(hésite|peux|parles|proposes)\b", ["vous", "votre", "vos"]),
+    ("es", "informal"): (r"\b(usted|le|su|sus|tú|te|ti|tu|tus|contigo)\b|\b(dedicó|dedicaste|puede|puedes|pudiera|pudieras|tuviera|tuvieras|menciona|mencionas|dispone|tienes|dude|dudes)\b",
+                         ["dedicaron", "pueden"]),
+    ("es", "formal"): (r"\b(usted|le|contigo)\b|\b(dedicó|dedicaste|puede|puedes|pudiera|pudieras|tuviera|tuvieras|menciona|mencionas|dispone|tienes|dude|dudes)\b",
+                       ["dedicaron", "pueden", "les"]),
+}
+
+
+@pytest.mark.parametrize(("language", "register"), sorted(TO_ONE_PERSON))
+def test_a_reply_to_a_team_speaks_to_all_of_them(language: str, register: str) -> None:
+    singular, plural = TO_ONE_PERSON[(language, register)]
+    to_one = re.compile(singular)
+    team_texts = [(where, text) for where, text in all_renders(language) if where[2] == register and not where[3]]
+    assert team_texts
+    for where, text in team_texts:
+        body = text.replace(USER, "")
+        assert not to_one.search(body), f"{where}: {to_one.search(body)!r}\n{text}"
+    for word in plural:
+        assert any(re.search(rf"\b{word}\b", text) for _, text in team_texts), word
+    # A person who signed still gets the singular.
+    person = [text for where, text in all_renders(language) if where[2] == register and where[3] and where[-1] != "subject"]
+    assert any(to_one.search(text) for text in person)
+
+
+# "I understand your choice" is wrong where nobody was chosen: the role closed, hiring paused, nothing
+# open. Nor may the reply to a no that does not say how far it got (application, unknown, where an
+# email about a role that closed is often read) claim a choice or a decision.
+NO_CHOICE = {
+    "en": r"\b(decision|choice|chose|chosen|other candidates?)\b",
+    "de": r"Entscheidung|\bWahl\b|den Ausschlag|entschieden",
+    "fr": r"\bchoix\b|décision|retenu",
+    "nl": r"keuze|beslissing|doorslag|afweging",
+    "es": r"decisión|elección|elegid",
+}
+NO_ONE_CHOSEN = {"role_closed", "no_openings"}
+# Where it lay with nobody, thanks for saying "what it came down to" read as if the candidate fell short.
+NOBODYS_FAULT = {"de": r"woran es lag", "nl": r"waar het aan lag"}
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_no_choice_is_claimed_where_no_one_was_chosen(language: str) -> None:
+    choice = re.compile(NO_CHOICE[language], re.IGNORECASE)
+    # English says "your decision" of a no on the application, which is one; the other languages' letters avoid it there too.
+    situations = NO_ONE_CHOSEN if language == "en" else NO_ONE_CHOSEN | {"application", "unknown"}
+    fault = re.compile(NOBODYS_FAULT.get(language, r"(?!)"))
+    for where, text in all_renders(language):
+        if where[1] in situations:
+            body = text.replace("Zoë", "")
+            assert not choice.search(body), f"{where}: {choice.search(body)!r}\n{text}"
+        if where[1] in NO_ONE_CHOSEN:
+            assert not fault.search(text), f"{where}: {fault.search(text)!r}\n{text}"
 
 
 # What a French reply to someone who wrote in tu leaves to office letters, and words that would
@@ -285,6 +346,10 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
      ["ce que j’ai pu découvrir du collège", "toute l’équipe du Collège Jean-Moulin"], ["chez", "entreprise"]),
     ("fr", "Hospices civils de Lyon", "", Situation.AFTER_INTERVIEW, True, {},
      ["auprès des Hospices civils de Lyon", "mieux connaître les Hospices civils de Lyon et leurs projets"], ["entreprise"]),
+    ("fr", "Le Petit Bistrot", "Serveur", Situation.AFTER_INTERVIEW, True, {},
+     ["au poste de Serveur au Petit Bistrot", "toute l’équipe du Petit Bistrot"], ["chez Le", "de Le"]),
+    ("fr", "Les Jardins de Marthe", "", Situation.ROLE_CLOSED, True, {}, ["le recrutement aux Jardins de Marthe"], ["chez Les", "de Les"]),
+    ("fr", "Le Goff Immobilier", "Négociateur", Situation.AFTER_INTERVIEW, True, {}, ["au poste de Négociateur chez Le Goff Immobilier"], ["au Goff", "du Goff"]),
     ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["nos échanges, qui m’ont permis d’en apprendre davantage sur les projets en cours"], ["entreprise"]),
     ("fr", "", "", Situation.ROLE_CLOSED, True, {"met": True}, ["nos échanges et tout ce qu’ils m’ont permis de découvrir"], ["entreprise"]),
     ("fr", "", "", Situation.ROLE_CLOSED, False, {"met": True}, ["J’ai vraiment apprécié nos échanges."], ["entreprise", "découvrir"]),

@@ -213,3 +213,4 @@ def test_html_markup_that_made_the_parser_quadratic_is_consumed_in_one_match() -
 )
 def test_html_to_text(markup: str, expected: str) -> None:
     assert html_to_text(markup) == expected
+

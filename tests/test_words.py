@@ -10,7 +10,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from agent.classifier.words import TEXT, lexical, words_of
+from agent.classifier.words import TEXT, lexical, plain_doc, words_of
 
 TEXTS = [
     "Your application to Orchard Robotics\n\nHi Sam,\n\nThanks for applying. We've decided not to move forward.\n\nBest,\nDana",
@@ -34,10 +34,28 @@ def test_words_are_the_tokens_own(nlp: Language, text: str, kept: bool) -> None:
     if kept:
         doc.user_data[TEXT] = text
     words = words_of(doc)
-    assert words.texts == [t.text for t in doc]
+    assert words.texts == [_plain(t.text) for t in doc]
     assert words.spaced == [bool(t.whitespace_) for t in doc]
     assert words.offsets == [t.idx for t in doc]
-    assert words.text == doc.text
+    assert words.text == _plain(doc.text)
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+
+
+def test_typographic_apostrophes_are_read_plain_and_the_tokens_stay_as_written(nlp: Language) -> None:
+    # Outlook, Apple Mail and phones type U+2019; the rules' lists write "'", and read the words once.
+    text = "N\u2019hésitez pas, l\u2019entretien n\u2019est qu\u2019à 10 h. \u2018Quoted\u2019 and it\u02bcs, can\u2019t."
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT] = text
+    words = words_of(doc)
+    assert words.text == "N'hésitez pas, l'entretien n'est qu'à 10 h. 'Quoted' and it's, can't."
+    assert words.retyped and len(words.text) == len(text)
+    assert [t.text for t in plain_doc(doc)] == words.texts
+    assert doc.text == text  # what the trained model reads is the email as written
+    straight = nlp.make_doc("Thanks, we can't.")
+    assert plain_doc(straight) is straight and not words_of(straight).retyped
     assert words_of(doc) is words  # read once, kept on the Doc
 
 

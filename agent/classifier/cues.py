@@ -20,13 +20,13 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from agent.classifier.lexicon import cue_parts, table
-from agent.classifier.words import words_of
+from agent.classifier.words import plain_doc, words_of
 
 UNNAMED_CLIENT = "unnamed_client"
 # Parts of a cue joined by ' ... ' may be this many tokens apart (' ...12 ' says how many).
 GAP = 6
 # A possessive after a cue ('our client's team') talks about the client's people, not about the client.
-_POSSESSIVES = frozenset({"'s", "’s"})
+_POSSESSIVES = frozenset({"'s"})  # the words' apostrophes are plain (words_of)
 _SENTENCE_ENDS = frozenset({".", "!", "?"})
 
 
@@ -71,8 +71,9 @@ class Cues:
         """Each key's matches in the Doc, as token spans."""
         by_part: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         strings = doc.vocab.strings
+        matched = plain_doc(doc)  # "can’t share the name" is the list's "can't share the name"
         for matcher in (self.lower, self.cased):
-            for match_id, start, end in matcher(doc):
+            for match_id, start, end in matcher(matched):
                 by_part[strings[match_id]][start].append(end)
         texts = words_of(doc).texts
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)

@@ -66,7 +66,7 @@ _AGENCY = WordTable.of("company.words.agency")
 _COMPOUND_ROLES = tuple(words("company.words.compound_roles"))
 _WEIGHTS: dict[str, float] = {group: float(weight) for group, weight in table("company.weights").items()}
 _SUFFIX_CUES = words("company.words.after_name")
-_POSSESSIVE = frozenset({"'s", "’s"})
+_POSSESSIVE = frozenset({"'s"})  # the words' apostrophes are plain (words_of)
 # "Acme's hiring team": a function no person has, so the name before it is an organisation's even when it could be a first name.
 _AFTER_POSSESSIVE = words("company.words.after_possessive")
 _BEFORE_DECISION = words("company.words.before_decision")

@@ -37,6 +37,9 @@ _AGENCY_PIECES = words("senders.agency_domain_pieces")
 _NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
+_NOT_NAME_ENDINGS = tuple(words("names.not_first_name_endings"))
+# An ending counts after at least this many letters: 'Talentteam' is a team, 'Team' alone is in not_first_names.
+_MIN_COMPOUND_PREFIX = 3
 # A surname's prefix before its capital: "O'Connell", 'McAllister', "D'Souza".
 _SURNAME_PREFIXES = ("O'", "O’", "Mc", "Mac", "D'", "D’")
 
@@ -88,15 +91,21 @@ def person_name(display_name: str) -> str:
     if "," in name:  # "Whitfield, Dana"
         last, _, first = name.partition(",")
         name = f"{first.strip()} {last.strip()}"
-    name = _without_title(name)
+    name = without_titles(name)  # 'Prof. Dr. Annette Weyrich', 'Dra. Montserrat Vidal'
     if not name or _ORG_WORDS.found_in(name) or "@" in name or any(c.isdigit() or c in "{}<>[]|/&" for c in name):
         return ""
     parts = name.split()
-    if not 1 <= len(parts) <= 4 or parts[0] in _PARTICLES or parts[0].lower() in _NOT_NAMES:
+    first = parts[0].lower() if parts else ""
+    if not 1 <= len(parts) <= 4 or parts[0] in _PARTICLES or first in _NOT_NAMES or _office(first):
         return ""
     if not all(_name_word(w) or (i and w in _PARTICLES) for i, w in enumerate(parts)):
         return ""
     return " ".join(parts)
+
+
+def _office(word: str) -> bool:
+    """'talentteam', 'notariskantoor', 'personalamt': a compound whose last part is an office or a team."""
+    return any(word.endswith(e) and len(word) - len(e) >= _MIN_COMPOUND_PREFIX for e in _NOT_NAME_ENDINGS)
 
 
 def sender_first_name(display_name: str, address: str) -> str:

@@ -98,8 +98,8 @@ def _above_footer_line(para: str) -> str:
     return ""
 
 
-def _is_sign_off(line: str) -> bool:
-    """'Best regards,', 'Mit freundlichen Grüßen', 'Cheers, Dana', or any short closing line ending in a comma."""
+def _sign_off_end(line: str) -> int:
+    """Where the sign-off phrase a line opens with ends ('Gruß' in 'Gruß Uwe'), -1 when it opens with none or goes on too long."""
     start = 0
     while start < len(line) and not (line[start].isalnum() or line[start] == "_"):
         start += 1
@@ -109,24 +109,42 @@ def _is_sign_off(line: str) -> bool:
         ws = [w for w, _ in found]
         for n in range(len(ws), 0, -1):
             if tuple(ws[:n]) in _SIGN_OFFS.exact:
-                return len(line) - start - found[n - 1][1] <= _MAX_SIGN_OFF_TAIL
+                end = start + found[n - 1][1]
+                return end if len(line) - end <= _MAX_SIGN_OFF_TAIL else -1
+    return -1
+
+
+def _is_sign_off(line: str) -> bool:
+    """'Best regards,', 'Mit freundlichen Grüßen', 'Cheers, Dana', or any short closing line ending in a comma."""
+    if _sign_off_end(line) >= 0:
+        return True
     closing = line.rstrip(" \t")
     return closing.endswith(",") and 2 <= len(closing) - 1 <= 40 and not any(c in ".?:;" for c in closing)
 
 
 def signature_start(text: str) -> int:
-    """Where the sign-off block starts: after 'Best regards,' or any short closing line ending in a comma, else the last short paragraph."""
+    """Where the sign-off block starts: after 'Best regards,' or any short closing line ending in a comma, else the last short paragraph.
+
+    A name on the sign-off's own line ('Gruß Uwe', 'LG Alina', 'Best regards, Dana Whitfield') opens the block.
+    """
     third, at, found = len(text) // 3, 0, -1
     for line in text.split("\n"):
         # 'Liebe Grüße' opens like a greeting ('Liebe Jana,') but says nothing else: a sign-off.
         if at >= third and _is_sign_off(line) and (not is_greeting(line.strip()) or tuple(word_list(line)) in _SIGN_OFFS.exact):
-            found = at + len(line)
+            end = _sign_off_end(line)
+            found = at + (end if end >= 0 and _opens_name(line[end:]) else len(line))
         at += len(line) + 1
     if found >= 0:
         return found
     tail = text.rstrip()
     cut = tail.rfind("\n\n")
     return cut + 2 if cut > len(text) // 3 and len(tail) - cut < 200 else len(text)
+
+
+def _opens_name(tail: str) -> bool:
+    """Whether what follows a sign-off on its line is a name ('Uwe', ', Dana Whitfield | Acme'), not more of the closing."""
+    piece = split_line(tail.strip(" \t,;:!.-–—"), maxsplit=1)[0]
+    return bool(piece) and bool(person_first_name(piece))
 
 
 def _inline_signature(text: str) -> str:
@@ -184,7 +202,8 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
     word, which picks the organisation out of a line that also names a town ('Parry's Garden Centre, Llandeilo').
     """
     start = signature_start(text) if start is None else start
-    stripped = (ln for ln in (ln.strip(" \t-–—*>") for ln in text[start:].split("\n")) if ln and not is_footer(ln))
+    # A block that opens on the sign-off's line opens with what followed the phrase: ', Dana Whitfield'.
+    stripped = (ln for ln in (ln.strip(" \t-–—*>").lstrip(", \t") for ln in text[start:].split("\n")) if ln and not is_footer(ln))
     block = [ln for ln in islice(stripped, 7) if len(ln) <= 70]  # the first seven: the rest need not be read
     while len(block) > 1 and block[0].endswith((".", "!", "?", ",")):  # a closing sentence ('I'm so sorry.') above the name
         block = block[1:]

@@ -47,9 +47,9 @@ _AFTER = {
 # When several kinds of no are named, the first of these decides what the reply must fit.
 _KINDS = (Situation.OFFER_WITHDRAWN, Situation.ROLE_CLOSED, Situation.MISMATCH, Situation.NO_OPENINGS)
 _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKind.CALL, QuestionKind.OTHER_ROLE)
-_ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?=\w)", re.IGNORECASE)
+# The words come with their apostrophes made plain (words_of): "l’entretien" is "l'entretien" here.
+_ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'(?=\w)", re.IGNORECASE)
 _ELIDED = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)$", re.IGNORECASE)
-_APOSTROPHES = {"'", "’"}
 _SENTENCE_END = {".", "!", "?", "…"}
 
 
@@ -100,8 +100,8 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
             if sentences and sentences[-1] == sentence and text.count("\n") >= 2:
                 sentence += 1  # a blank line ends a sentence; a single line break is only wrapping
             continue
-        m = _ELISION.match(text) if "'" in text or "’" in text else None  # an elision holds an apostrophe
-        if text in _APOSTROPHES and words and offsets[-1] + len(words[-1]) == idx and _ELIDED.match(words[-1]):
+        m = _ELISION.match(text) if "'" in text else None  # an elision holds an apostrophe
+        if text == "'" and words and offsets[-1] + len(words[-1]) == idx and _ELIDED.match(words[-1]):
             # A bare elision ("t'", "l'" in a phrase list, or before a line break) is split by the tokenizer into
             # the letter and the apostrophe: joined again, it matches the "t'" of "t'avait" split above.
             words[-1] += text

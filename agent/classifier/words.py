@@ -18,6 +18,12 @@ from spacy.vocab import Vocab
 _KEY = "words"
 # doc.user_data key: the text the Doc was made from, when whoever made it kept it (agent/classifier/model.py).
 TEXT = "text"
+# Typographic apostrophes read as the typewriter one for every rule that reads the words, here once:
+# "n’hésitez", "l’entretien", "qu’à" match the phrase lists' "n'hésitez", "l'entretien", "qu'à", and
+# no list holds a phrase twice. One character for one, so every offset stays where it was. The Doc's
+# own tokens, which the trained model reads, stay as written: the model learnt from them as they come.
+_TYPOGRAPHIC = "’‘ʼ"
+_APOSTROPHES = str.maketrans(dict.fromkeys(_TYPOGRAPHIC, "'"))
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,9 @@ class Words:
     spaced: list[bool]
     offsets: list[int]
     text: str
-    """The Doc's text (Doc.text walks every token to build it)."""
+    """The Doc's text (Doc.text walks every token to build it), its apostrophes made plain."""
+    retyped: bool = False
+    """Whether a typographic apostrophe was made plain: the Doc's tokens then differ from texts (see plain_doc)."""
 
     def span(self, start: int, end: int) -> str:
         """The text of tokens [start, end), as doc[start:end].text gives it without building a Span."""
@@ -54,9 +62,18 @@ def words_of(doc: Doc) -> Words:
             texts = [strings[o] for o in doc.to_array(ORTH).tolist()]
         spaced = [s == 1 for s in spaces]
         text = kept or "".join(t + " " if s else t for t, s in zip(texts, spaced, strict=True))
-        words = Words(texts, spaced, offsets, text)
+        retyped = any(map(text.__contains__, _TYPOGRAPHIC))  # rare: most mail types them straight
+        if retyped:
+            text, texts = text.translate(_APOSTROPHES), [t.translate(_APOSTROPHES) for t in texts]
+        words = Words(texts, spaced, offsets, text, retyped)
     doc.user_data[_KEY] = words
     return words
+
+
+def plain_doc(doc: Doc) -> Doc:
+    """The Doc for a PhraseMatcher: the same tokens, with apostrophes made plain where the email had typographic ones."""
+    read = words_of(doc)
+    return Doc(doc.vocab, words=read.texts, spaces=read.spaced) if read.retyped else doc
 
 
 def lexical(vocab: Vocab) -> tuple[Callable[[str], bool], Callable[[str], str]]:

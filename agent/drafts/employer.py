@@ -140,10 +140,14 @@ def employer_phrases(company: str, language: str) -> dict[str, str | bool]:
 
 
 def _common_words(rest: str, table: Nouns) -> bool:
-    """Whether what follows 'Le'/'Les' reads as ordinary words ('Petit Bistrot', 'Thés de Mélusine') rather than a surname ('Goff Immobilier')."""
+    """Whether what follows 'Le'/'La'/'Les' reads as ordinary words ('Petit Bistrot', 'Thés de Mélusine') rather than a surname ('Goff Immobilier')."""
     words = rest.split()
     first = words[0].lower().strip(_MARKS)
     return first in table.contract_words or first in table.nouns or any(w[:1].islower() for w in words[1:])
+
+
+# The article a name opens with, and what "de" and "à" make of it before the rest of the name.
+_FR_ARTICLES = {"Le": ("du ", "au "), "Au": ("du ", "au "), "Les": ("des ", "aux "), "Aux": ("des ", "aux "), "La": ("de La ", "à La ")}
 
 
 def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]:
@@ -155,12 +159,12 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
     elides = first[:1] in _FR_VOWELS or first.startswith(table.elides)
     if head is None:
         article, _, rest = name.partition(" ")
-        if table.contract and rest and article in ("Le", "Les", "Au", "Aux") and _common_words(rest, table):
-            # "de Le Bistrot" is not French: "du Bistrot du Port", "des Beaux Jours"; a shop called
-            # "Au Fournil de Léon" is "au Fournil de Léon" where a firm is "chez".
-            de = ("du " if article in ("Le", "Au") else "des ") + rest
-            chez = f"{article.lower()} {rest}" if article in ("Au", "Aux") else f"chez {name}"
-            return said | {"de": de, "chez": chez, "le": name}
+        if table.contract and rest and article in _FR_ARTICLES and _common_words(rest, table):
+            # "de Le Bistrot" and "chez Le Petit Bistrot" are not French: a name that opens with its
+            # own article is a place one works at, "du / au Bistrot du Port", "des / aux Beaux Jours",
+            # "de / à La Belle Équipe", and a shop called "Au Fournil de Léon" is "au Fournil de Léon".
+            de, at = _FR_ARTICLES[article]
+            return said | {"de": de + rest, "chez": at + rest, "le": name}
         return said | {"de": f"d’{name}" if elides else f"de {name}", "chez": f"chez {name}", "le": name}
     if head.gender == "pl":
         de, a, le = "des ", "aux ", "les "

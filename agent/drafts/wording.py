@@ -89,6 +89,10 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         ask_feedback = True
     context = {
         "first_name": ex.contact_name,
+        # No person named in the sender or the signature ("Ihr Recruiting-Team", "Het recruitmentteam",
+        # a mailbox): the reply goes to a team, and "you" is plural where a language says so (ihr,
+        # jullie, a tu-letter's vous, the Spanish third person plural).
+        "team": not ex.contact_name,
         # A formal German letter answered "Hallo Felix" sounds over-familiar; the whole name greets without guessing a gender.
         "full_name": ex.contact_full_name if ex.contact_name else "",
         # 'Guten Tag Frau Weber' only where the title under the name says 'Personalreferentin' and the surname is plain.
