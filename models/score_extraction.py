@@ -8,7 +8,7 @@ into Headers. --no-from blanks the header, as for the many real emails that arri
 matters as much as the default, so --both prints the two side by side.
 
 Company is compared without case, punctuation, a leading 'The' or legal suffixes (Inc, LLC, Ltd, GmbH...); an empty
-truth needs an empty prediction. Role and contact ignore case and punctuation; stage is scored on rejections only.
+truth needs an empty prediction. Role and contact ignore case and punctuation (the stage is the situation reader's: `rebound eval` scores it).
 Every row counts by default, not_job rows included (their truth is empty everywhere, and the product never runs the
 extractor on them): --job-only leaves them out. ms/email covers compose, tokenizing and extraction.
 """
@@ -32,7 +32,7 @@ from agent.classifier.extract import Extractor, Headers
 from agent.classifier.text import compose
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-FIELDS = ("company", "role", "contact_name", "stage")
+FIELDS = ("company", "role", "contact_name")
 _LEGAL = re.compile(r"\b(inc|llc|llp|ltd|limited|gmbh|plc|corp|corporation|co|sa|bv|b\.v|ag|pty|pvt|oy|ab|s\.p\.a|spa|srl|sas|nv|eg|kg)\b\.?",
                     re.IGNORECASE)
 
@@ -82,13 +82,12 @@ def score(rows: list[dict[str, Any]], no_from: bool) -> tuple[dict[str, Tally], 
     for row in rows:
         doc = nlp.make_doc(compose(row.get("subject") or "", row.get("body") or ""))
         name, addr = ("", "") if no_from else parseaddr(row.get("from") or "")
-        company, role, contact, stage, *_ = extractor(doc, Headers(name, addr, ""))
+        who = extractor(doc, Headers(name, addr, ""))
         rid = row["id"]
-        tallies["company"].add(norm_company(company) == norm_company(row["company"] or ""), rid, row["company"] or "", company)
-        tallies["role"].add(norm_text(role) == norm_text(row["role"] or ""), rid, row["role"] or "", role)
-        tallies["contact_name"].add(norm_text(contact) == norm_text(row["contact_name"] or ""), rid, row["contact_name"] or "", contact)
-        if row["label"] == "rejection":
-            tallies["stage"].add(str(stage) == row["stage"], rid, row["stage"], str(stage))
+        tallies["company"].add(norm_company(who.company) == norm_company(row["company"] or ""), rid, row["company"] or "", who.company)
+        tallies["role"].add(norm_text(who.role) == norm_text(row["role"] or ""), rid, row["role"] or "", who.role)
+        tallies["contact_name"].add(norm_text(who.contact_name) == norm_text(row["contact_name"] or ""), rid, row["contact_name"] or "",
+                                    who.contact_name)
     return tallies, time.perf_counter() - started
 
 
