@@ -92,7 +92,7 @@ def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) 
         ("Thank you for your application. We reviewed your CV and will not progress it.", Situation.APPLICATION),
         ("We've decided not to move forward.", Situation.UNKNOWN),
         ("Die Stelle wurde leider gestrichen, da ein Einstellungsstopp verhängt wurde.", Situation.ROLE_CLOSED),
-        ("Leider fällt die Stelle als Aushilfe weg, da wir die Küche umbauen.", Situation.ROLE_CLOSED),
+        ("Liebe Frau Jansen, leider fällt die Stelle als Aushilfe bei uns weg, weil wir die Küche im Sommer umbauen.", Situation.ROLE_CLOSED),
         ("Wegen eines Rekrutierungsstopps können wir die Stelle derzeit nicht besetzen.", Situation.ROLE_CLOSED),
         ("Helaas gaat de vacature niet door: het budget is niet rond gekomen.", Situation.ROLE_CLOSED),
         ("Votre profil est surqualifié pour ce poste, nous ne donnerons donc pas suite.", Situation.MISMATCH),
