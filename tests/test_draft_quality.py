@@ -92,11 +92,11 @@ def test_no_placeholder_or_gender_tag_reaches_a_draft(drafted: list[tuple[dict[s
     assert found == []
 
 
-# A greeting with no name ("Hallo,", "Hoi,", "Bonjour,", "Hola:", "Buenos días:") answers an email no
+# A greeting with no name ("Hallo zusammen,", "Hoi,", "Bonjour,", "Hola:", "Buenos días:") answers an email no
 # person signed ("Dein Recruiting-Team", "Het recruitmentteam", "L'équipe RH", a mailbox): the reply
 # speaks to the team, never to one person.
 TO_ONE = {
-    "de": (re.compile(r"^Hallo,\n"), re.compile(r"\b(du|dich|dir|dein|deine|deinem|deinen|Deinen)\b")),
+    "de": (re.compile(r"^Hallo( zusammen)?,\n"), re.compile(r"\b(du|dich|dir|dein|deine|deinem|deinen|Deinen)\b")),
     "nl": (re.compile(r"^(Hallo|Hoi),\n"), re.compile(r"\b(je|jij|jou|jouw|Je)\b")),
     "fr": (re.compile(r"^Bonjour,\n"), re.compile(r"\b(tu|te|toi|ton|ta|tes)\b|\bt’")),
     "es": (re.compile(r"^(Hola|Buenos días):\n"), re.compile(r"\b(usted|le|te|ti|tu|tus|contigo|dedicó|dedicaste|puedes|tuviera|tuvieras|dude|dudes)\b")),

@@ -238,6 +238,12 @@ def test_a_reply_to_a_team_speaks_to_all_of_them(language: str, register: str) -
     assert any(to_one.search(text) for text in person)
 
 
+def test_a_german_du_reply_to_a_team_greets_all_of_them() -> None:
+    # A bare "Hallo," before "ihr" reads curt; "Hallo zusammen," is how one greets a group one says du to.
+    team = [text for where, text in all_renders("de") if where[2] == "informal" and not where[3] and where[-1] != "subject"]
+    assert team and all(text.startswith("Hallo zusammen,\n") for text in team)
+
+
 # "I understand your choice" is wrong where nobody was chosen: the role closed, hiring paused, nothing
 # open. Nor may the reply to a no that does not say how far it got (application, unknown, where an
 # email about a role that closed is often read) claim a choice or a decision.
