@@ -84,7 +84,7 @@ def test_department_before_the_name_is_cut(nlp: Language, extractor: Extractor, 
     assert company(nlp, extractor, body) == employer
 
 
-@pytest.mark.parametrize("function", ["Personalamt", "Recrutement", "Reclutamiento", "Human Resources"])
+@pytest.mark.parametrize("function", ["Personalamt", "Recrutement", "Reclutamiento", "Human Resources", "Le Service Ressources Humaines"])
 def test_a_department_alone_is_no_company(nlp: Language, extractor: Extractor, function: str) -> None:
     body = f"Dear applicant,\n\nThank you for applying. We have chosen another candidate.\n\nKind regards,\n{function}"
     assert company(nlp, extractor, body) == ""
