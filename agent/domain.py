@@ -142,6 +142,9 @@ class Extraction:
     """The day an invitation or an assessment names, read from its text (agent/classifier/dates.py)."""
     event_kind: str = ""
     """'appointment' (one day named), 'options' (several days offered; event_date is the earliest) or 'deadline'."""
+    decision_pending: bool = False
+    """The email promises a no only for when the candidate hears nothing more ("if you haven't heard by
+    Friday…"): read only where a rejection is possible; the classifier then holds the email back as uncertain."""
 
 
 @dataclass(frozen=True)

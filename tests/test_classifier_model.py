@@ -66,3 +66,22 @@ def test_the_classifiers_share_each_docs_ngrams_without_mixing_them_up(classifie
             with classifier.nlp.select_pipes(enable=[name]):
                 alone = classifier.nlp(text).cats
             assert alone == {label: cats[label] for label in alone}
+
+
+
+def test_a_no_promised_only_for_silence_is_held_back_not_called_a_rejection(classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However sure the bag of n-grams is of a no, a no promised only for silence is held back: no reply, listed to check."""
+    import agent.classifier.components as components
+    import agent.classifier.model as model
+
+    for module in (model, components):  # as sure as the held-out acknowledgement it was written after
+        monkeypatch.setattr(module, "rejection_score", lambda cats: 0.98)
+    said = "Hi Maya,\n\nThank you for applying for the design internship. Sadly we've gone with other applicants this time.\n\nHattie"
+    promised = (
+        "Hi Maya,\n\nThank you for applying for the design internship. We'll go through every portfolio over the next three weeks. "
+        "If we haven't come back to you by 24 July, sadly it means we've gone with other applicants this time.\n\nHattie"
+    )
+    assert classifier.classify(mail("Your application", said)).is_rejection
+    result = classifier.classify(mail("Your application", promised))
+    assert result.extraction.decision_pending
+    assert result.label is not Label.REJECTION and result.uncertain and result.runner_up is Label.REJECTION

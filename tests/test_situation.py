@@ -326,3 +326,39 @@ def test_a_dutch_temp_assignment_is_no_assessment(nlp: Language, reader: Situati
 def test_a_german_final_round_named_in_the_subject_is_the_final(nlp: Language, reader: SituationReader) -> None:
     reading = read(nlp, reader, "Hi Merle,\n\nDanke für den Tag am Freitag. Wir haben uns für jemand anderen entschieden.\n\nJonas", "Dein Finale bei Nordlicht")[1]
     assert reading.stage is Stage.FINAL
+
+
+PROMISED = [
+    "Hi Noor,\n\nThanks for applying for the barista role. If you haven't heard from us by 3 May, please assume we've gone with other people this time.\n\nMo",
+    "Dear Mr Ellis,\n\nWe received your application. Should you not hear from us within four weeks, your application has not been successful.\n\nHR",
+    "Hallo Timo,\n\ndanke für deine Bewerbung! Wenn du bis Ende März nichts von uns hörst, hat es diesmal leider nicht geklappt.\n\nSandra",
+    "Sehr geehrte Frau Brandt,\n\nvielen Dank für Ihre Bewerbung. Sollten Sie bis zum 15. Juli nichts von uns gehört haben, konnten wir Sie leider nicht berücksichtigen.\n\nPersonalabteilung",
+    "Bonjour Julie,\n\nNous avons bien reçu ta candidature. Si tu n'as pas de nouvelles d'ici trois semaines, c'est que nous avons retenu d'autres profils.\n\nLéa",
+    "Madame,\n\nNous accusons réception de votre candidature. Sans nouvelles de notre part sous un mois, vous pourrez considérer qu'elle n'a pas été retenue.\n\nLe service RH",
+    "Beste Daan,\n\nBedankt voor je sollicitatie. Heb je binnen drie weken niets van ons gehoord, dan ben je helaas niet door naar de gesprekken.\n\nIris",
+    "Geachte heer Smit,\n\nWij hebben uw sollicitatie ontvangen. Mocht u voor 1 juni niets van ons vernomen hebben, dan is uw sollicitatie helaas niet geselecteerd.\n\nP&O",
+    "Hola, Marta:\n\nHemos recibido tu candidatura. Si en quince días no has recibido noticias nuestras, entiende que esta vez no ha salido.\n\nPablo",
+    "Estimado Sr. Ruiz:\n\nGracias por su interés. En caso de no recibir respuesta antes del 30 de junio, su candidatura no habrá sido seleccionada.\n\nRecursos Humanos",
+]
+SAID = [
+    # The no is said; the candidate is the one who may not answer, or the employer the one who was slow.
+    "Hi Efua,\n\nWe won't be taking your application further. If we don't hear back, we'll delete your details in 30 days.\n\nTideway People",
+    "Hallo Jana,\n\nentschuldige, dass du so lange nichts von uns gehört hast. Wir haben uns leider für jemand anderen entschieden.\n\nTom",
+    "Bonjour Paul,\n\nNous ne donnerons pas suite à votre candidature. Sans réponse de votre part, vos données seront supprimées dans un an.\n\nRH",
+    "Hola, Andrés:\n\nLamentablemente hemos elegido a otra persona. Preferimos decírtelo antes que dejarte sin noticias.\n\nClara",
+]
+
+
+@pytest.mark.parametrize("body", PROMISED)
+def test_a_no_promised_for_silence_is_pending(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert read(nlp, reader, body)[1].pending
+
+
+@pytest.mark.parametrize("body", SAID)
+def test_a_no_that_is_said_is_not_pending(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert not read(nlp, reader, body)[1].pending
+
+
+def test_only_acknowledgements_in_the_corpus_promise_a_no(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    """Not one labelled rejection reads as a promised no: the cue is a veto, it must not cost a draft."""
+    assert [row["id"] for row, _language, reading in labelled if reading.pending] == []

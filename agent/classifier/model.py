@@ -29,6 +29,9 @@ MIN_WORDS = 4
 # The labels an email may be given besides a rejection, in Label's order (the first of equal scores wins).
 # Each with its name: Label.value is a property, slow to read per email.
 _OTHER_LABELS = tuple((label, label.value) for label in Label if label is not Label.REJECTION)
+# A no that is only promised ("if you haven't heard by Friday, assume…") caps P(rejection) here: not
+# called a rejection, and not surely anything else either (1 - 0.49 is below the default threshold).
+PENDING_CAP = 0.49
 # nlp.pipe batch size: large enough to amortise per-batch overhead, small enough for steady memory.
 BATCH_SIZE = 128
 
@@ -95,6 +98,9 @@ class Classifier:
     def _result(self, doc: spacy.tokens.Doc) -> Classification:
         cats = doc.cats
         rejection = rejection_score(cats)
+        extraction = doc.user_data.get("extraction")
+        if extraction is not None and extraction.decision_pending:
+            rejection = min(rejection, PENDING_CAP)
         best_other = max(_OTHER_LABELS, key=lambda pair: cats.get(pair[1], 0.0))[0]
         runner_up: Label | None
         if _fewer_words_than(doc, MIN_WORDS):
@@ -111,7 +117,6 @@ class Classifier:
             if best_other is not Label.NOT_JOB and cats.get("job", 1.0) < 0.5:
                 best_other = Label.NOT_JOB
             label, confidence, runner_up = best_other, 1.0 - rejection, Label.REJECTION
-        extraction = doc.user_data.get("extraction")
         if extraction is None:
             headers: Headers = doc.user_data.get("headers", Headers())
             address = headers.reply_to or headers.from_addr

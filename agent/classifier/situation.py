@@ -68,6 +68,8 @@ class Reading:
     questions: tuple[Question, ...] = ()
     register: str = ""
     """'formal' or 'informal' for the languages that distinguish them; '' for English."""
+    pending: bool = False
+    """The no is only promised for when the candidate hears nothing: an acknowledgement, not a decision."""
 
 
 def expand(cue: str) -> list[list[str]]:
@@ -238,6 +240,7 @@ class SituationReader:
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
+            pending=bool(hits.get("decision.pending")),
         )
 
     @staticmethod
