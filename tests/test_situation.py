@@ -129,6 +129,9 @@ def test_situation(nlp: Language, reader: SituationReader, text: str, situation:
         ("We regret that we cannot go further. I would be happy to share feedback if you'd like.", True),
         ("Gerne geben wir Ihnen auf Wunsch ein kurzes Feedback zu Ihrem Gespräch.", True),
         ("Si vous le souhaitez, je peux vous faire un retour plus détaillé.", True),
+        ("I'd be glad to talk it through on a call next week.", True),
+        ("I'd be glad to talk with you should the post be advertised again in spring.", False),
+        ("Once your licence comes through we'll be happy to talk about joining the crew.", False),
     ],
 )
 def test_offered_feedback_and_feedback_refused(nlp: Language, reader: SituationReader, sentence: str, offered: bool) -> None:
