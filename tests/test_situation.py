@@ -113,6 +113,29 @@ def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) 
         ("Votre profil est surqualifié pour ce poste, nous ne donnerons donc pas suite.", Situation.MISMATCH),
         ("Helaas hebben wij op dit moment geen passende vacatures voor uw open sollicitatie.", Situation.NO_OPENINGS),
         ("Lamentablemente, la vacante ha sido cancelada por una reestructuración interna.", Situation.ROLE_CLOSED),
+        # The reason named in the email: hours, enrolment, filled internally. A form letter's
+        # "Vollzeit" in the role title or "deren Erfahrung besser passt" is no such reason.
+        (
+            "Leider können wir Ihnen die Stelle nicht anbieten: Wir suchen ausschließlich in Vollzeit, und 25 Wochenstunden lassen sich mit der Dienstplanung nicht vereinbaren.",
+            Situation.MISMATCH,
+        ),
+        ("Als Werkstudent können wir dich nur mit gültiger Immatrikulation beschäftigen, deshalb müssen wir dir leider absagen.", Situation.MISMATCH),
+        ("Nach dem Gespräch hat sich ergeben, dass die Position intern mit einer Kollegin aus dem Vertrieb besetzt wird.", Situation.ROLE_CLOSED),
+        (
+            "Wir haben uns nach dem Gespräch für eine Bewerberin entschieden, deren Erfahrung noch besser zur Stelle passt, und die Stelle ist damit besetzt.",
+            Situation.AFTER_INTERVIEW,
+        ),
+        ("Ihre Bewerbung als Verkäuferin in Vollzeit konnten wir leider nicht berücksichtigen, wir danken Ihnen für das Interesse.", Situation.APPLICATION),
+        ("Nous recherchons une personne disponible les week-ends, ce qui n'est pas compatible avec votre emploi du temps.", Situation.MISMATCH),
+        (
+            "Malheureusement, la direction vient de geler tous les recrutements jusqu'à la fin de l'année, et le poste ne sera donc pas pourvu.",
+            Situation.ROLE_CLOSED,
+        ),
+        ("Suite à la perte du financement, nous sommes contraints de retirer la promesse d'embauche que nous vous avions adressée.", Situation.OFFER_WITHDRAWN),
+        (
+            "Après notre entretien, nous avons choisi un candidat dont l'expérience correspond davantage au poste, et nous vous souhaitons bonne continuation.",
+            Situation.AFTER_INTERVIEW,
+        ),
     ],
 )
 def test_situation(nlp: Language, reader: SituationReader, text: str, situation: Situation) -> None:
