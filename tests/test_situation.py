@@ -136,6 +136,27 @@ def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) 
             "Après notre entretien, nous avons choisi un candidat dont l'expérience correspond davantage au poste, et nous vous souhaitons bonne continuation.",
             Situation.AFTER_INTERVIEW,
         ),
+        # Dutch and Spanish no's that give a reason which is not about the candidate...
+        ("Dank voor het gesprek. Je kunt maximaal 24 uur per week werken, en voor deze functie zoeken we iemand voor 36 uur.", Situation.MISMATCH),
+        ("Dank voor het prettige gesprek. We zoeken echter iemand die ook op zaterdag en zondag kan werken.", Situation.MISMATCH),
+        ("Dank voor het gesprek. Uw looneis ligt helaas boven het maximum van onze salarisschaal.", Situation.MISMATCH),
+        ("Omdat je nog geen rijbewijs hebt, kunnen we je helaas niet inzetten als bezorger.", Situation.MISMATCH),
+        ("Bedankt voor je komst vorige week. Na het vertrek van onze grootste klant vullen we de functie voorlopig niet in.", Situation.ROLE_CLOSED),
+        ("Beste Lotte, we nemen dit seizoen toch niemand aan voor de bediening.", Situation.ROLE_CLOSED),
+        ("Gracias por la entrevista. Nos dijiste que solo puedes por las mañanas y el puesto es de tarde.", Situation.MISMATCH),
+        ("Gracias por la entrevista. Tu pretensión salarial está por encima de lo que podemos ofrecer.", Situation.MISMATCH),
+        ("Con tu trayectoria, creo que el puesto se te quedaría muy pequeño.", Situation.MISMATCH),
+        ("Gracias por venir. Al final hemos tenido que congelar todas las contrataciones hasta el año que viene.", Situation.ROLE_CLOSED),
+        ("Gracias por la entrevista. Por desgracia, la empresa ha suspendido el proceso de selección.", Situation.ROLE_CLOSED),
+        ("Lamentablemente tenemos que retirar la oferta que te enviamos la semana pasada.", Situation.OFFER_WITHDRAWN),
+        # ...and ordinary ones that only sound like it: they keep the usual reading, and the reply its ask.
+        ("Dank voor het fijne gesprek. We gaan niet samen verder, omdat een andere kandidaat beter aansloot.", Situation.AFTER_INTERVIEW),
+        ("Dank voor de proefdag als chauffeur (C-rijbewijs, 40 uur). We gaan verder met een andere kandidaat.", Situation.AFTER_FINAL),
+        ("Bedankt voor je sollicitatie voor de functie van magazijnmedewerker (minimaal 32 uur per week). We hebben gekozen voor een andere kandidaat.", Situation.APPLICATION),
+        ("Gracias por la entrevista para el puesto de repartidor (carné de conducir B, jornada completa). Hemos elegido a otro candidato.", Situation.AFTER_INTERVIEW),
+        ("Gracias por la entrevista. Lo hemos valorado internamente y hemos decidido seguir con otra candidata.", Situation.AFTER_INTERVIEW),
+        ("Gracias por la entrevista. Buscábamos a alguien con más experiencia en turnos de cocina industrial.", Situation.AFTER_INTERVIEW),
+        ("Gracias por tu disponibilidad para la entrevista del martes. Hemos optado por otro perfil.", Situation.AFTER_INTERVIEW),
     ],
 )
 def test_situation(nlp: Language, reader: SituationReader, text: str, situation: Situation) -> None:
