@@ -143,8 +143,9 @@ class Extraction:
     event_kind: str = ""
     """'appointment' (one day named), 'options' (several days offered; event_date is the earliest) or 'deadline'."""
     decision_pending: bool = False
-    """The email promises a no only for when the candidate hears nothing more ("if you haven't heard by
-    Friday…"): read only where a rejection is possible; the classifier then holds the email back as uncertain."""
+    """The email holds no employer's no: it promises one only for when the candidate hears nothing ("if you
+    haven't heard by Friday…"), or it answers the candidate's own withdrawal. Read only where a rejection is
+    possible; the classifier then holds the email back as uncertain."""
 
 
 @dataclass(frozen=True)

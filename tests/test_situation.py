@@ -401,6 +401,9 @@ PROMISED = [
     "Geachte heer Smit,\n\nWij hebben uw sollicitatie ontvangen. Mocht u voor 1 juni niets van ons vernomen hebben, dan is uw sollicitatie helaas niet geselecteerd.\n\nP&O",
     "Hola, Marta:\n\nHemos recibido tu candidatura. Si en quince días no has recibido noticias nuestras, entiende que esta vez no ha salido.\n\nPablo",
     "Estimado Sr. Ruiz:\n\nGracias por su interés. En caso de no recibir respuesta antes del 30 de junio, su candidatura no habrá sido seleccionada.\n\nRecursos Humanos",
+    # The candidate's own no, answered.
+    "Hi Dara,\n\nSorry to hear you've decided to step out of the process, but thanks for telling us. I've cancelled Thursday's panel.\n\nPriya",
+    "Dear Mr Osei,\n\nAs requested, your application for the Staff Nurse post has been withdrawn and you will not be contacted about it again.\n\nRecruitment",
 ]
 SAID = [
     # The no is said; the candidate is the one who may not answer, or the employer the one who was slow.
@@ -408,6 +411,7 @@ SAID = [
     "Hallo Jana,\n\nentschuldige, dass du so lange nichts von uns gehört hast. Wir haben uns leider für jemand anderen entschieden.\n\nTom",
     "Bonjour Paul,\n\nNous ne donnerons pas suite à votre candidature. Sans réponse de votre part, vos données seront supprimées dans un an.\n\nRH",
     "Hola, Andrés:\n\nLamentablemente hemos elegido a otra persona. Preferimos decírtelo antes que dejarte sin noticias.\n\nClara",
+    "Hi Sam,\n\nWe've decided to go with another candidate whose experience is closer to the brief. Thank you for your time.\n\nJo",
 ]
 
 

@@ -69,7 +69,8 @@ class Reading:
     register: str = ""
     """'formal' or 'informal' for the languages that distinguish them; '' for English."""
     pending: bool = False
-    """The no is only promised for when the candidate hears nothing: an acknowledgement, not a decision."""
+    """No employer's no is in it: one only promised for when the candidate hears nothing (an
+    acknowledgement), or the candidate's own withdrawal answered."""
 
 
 def expand(cue: str) -> list[list[str]]:
@@ -240,7 +241,7 @@ class SituationReader:
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
-            pending=bool(hits.get("decision.pending")),
+            pending=bool(hits.get("decision.pending") or hits.get("decision.candidate_withdrew")),
         )
 
     @staticmethod
