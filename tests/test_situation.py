@@ -404,6 +404,14 @@ PROMISED = [
     # The candidate's own no, answered.
     "Hi Dara,\n\nSorry to hear you've decided to step out of the process, but thanks for telling us. I've cancelled Thursday's panel.\n\nPriya",
     "Dear Mr Osei,\n\nAs requested, your application for the Staff Nurse post has been withdrawn and you will not be contacted about it again.\n\nRecruitment",
+    "Hallo Timo,\n\nschade, dass du dich anders entschieden hast, aber wir respektieren deine Entscheidung natürlich. Viel Erfolg beim neuen Job!\n\nSandra",
+    "Sehr geehrte Frau Brandt,\n\nwie gewünscht haben wir Ihre Bewerbung als Sachbearbeiterin zurückgezogen und Ihre Daten gelöscht.\n\nPersonalabteilung",
+    "Bonjour Julie,\n\nDommage, mais je comprends ta décision et je te souhaite plein de réussite dans ton nouveau poste.\n\nLéa",
+    "Madame,\n\nComme demandé, votre candidature au poste d'assistante a été retirée de notre base.\n\nLe service RH",
+    "Beste Daan,\n\nJammer dat je je terugtrekt, maar ik begrijp je keuze helemaal. Veel succes bij je nieuwe werkgever!\n\nIris",
+    "Geachte heer Smit,\n\nZoals gevraagd hebben wij uw sollicitatie voor de functie van planner ingetrokken.\n\nP&O",
+    "Hola, Marta:\n\nEntendemos tu decisión y te deseamos lo mejor en tu nuevo puesto. Ha sido un placer conocerte.\n\nPablo",
+    "Estimado Sr. Ruiz:\n\nComo nos pidió, hemos retirado su candidatura del proceso de selección para el puesto de contable.\n\nRecursos Humanos",
 ]
 SAID = [
     # The no is said; the candidate is the one who may not answer, or the employer the one who was slow.
@@ -412,11 +420,15 @@ SAID = [
     "Bonjour Paul,\n\nNous ne donnerons pas suite à votre candidature. Sans réponse de votre part, vos données seront supprimées dans un an.\n\nRH",
     "Hola, Andrés:\n\nLamentablemente hemos elegido a otra persona. Preferimos decírtelo antes que dejarte sin noticias.\n\nClara",
     "Hi Sam,\n\nWe've decided to go with another candidate whose experience is closer to the brief. Thank you for your time.\n\nJo",
+    "Sehr geehrte Frau Brandt,\n\nleider müssen wir Ihnen mitteilen, dass wir uns für eine andere Bewerberin entschieden haben.\n\nPersonalabteilung",
+    "Madame,\n\nNous avons le regret de vous informer que votre candidature n'a pas été retenue. Nous comprenons que cette décision vous déçoive.\n\nLe service RH",
+    "Geachte heer Smit,\n\nHelaas hebben wij besloten niet verder te gaan met uw sollicitatie. Wij begrijpen dat dit besluit teleurstellend is.\n\nP&O",
+    "Estimado Sr. Ruiz:\n\nLamentamos comunicarle que hemos decidido continuar con otros candidatos. Entendemos que esta decisión no es la que esperaba.\n\nRecursos Humanos",
 ]
 
 
 @pytest.mark.parametrize("body", PROMISED)
-def test_a_no_promised_for_silence_is_pending(nlp: Language, reader: SituationReader, body: str) -> None:
+def test_a_no_promised_for_silence_or_the_candidates_own_is_pending(nlp: Language, reader: SituationReader, body: str) -> None:
     assert read(nlp, reader, body)[1].pending
 
 
