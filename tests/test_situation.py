@@ -440,3 +440,16 @@ def test_a_no_that_is_said_is_not_pending(nlp: Language, reader: SituationReader
 def test_only_acknowledgements_in_the_corpus_promise_a_no(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
     """Not one labelled rejection reads as a promised no: the cue is a veto, it must not cost a draft."""
     assert [row["id"] for row, _language, reading in labelled if reading.pending] == []
+
+
+def test_german_dates_abbreviations_and_im_do_not_break_a_sentence(nlp: Language) -> None:
+    """spaCy's English tokenizer reads "im" as "I'm" and every dot as a possible end: cues with a gap must still span them."""
+    from agent.classifier.situation import normal_words
+
+    words, sentences, _ = normal_words(nlp.make_doc("Wenn du bis zum 15. Juli mit max. 10 Stunden im Semester nichts hörst. Dann"))
+    assert "im" in words and "i" not in words
+    assert sentences[words.index("hörst")] == 0 and sentences[words.index("Dann")] == 1
+    words, sentences, _ = normal_words(nlp.make_doc("Beginn 03.11. wird gegenstandslos. We said June 15. Then I'm off"))
+    assert sentences[words.index("gegenstandslos")] == 0
+    assert sentences[words.index("Then")] == sentences[words.index("June")] + 1  # an English date still ends its sentence
+    assert "'m" in words  # "I'm" keeps its own two words

@@ -51,6 +51,12 @@ _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKin
 _ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'(?=\w)", re.IGNORECASE)
 _ELIDED = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)$", re.IGNORECASE)
 _SENTENCE_END = {".", "!", "?", "…"}
+# A full stop after these ends no sentence: "max. 10 Stunden", "ca. 20 Std. pro Woche", "bzw.".
+_ABBREVIATIONS = frozenset({
+    "max", "min", "ca", "std", "bzw", "inkl", "ggf", "evtl", "nr", "usw", "tel", "str", "bzgl", "zzgl", "vgl", "sog", "jan", "feb", "mär", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "env", "resp", "cf", "approx",
+})
+# After a number, a full stop before a month is a German date ("bis zum 15. Juli"), not a sentence end.
+_MONTHS = frozenset({"januar", "jänner", "februar", "feber", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember"})
 
 
 @dataclass(frozen=True)
@@ -117,13 +123,34 @@ def normal_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
             words.append(text)
             sentences.append(sentence)
             offsets.append(idx)
-        if text in _SENTENCE_END or text.endswith("?"):
+        if (text in _SENTENCE_END or text.endswith("?")) and not (text == "." and _no_sentence_end(texts, k)):
             sentence += 1
     if len(texts) > copied:
         words += texts[copied:]
         sentences += [sentence] * (len(texts) - copied)
         offsets += starts[copied:]
+    if "m" in words or "M" in words:
+        _join_im(words, sentences, offsets)
     return words, sentences, offsets
+
+
+def _no_sentence_end(texts: list[str], k: int) -> bool:
+    """Whether the full stop at k closes an abbreviation or a German date rather than a sentence."""
+    before = texts[k - 1] if k else ""
+    if before.lower() in _ABBREVIATIONS:
+        return True
+    if not before[-1:].isdigit():
+        return False
+    after = next((t for t in texts[k + 1 : k + 3] if not t.isspace()), "")
+    return after[:1].islower() or after.lower() in _MONTHS  # "Beginn 03.11. wird …", "15. Juli"
+
+
+def _join_im(words: list[str], sentences: list[int], offsets: list[int]) -> None:
+    """spaCy's English tokenizer splits "im" (as if "I'm") into "i" "m": German "im Team" is one word again."""
+    for j in range(len(words) - 1, 0, -1):
+        if words[j] in ("m", "M") and words[j - 1] in ("i", "I") and offsets[j - 1] + 1 == offsets[j]:
+            words[j - 1] += words[j]
+            del words[j], sentences[j], offsets[j]
 
 
 @dataclass(frozen=True)
