@@ -269,6 +269,10 @@ def test_a_rejection_that_asks_not_to_be_answered_has_no_one_to_reply_to(address
         ("Lea Brandt\nHR-Fachfrau", "f"),
         ("Kim Berger\nHR Business Partner", ""),  # an English title says nothing
         ("Kim Berger\nPersonalentwicklung", ""),
+        # Signing on someone's behalf ("im Auftrag", "in Vertretung") still names the writer.
+        ("i. A. Anna Weber\nPersonalreferentin", "f"),
+        ("i.V. Jonas Krämer\nSachbearbeiter Personal", "m"),
+        ("ppa. Lea Brandt\nHR-Fachfrau", "f"),
     ],
 )
 def test_the_german_title_under_the_name_gives_the_formal_address(nlp: Language, extractor: Extractor, signature: str, gender: str) -> None:

@@ -24,6 +24,7 @@ _ADDRESS_WORDS = words("names.address_words")
 _SAINTS = words("names.saints")
 _SIGN_OFFS = WordTable.of("mail.sign_offs")
 _INLINE_SIGN_OFFS = phrases("mail.inline_sign_offs")
+_ON_BEHALF = phrases("mail.on_behalf")
 _FOOTER_CONTAINS = phrases("mail.footer_contains")
 _FOOTER_STARTS = tuple(p for p in phrases("mail.footer_starts") if " ... " not in p)
 _FOOTER_BETWEEN = tuple(tuple(p.split(" ... ")) for p in phrases("mail.footer_starts") if " ... " in p)
@@ -215,6 +216,7 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
     first = split_line(block[0], maxsplit=1) if block else [""]
     if len(first) > 1 and tuple(word_list(first[0])) in _SIGN_OFFS.exact:  # 'Groet, Rick'
         first = split_line(first[1], maxsplit=1)
+    first[0] = _without_on_behalf(first[0])
     head = clean_org_name(first[0]) if first[0].lower().startswith(("the ", "team ")) else first[0]
     if person_first_name(head) and not looks_like_org(head) and not known_company(head):
         name, block = head, first[1:] + block[1:]
@@ -228,6 +230,12 @@ def signature(text: str, known_company: Callable[[str], bool], start: int | None
         company = next((p for ln in below_name for p in split_line(ln) if _spelled_by(p, domain) and not _address_line(p) and valid_org_name(
             clean_org_name(p))), company)
     return name, company
+
+
+def _without_on_behalf(line: str) -> str:
+    """The line without a leading 'i. A.', 'ppa.' or 'P.O.': who signs for someone else is still the writer."""
+    low = line.lower()
+    return next((line[len(p) :].strip() for p in _ON_BEHALF if low.startswith(p + " ")), line)
 
 
 def line_under(text: str, name: str, start: int) -> str:
