@@ -25,6 +25,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from agent.classifier import lexicon
 from agent.classifier.words import words_of
 from agent.domain import Question, QuestionKind, Situation, Stage
 
@@ -51,12 +52,10 @@ _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKin
 _ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'(?=\w)", re.IGNORECASE)
 _ELIDED = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)$", re.IGNORECASE)
 _SENTENCE_END = {".", "!", "?", "…"}
-# A full stop after these ends no sentence: "max. 10 Stunden", "ca. 20 Std. pro Woche", "bzw.".
-_ABBREVIATIONS = frozenset({
-    "max", "min", "ca", "std", "bzw", "inkl", "ggf", "evtl", "nr", "usw", "tel", "str", "bzgl", "zzgl", "vgl", "sog", "jan", "feb", "mär", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "env", "resp", "cf", "approx",
-})
-# After a number, a full stop before a month is a German date ("bis zum 15. Juli"), not a sentence end.
-_MONTHS = frozenset({"januar", "jänner", "februar", "feber", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember"})
+# A full stop after these ends no sentence ("max. 10 Stunden", "ca. 20 Std."); after a number, one before a
+# month is a date ("bis zum 15. Juli"). Data: patterns/<lang>.toml [sentences].
+_ABBREVIATIONS = lexicon.words("sentences.abbreviations")
+_MONTHS = lexicon.words("sentences.months")
 
 
 @dataclass(frozen=True)
@@ -147,10 +146,13 @@ def _no_sentence_end(texts: list[str], k: int) -> bool:
 
 def _join_im(words: list[str], sentences: list[int], offsets: list[int]) -> None:
     """spaCy's English tokenizer splits "im" (as if "I'm") into "i" "m": German "im Team" is one word again."""
-    for j in range(len(words) - 1, 0, -1):
+    keep = [True] * len(words)
+    for j in range(1, len(words)):
         if words[j] in ("m", "M") and words[j - 1] in ("i", "I") and offsets[j - 1] + 1 == offsets[j]:
             words[j - 1] += words[j]
-            del words[j], sentences[j], offsets[j]
+            keep[j] = False
+    if not all(keep):  # one pass: deleting word by word would be quadratic in a long German letter
+        words[:], sentences[:], offsets[:] = list(compress(words, keep)), list(compress(sentences, keep)), list(compress(offsets, keep))
 
 
 @dataclass(frozen=True)
