@@ -357,7 +357,8 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
     ("fr", "Les Jardins de Marthe", "", Situation.ROLE_CLOSED, True, {}, ["le recrutement aux Jardins de Marthe"], ["chez Les", "de Les"]),
     ("fr", "Le Goff Immobilier", "Négociateur", Situation.AFTER_INTERVIEW, True, {}, ["au poste de Négociateur chez Le Goff Immobilier"], ["au Goff", "du Goff"]),
     ("fr", "", "", Situation.AFTER_INTERVIEW, True, {}, ["nos échanges, qui m’ont permis d’en apprendre davantage sur les projets en cours"], ["entreprise"]),
-    ("fr", "", "", Situation.ROLE_CLOSED, True, {"met": True}, ["nos échanges et tout ce qu’ils m’ont permis de découvrir"], ["entreprise"]),
+    # A phone call is no tour of the house: without a name to discover, the formal reply only thanks for the talks.
+    ("fr", "", "", Situation.ROLE_CLOSED, True, {"met": True}, ["J’ai beaucoup apprécié nos échanges."], ["entreprise", "découvrir"]),
     ("fr", "", "", Situation.ROLE_CLOSED, False, {"met": True}, ["J’ai vraiment apprécié nos échanges."], ["entreprise", "découvrir"]),
     ("es", "Telefónica", "Analista de datos", Situation.AFTER_FINAL, False, {},
      ["el puesto de Analista de datos en Telefónica", "todo el equipo de Telefónica"], []),

@@ -20,7 +20,10 @@ _PLACEHOLDER = re.compile(r"[\[\]{}<>%]|\$\{|\b(company|employer|job|role|positi
 # "(m/w/d)", "(w/m/d)", "(h/f)", "(m/v)", "(m/f/d)", "(all genders)", "(gn)", "m/w/d" unbracketed.
 _GENDER = re.compile(
     r"\s*\(\s*(?:[mwfdhvx]\s*/\s*[mwfdhvx](?:\s*/\s*[mwfdhvx])?|all genders|alle geschlechter|gn\*?|[mwfdhvx]{2,3}|f/h/x|h/f/x)\s*\)"
-    r"|\s+\b[mwfdhv]/[mwfdhvx](?:/[mwfdhvx])?\b",
+    r"|\s+\b[mwfdhv]/[mwfdhvx](?:/[mwfdhvx])?\b"
+    # A gendered ending after a stroke, colon or star ('Softwaretester/in', 'Verkäufer:in', 'Técnico/a', 'Serveur/euse'):
+    # nobody writes it of themselves, so a reply names the role by its first form.
+    r"|(?<=[^\W\d_]{2})(?:/-?|:|\*)(?:innen|in|a|e|fe|euse|frau|ère|rice)\b",
     re.IGNORECASE,
 )
 _PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
