@@ -603,3 +603,19 @@ def test_lowercase_words_after_a_head_make_a_name_only_up_to_a_capitalised_end(t
 )
 def test_a_subject_word_that_says_when_or_which_job_names_no_employer(nlp: Language, extractor: Extractor, subject: str, body: str) -> None:
     assert company(nlp, extractor, body, subject) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "bare"),
+    [
+        ("Jugendwerk Emsaue e. V.", "Jugendwerk Emsaue"),  # a legal form written with a space is still one
+        ("Tafel Nord e.V.", "Tafel Nord"),
+        ("Logisur S.A.", "Logisur"),
+        ("Harbour Freight Ltd", "Harbour Freight"),
+        ("Emsaue Verein", "Emsaue Verein"),
+    ],
+)
+def test_a_legal_form_is_cut_from_the_name(name: str, bare: str) -> None:
+    from agent.classifier.orgs import strip_legal
+
+    assert strip_legal(name) == bare

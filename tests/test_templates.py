@@ -379,6 +379,7 @@ EMPLOYER_CASES: list[tuple[str, str, str, Situation, bool, dict[str, object], li
     ("de", "Klinikum Niederrhein", "", Situation.OFFER_WITHDRAWN, True, {},
      ["zur Stelle beim Klinikum Niederrhein", "das ganze Team beim Klinikum Niederrhein"], ["bei Klinikum"]),
     ("de", "Stadtwerke Bonn", "", Situation.NO_OPENINGS, True, {}, ["Bewerbung bei den Stadtwerken Bonn"], ["bei Stadtwerke"]),
+    ("de", "Jugendwerk Emsaue", "", Situation.MISMATCH, True, {}, ["Bewerbung beim Jugendwerk Emsaue", "das ganze Team beim Jugendwerk Emsaue"], ["bei Jugendwerk"]),
     ("nl", "Philips", "Data Analyst", Situation.APPLICATION, False, {},
      ["mijn sollicitatie als Data Analyst bij Philips", "het hele team van Philips"], []),
     ("nl", "Gemeente Utrecht", "Beleidsmedewerker", Situation.AFTER_INTERVIEW, True, {},

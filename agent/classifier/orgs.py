@@ -101,8 +101,11 @@ def strip_legal(text: str) -> str:
     if len(parts) < 2:
         return text
     head, last = parts
-    if last.lower() in _LEGAL_AFTER and len(before := head.rsplit(None, 1)) == 2 and _legal(before[1]):
+    before = head.rsplit(None, 1)
+    if last.lower() in _LEGAL_AFTER and len(before) == 2 and _legal(before[1]):
         head = before[0]
+    elif len(before) == 2 and _legal(before[1] + last):
+        head = before[0]  # a legal form written with a space: 'Jugendwerk Emsaue e. V.'
     elif not _legal(last):
         return text
     return head[:-1] if head.endswith(",") else head
