@@ -306,3 +306,20 @@ SIGNED = [
 @pytest.mark.parametrize(("body", "sender", "contact"), SIGNED)
 def test_the_writer_is_a_person_only_when_a_person_signed(nlp: Language, extractor: Extractor, body: str, sender: str, contact: str) -> None:
     assert run(nlp, extractor, body, "Re: Bewerbung", sender)[2] == contact
+
+
+@pytest.mark.parametrize(
+    ("display", "signature", "first"),
+    [
+        ("Mari Carmen Ruiz", "Mari Carmen", "Mari Carmen"),  # a two-word given name is greeted whole
+        ("", "Un saludo,\nMaría José Fernández\nRecursos Humanos", "María José"),
+        ("", "Atentamente,\nFdo.: María Ángeles Corral Moreno\nConcejala de Personal", "María Ángeles"),  # 'firmado' before the name
+        ("Juan Pérez", "Juan", "Juan"),
+        ("María Gómez", "María", "María"),
+    ],
+)
+def test_a_spanish_given_name_of_two_words_is_read_whole(nlp: Language, extractor: Extractor, display: str, signature: str, first: str) -> None:
+    body = f"Hola, Lucía:\n\nGracias por tu interés, pero hemos elegido a otra persona.\n\n{signature}"
+    address = "mcruiz@pasteleria-ruiz.es" if display else "rrhh@ayuntamiento-villanueva.es"
+    who = extractor(nlp.make_doc(compose("Tu candidatura", body)), Headers(display, address, ""))
+    assert who.contact_name == first

@@ -45,6 +45,7 @@ from agent.classifier.senders import (
     person_first_name,
     person_name,
     sender_first_name,
+    whole_first_name,
     without_titles,
     writer_name,
 )
@@ -305,7 +306,7 @@ class Extractor:
             # on the corpus such a name was the employer 4 times in 32 where a company is labelled, and noise on 129 that name none.
             company, company_votes = "", 0.0
         role, role_weight = best_role(roles, company)
-        contact = sender or person_first_name(sig_contact) or inline_contact
+        contact = whole_first_name(sender or person_first_name(sig_contact) or inline_contact, headers.from_name if sender else "", sig_contact)
         full = _full_name(contact, headers.from_name if sender else "", sig_contact)
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
                    full, title_gender(line_under(text, full, sig_start)) if full else "")
@@ -350,7 +351,8 @@ def _full_name(first: str, *candidates: str) -> str:
     for candidate in candidates:
         name = person_name(candidate)
         words = name.split()
-        if first and len(words) > 1 and words[0].rstrip(".") == first and all(len(w.rstrip(".")) > 1 for w in words):
+        given = len(first.split())  # 'Mari Carmen Ruiz' opens with a first name of two words
+        if first and len(words) > given and " ".join(words[:given]).rstrip(".") == first and all(len(w.rstrip(".")) > 1 for w in words):
             return name
     return ""
 

@@ -35,6 +35,7 @@ _AGENCY_DOMAIN = tuple(w for w in _AGENCY_WORDS if not w.endswith("*"))
 _AGENCY_STEMS = tuple(w[:-1] for w in _AGENCY_WORDS if w.endswith("*"))
 _AGENCY_PIECES = words("senders.agency_domain_pieces")
 _NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
+_COMPOUND_FIRST_NAMES = phrases("names.compound_first_names")
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
 _NOT_NAME_ENDINGS = tuple(words("names.not_first_name_endings"))
@@ -106,6 +107,18 @@ def person_name(display_name: str) -> str:
 def _office(word: str) -> bool:
     """'talentteam', 'notariskantoor', 'personalamt': a compound whose last part is an office or a team."""
     return any(word.endswith(e) and len(word) - len(e) >= _MIN_COMPOUND_PREFIX for e in _NOT_NAME_ENDINGS)
+
+
+def whole_first_name(first: str, *names: str) -> str:
+    """The first name with its second half where one of the names spells a two-word given name ('Mari' → 'Mari Carmen')."""
+    for name in names:
+        spoken = person_name(name)
+        low = spoken.lower()
+        if first and low.startswith(first.lower() + " "):
+            for compound in _COMPOUND_FIRST_NAMES:  # longest first: 'maría del carmen' before 'maría'
+                if low.startswith(compound) and (len(low) == len(compound) or low[len(compound)] == " "):
+                    return spoken[: len(compound)]
+    return first
 
 
 def sender_first_name(display_name: str, address: str) -> str:
