@@ -9,7 +9,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers, _display
-from agent.classifier.orgs import ascii_forms, clean_org_name, valid_org_name
+from agent.classifier.orgs import ascii_forms, clean_org_name, strip_legal, valid_org_name
 from agent.classifier.senders import domain_word, is_agency_domain, writer_name
 from agent.classifier.signatures import signature
 from agent.classifier.text import compose
@@ -616,6 +616,4 @@ def test_a_subject_word_that_says_when_or_which_job_names_no_employer(nlp: Langu
     ],
 )
 def test_a_legal_form_is_cut_from_the_name(name: str, bare: str) -> None:
-    from agent.classifier.orgs import strip_legal
-
     assert strip_legal(name) == bare

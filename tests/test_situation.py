@@ -17,7 +17,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.language import detect_language
-from agent.classifier.situation import Reading, SituationReader
+from agent.classifier.situation import Reading, SituationReader, normal_words
 from agent.classifier.text import compose
 from agent.domain import QuestionKind, Situation, Stage
 
@@ -444,8 +444,6 @@ def test_only_acknowledgements_in_the_corpus_promise_a_no(labelled: list[tuple[d
 
 def test_german_dates_abbreviations_and_im_do_not_break_a_sentence(nlp: Language) -> None:
     """spaCy's English tokenizer reads "im" as "I'm" and every dot as a possible end: cues with a gap must still span them."""
-    from agent.classifier.situation import normal_words
-
     words, sentences, _ = normal_words(nlp.make_doc("Wenn du bis zum 15. Juli mit max. 10 Stunden im Semester nichts hörst. Dann"))
     assert "im" in words and "i" not in words
     assert sentences[words.index("hörst")] == 0 and sentences[words.index("Dann")] == 1
