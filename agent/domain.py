@@ -53,6 +53,18 @@ class Situation(StrEnum):
     """A no that does not show how far the application got."""
 
 
+class HeldBack(StrEnum):
+    """Why an email that reads like a rejection holds no employer's no to the user (read from its phrases)."""
+
+    NO = ""
+    PROMISED = "promised"
+    """The no is only promised for when the candidate hears nothing ("if you haven't heard by Friday…")."""
+    WITHDRAWN = "withdrawn"
+    """It answers the candidate's own withdrawal."""
+    NOT_A_JOB = "not_a_job"
+    """What it turns down is not a job: a manuscript, a volunteer place, a flat, a market stall."""
+
+
 class QuestionKind(StrEnum):
     """What a question in a rejection asks the candidate."""
 
@@ -142,9 +154,9 @@ class Extraction:
     """The day an invitation or an assessment names, read from its text (agent/classifier/dates.py)."""
     event_kind: str = ""
     """'appointment' (one day named), 'options' (several days offered; event_date is the earliest) or 'deadline'."""
-    decision_pending: bool = False
-    """The email holds no employer's no: it promises one only for when the candidate hears nothing ("if you
-    haven't heard by Friday…"), or it answers the candidate's own withdrawal. Read only where a rejection is
+    held_back: HeldBack = HeldBack.NO
+    """Why the email, though it reads like one, is no employer's no to the user (a no only promised, a reply to
+    the candidate's withdrawal, a refusal of something other than a job). Read only where a rejection is
     possible; the classifier then holds the email back as uncertain."""
 
 

@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 from agent.classifier import Classifier
-from agent.domain import IncomingEmail, Label
+from agent.domain import HeldBack, IncomingEmail, Label
 from agent.resources import model_dir
 
 
@@ -83,5 +83,21 @@ def test_a_no_promised_only_for_silence_is_held_back_not_called_a_rejection(clas
     )
     assert classifier.classify(mail("Your application", said)).is_rejection
     result = classifier.classify(mail("Your application", promised))
-    assert result.extraction.decision_pending
+    assert result.extraction.held_back is HeldBack.PROMISED
     assert result.label is not Label.REJECTION and result.uncertain and result.runner_up is Label.REJECTION
+
+
+def test_a_refusal_of_a_volunteer_place_is_held_back_with_its_reason(classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A volunteer office writes like an employer (held out, one such no scored 0.87); the phrase list holds it back."""
+    import agent.classifier.components as components
+    import agent.classifier.model as model
+
+    for module in (model, components):
+        monkeypatch.setattr(module, "rejection_score", lambda cats: 0.87)
+    body = (
+        "Dear Ms Aranda,\n\nThank you for applying to volunteer as a ward companion at Kingsfield General Hospital. We regret that we "
+        "are unable to progress your application at present.\n\nYours sincerely,\nVolunteer Services"
+    )
+    result = classifier.classify(mail("Ward companion - your application", body))
+    assert result.extraction.held_back is HeldBack.NOT_A_JOB
+    assert not result.is_rejection and result.uncertain and result.runner_up is Label.REJECTION

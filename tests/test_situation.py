@@ -19,7 +19,7 @@ from spacy.language import Language
 from agent.classifier.language import detect_language
 from agent.classifier.situation import Reading, SituationReader, normal_words
 from agent.classifier.text import compose
-from agent.domain import QuestionKind, Situation, Stage
+from agent.domain import HeldBack, QuestionKind, Situation, Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTACT = {Stage.SCREEN, Stage.ASSESSMENT, Stage.INTERVIEW, Stage.FINAL}
@@ -429,17 +429,47 @@ SAID = [
 
 @pytest.mark.parametrize("body", PROMISED)
 def test_a_no_promised_for_silence_or_the_candidates_own_is_pending(nlp: Language, reader: SituationReader, body: str) -> None:
-    assert read(nlp, reader, body)[1].pending
+    assert read(nlp, reader, body)[1].held_back in {HeldBack.PROMISED, HeldBack.WITHDRAWN}
 
 
 @pytest.mark.parametrize("body", SAID)
 def test_a_no_that_is_said_is_not_pending(nlp: Language, reader: SituationReader, body: str) -> None:
-    assert not read(nlp, reader, body)[1].pending
+    assert not read(nlp, reader, body)[1].held_back
 
 
-def test_only_acknowledgements_in_the_corpus_promise_a_no(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
-    """Not one labelled rejection reads as a promised no: the cue is a veto, it must not cost a draft."""
-    assert [row["id"] for row, _language, reading in labelled if reading.pending] == []
+NOT_A_JOB = [
+    "Dear Ms Kaur,\n\nThank you for letting me read the opening chapters of your manuscript. I'm afraid it isn't right for my list, and other agents may well feel differently.\n\nBest wishes,\nHolly",
+    "Hi Tom,\n\nThanks for applying to volunteer at the food bank. We're full for the winter, so we can't take on any new volunteers until March.\n\nJune",
+    "hey, sorry - we've offered the room to someone else. good luck with the search!",
+    "Sehr geehrter Herr Lenz,\n\nvielen Dank für Ihre Bewerbung um einen Standplatz auf unserem Kunsthandwerkermarkt. Leider können wir Ihnen dieses Jahr keinen Platz anbieten.\n\nDas Marktteam",
+    "Hallo Ida,\n\ndanke für dein Interesse an einem Ehrenamt bei uns. Im Moment haben wir leider keine freien Plätze.\n\nGrüße, Kerstin",
+    "Bonjour Marc,\n\nMerci pour l'envoi de votre manuscrit. Malgré ses qualités, il ne correspond pas à notre ligne éditoriale.\n\nLe comité de lecture",
+    "Beste Sanne,\n\nBedankt voor je komst naar de bezichtiging. Helaas heeft de verhuurder voor een andere huurder gekozen.\n\nGroet, Bas",
+    "Hola, Inés:\n\nGracias por tu solicitud para el voluntariado de verano. Este año hemos cubierto todas las plazas.\n\nUn abrazo,\nMaite",
+]
+# A job's no that only mentions these things: an invitation to volunteer, a job's base, a funding round, a Christmas stall that hires.
+A_JOB_AFTER_ALL = [
+    "Hi Rosa,\n\nWe've offered the coordinator role to another candidate. If you'd ever like to volunteer with our bereavement programme, you'd be very welcome.\n\nAnne",
+    "Hi Cal,\n\nOur funding round slipped, so we've had to freeze hiring for the analyst role until summer. Sorry to bring bad news.\n\nMeg",
+    "Hallo Finn,\n\ndanke für deine Bewerbung als Aushilfe an unserem Glühweinstand. Leider hat die Stadt den Markt abgesagt und wir stehen ohne Standplatz da.\n\nResi",
+    "Beste Joris,\n\nWe hebben gekozen voor een andere kandidaat. Over een paar weken gaat de vacature voor accountmanager open, met Zwolle als standplaats.\n\nEls",
+    "Hola, Lucía:\n\nHemos elegido a otra candidata para el puesto. Te invitamos a seguir cerca de la Fundación: siempre habrá espacio para ti como voluntaria.\n\nMarta",
+]
+
+
+@pytest.mark.parametrize("body", NOT_A_JOB)
+def test_a_refusal_of_something_other_than_a_job_is_held_back(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert read(nlp, reader, body)[1].held_back is HeldBack.NOT_A_JOB
+
+
+@pytest.mark.parametrize("body", A_JOB_AFTER_ALL)
+def test_a_jobs_no_that_mentions_volunteering_or_a_stall_is_not_held_back(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert not read(nlp, reader, body)[1].held_back
+
+
+def test_no_labelled_rejection_in_the_corpus_is_held_back(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
+    """Not one labelled rejection reads as a promised no, a withdrawal answered or a refusal of something else: each cue is a veto, it must not cost a draft."""
+    assert [(row["id"], reading.held_back.value) for row, _language, reading in labelled if reading.held_back] == []
 
 
 def test_german_dates_abbreviations_and_im_do_not_break_a_sentence(nlp: Language) -> None:

@@ -101,7 +101,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         questions=reading.questions,
         company_sure=who.company_votes >= SURE_COMPANY_VOTES,
         role_sure=role_sure,
-        decision_pending=reading.pending,
+        held_back=reading.held_back,
     )
 
 

@@ -29,9 +29,10 @@ MIN_WORDS = 4
 # The labels an email may be given besides a rejection, in Label's order (the first of equal scores wins).
 # Each with its name: Label.value is a property, slow to read per email.
 _OTHER_LABELS = tuple((label, label.value) for label in Label if label is not Label.REJECTION)
-# A no that is only promised ("if you haven't heard by Friday, assume…") caps P(rejection) here: not
-# called a rejection, and not surely anything else either (1 - 0.49 is below the default threshold).
-PENDING_CAP = 0.49
+# An email the phrase lists hold back (a no only promised, a withdrawal answered, a refusal of something
+# other than a job) caps P(rejection) here: not called a rejection, and not surely anything else either
+# (1 - 0.49 is below the default threshold), so it is listed for the user to check.
+HELD_BACK_CAP = 0.49
 # nlp.pipe batch size: large enough to amortise per-batch overhead, small enough for steady memory.
 BATCH_SIZE = 128
 
@@ -99,8 +100,8 @@ class Classifier:
         cats = doc.cats
         rejection = rejection_score(cats)
         extraction = doc.user_data.get("extraction")
-        if extraction is not None and extraction.decision_pending:
-            rejection = min(rejection, PENDING_CAP)
+        if extraction is not None and extraction.held_back:
+            rejection = min(rejection, HELD_BACK_CAP)
         best_other = max(_OTHER_LABELS, key=lambda pair: cats.get(pair[1], 0.0))[0]
         runner_up: Label | None
         if _fewer_words_than(doc, MIN_WORDS):

@@ -27,7 +27,7 @@ from spacy.vocab import Vocab
 
 from agent.classifier import lexicon
 from agent.classifier.words import words_of
-from agent.domain import Question, QuestionKind, Situation, Stage
+from agent.domain import HeldBack, Question, QuestionKind, Situation, Stage
 
 PHRASES = Path(__file__).resolve().parent / "phrases"
 # Parts of a cue joined by "..." may be this many tokens apart.
@@ -46,6 +46,8 @@ _AFTER = {
     Stage.UNKNOWN: Situation.UNKNOWN,
 }
 # When several kinds of no are named, the first of these decides what the reply must fit.
+# The phrase groups that hold an email back, in the order their reason is told.
+_HELD_BACK = ((HeldBack.WITHDRAWN, "decision.candidate_withdrew"), (HeldBack.PROMISED, "decision.pending"), (HeldBack.NOT_A_JOB, "decision.not_a_job"))
 _KINDS = (Situation.OFFER_WITHDRAWN, Situation.ROLE_CLOSED, Situation.MISMATCH, Situation.NO_OPENINGS)
 _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKind.CALL, QuestionKind.OTHER_ROLE)
 # The words come with their apostrophes made plain (words_of): "l’entretien" is "l'entretien" here.
@@ -73,9 +75,9 @@ class Reading:
     questions: tuple[Question, ...] = ()
     register: str = ""
     """'formal' or 'informal' for the languages that distinguish them; '' for English."""
-    pending: bool = False
-    """No employer's no is in it: one only promised for when the candidate hears nothing (an
-    acknowledgement), or the candidate's own withdrawal answered."""
+    held_back: HeldBack = HeldBack.NO
+    """Why no employer's no to the user is in it: one only promised for when the candidate hears nothing
+    (an acknowledgement), the candidate's own withdrawal answered, or something other than a job refused."""
 
 
 def expand(cue: str) -> list[list[str]]:
@@ -270,7 +272,7 @@ class SituationReader:
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
-            pending=bool(hits.get("decision.pending") or hits.get("decision.candidate_withdrew")),
+            held_back=next((reason for reason, key in _HELD_BACK if hits.get(key)), HeldBack.NO),
         )
 
     @staticmethod
