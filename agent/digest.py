@@ -64,6 +64,8 @@ class Mention:
     """For an answer: the kind of draft it answered; for an unsure email: the classifier's best guess (a label)."""
     themes: tuple[str, ...] = ()
     """For feedback: the theme keys (or skill names) it pointed to."""
+    held_back: str = ""
+    """For an unsure email that reads like a rejection but was held back: why (HeldBack's value)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,9 @@ def summarise(week: Week, data: Inputs, reader: Reader, now: datetime) -> WeekDi
         parent = by_id.get(answers[e.id].email_id)
         company = (parent.company if parent else "") or e.company  # the name the user knows from the thread
         replies.append(Mention(company, e.sender, e.subject, _day(e, week), answers[e.id].kind, tuple(themes_by_email.get(e.id, ()))))
-    unsure = [Mention(e.company, e.sender, e.subject, _day(e, week), e.label) for e in this_week if e.uncertain and e.label != "not_job"]
+    # An email held back from being a rejection is listed whatever its next-best label: the user decides, knowing why.
+    unsure = [Mention(e.company, e.sender, e.subject, _day(e, week), e.label, held_back=e.held_back)
+              for e in this_week if e.uncertain and (e.label != "not_job" or e.held_back)]
     apps = applications([e for e in data.emails if e.received is not None and e.received < week.end], data.drafts)
     first = min((e.received for e in data.emails if e.received is not None), default=None)
     first_day = first.astimezone(week.zone).date() if first else None

@@ -313,7 +313,8 @@ class Processor:
                 describe(mail),
                 result.label.value,
                 result.confidence,
-                f" uncertain, or {result.runner_up.value}" if result.uncertain and result.runner_up else " uncertain" if result.uncertain else "",
+                (f" uncertain, or {result.runner_up.value}" if result.uncertain and result.runner_up else " uncertain" if result.uncertain else "")
+                + (f", held back: {result.extraction.held_back.value}" if result.extraction.held_back else ""),
             )
             log.debug("%s is %s", describe(mail), mail.message_id)
         summary.events.append((mail, result, [DraftKind(d.kind).value for d in handled.drafts], handled.reason))

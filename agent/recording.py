@@ -81,6 +81,7 @@ def email_values(mail: IncomingEmail, result: Classification, uidvalidity: int, 
         "confidence": result.confidence,
         "uncertain": result.uncertain,
         "runner_up": result.runner_up.value if result.runner_up else "",
+        "held_back": ex.held_back.value,
         "company": ex.company,
         "role": ex.role,
         "stage": ex.stage.value,
@@ -132,7 +133,7 @@ def rejection_values(email_id: int, entry: Handled) -> dict[str, Any]:
 
 # Columns a new email record starts with before email_values() or failure_values() fill it in.
 _BLANK_EMAIL: dict[str, Any] = {
-    "reply_to": "", "label": "", "confidence": 0.0, "uncertain": False, "runner_up": "", "company": "", "role": "", "stage": "",
+    "reply_to": "", "label": "", "confidence": 0.0, "uncertain": False, "runner_up": "", "held_back": "", "company": "", "role": "", "stage": "",
     "contact_name": "", "human_sender": True, "offers_feedback": False, "keeps_on_file": False, "gives_feedback": False,
     "situation": "", "language": "", "in_reply_to": "", "answers_draft_id": None, "event_date": None, "event_kind": "",
     "excerpt": "",

@@ -78,6 +78,8 @@ class RecordedEmail:
     human_sender: bool = True
     runner_up: str = ""
     """With label, the two labels the classifier hesitated between ("" when there was nothing to judge)."""
+    held_back: str = ""
+    """Why an email that reads like a rejection was held back (HeldBack's value), else ""."""
 
 
 @dataclass(frozen=True)

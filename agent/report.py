@@ -73,6 +73,14 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         console.print("company misses: " + "; ".join(f"{i}: {truth!r} ≠ {got!r}" for i, truth, got in report.company_misses))
 
 
+# Why an email that reads like a rejection got no draft (HeldBack's values), as `list` shows it.
+HELD_BACK_NOTES = {
+    "promised": "held back: it only says what hearing nothing would mean",
+    "withdrawn": "held back: it answers your own withdrawal",
+    "not_a_job": "held back: what it turns down seems not to be a job",
+}
+
+
 def label_text(label: str, *, uncertain: bool, confidence: float, runner_up: str = "") -> str:
     """A label as the tables show it: for an uncertain one, the score and the label it might be instead."""
     if not uncertain:
@@ -91,7 +99,7 @@ def email_text(received: datetime | None, sender: str, subject: str) -> Text:
 def _note(r: RecordedEmail) -> str:
     if r.status == "failed":
         return r.error
-    note = ", ".join(r.drafts) or r.skip_reason
+    note = ", ".join(r.drafts) or r.skip_reason or HELD_BACK_NOTES.get(r.held_back, "")
     return note + "".join(f"\ncheck: {reason}" for reason in r.check)
 
 

@@ -363,6 +363,7 @@ class Store:
                     sender_name=r.sender_name,
                     recorded_at=aware(r.recorded_at),
                     runner_up=r.runner_up,
+                    held_back=r.held_back,
                 )
                 for r in rows
             ]

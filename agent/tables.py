@@ -51,6 +51,8 @@ class EmailRecord(SQLModel, table=True):
     uncertain: bool = False
     runner_up: str = ""
     """The label on the other side of the rejection line (see Classification.runner_up); "" when none."""
+    held_back: str = ""
+    """Why an email that reads like a rejection was held back (HeldBack: promised, withdrawn, not_a_job); "" when it was not."""
     company: str = ""
     role: str = ""
     stage: str = ""

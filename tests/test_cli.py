@@ -393,6 +393,22 @@ def test_list_uncertain_shows_the_score_and_the_two_labels(tmp_path: Path) -> No
     assert "application_ack" not in result.stdout
 
 
+def test_list_uncertain_says_why_an_email_was_held_back(tmp_path: Path) -> None:
+    from agent.config import load_settings
+    from agent.domain import Classification, Extraction, HeldBack
+
+    config = write_config(tmp_path)
+    settings = load_settings(config)
+    refusal = parse_email(DEMO_FILES[5].read_bytes(), folder="INBOX", uid=7)
+    held = Classification(Label.NOT_JOB, 0.51, uncertain=True, extraction=Extraction(held_back=HeldBack.NOT_A_JOB), runner_up=Label.REJECTION)
+    Store(settings.database_url).record(settings.account, refusal, held, [], uidvalidity=1)
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(main, ["list", "--uncertain", "--wide", "--config", str(config)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "held back: what it turns down seems not to be a job" in result.stdout
+    (row,) = [json.loads(line) for line in invoke("list", "--json", "--config", str(config)).stdout.splitlines()]
+    assert row["held_back"] == "not_a_job"
+
+
 def test_list_wide_is_one_line_an_email(tmp_path: Path) -> None:
     config = recorded(tmp_path)
     result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["list", "--wide", "--config", str(config)], catch_exceptions=False)

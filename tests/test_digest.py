@@ -348,6 +348,22 @@ def test_personal_mail_is_not_worth_a_second_look() -> None:
     assert "might be an interview invitation" in rendered(d)[1] and "not job mail" not in rendered(d)[1]
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_email_held_back_from_being_a_rejection_is_listed_with_the_reason(language: str) -> None:
+    """However unsure its next-best label (here, not job mail), the user sees it and why it got no reply."""
+    refusal = mail("not_job", at(1), uncertain=True, subject="Your volunteer application", held_back="not_a_job")
+    promised = mail("application_ack", at(2), uncertain=True, subject="We got your application", held_back="promised")
+    d = digest_of([refusal, promised, mail("application_ack")])
+    assert [u.subject for u in d.unsure] == ["Your volunteer application", "We got your application"]
+    _, text_part, html = rendered(d, language)
+    expected = {
+        "en": ["but of something other than a job, so no reply was drafted", "only says what hearing nothing would mean"],
+        "de": ["aber nicht auf eine Stelle – darum kein Antwortentwurf", "was es hieße, wenn du nichts mehr hörst"],
+    }[language]
+    for words in expected:
+        assert words in text_part and words in visible_text(html)
+
+
 def test_application_stage_rejections_call_for_new_materials() -> None:
     one = digest_of([mail("application_ack"), mail("rejection", company="Acme")])
     assert "materials" not in kinds(one)
