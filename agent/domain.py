@@ -132,6 +132,8 @@ class Extraction:
     """First name and surname where the sender or signature spells them; only a formal greeting uses it."""
     contact_gender: str = ""
     """'f' or 'm' where the German title under the contact's name states it ('Personalreferentin'), else ''."""
+    contact_title: str = ""
+    """'Dr.' or 'Prof.' where the sender or signature puts it before the contact's whole name, else ''."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

@@ -186,6 +186,8 @@ def test_a_formal_german_reply_says_frau_or_herr_only_where_the_title_says_it() 
     w = writer()
     stated = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei", contact_gender="f")
     assert w.render(DraftKind.REPLY, incoming(), stated).startswith("Guten Tag Frau Osei,\n")
+    doctor = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei", contact_gender="f", contact_title="Dr.")
+    assert w.render(DraftKind.REPLY, incoming(), doctor).startswith("Guten Tag Frau Dr. Osei,\n")
     particle = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel von Osei", contact_gender="f")
     assert w.render(DraftKind.REPLY, incoming(), particle).startswith("Guten Tag Frau von Osei,\n")
     # A middle name leaves the surname unsure, and no title leaves the gender unknown: the whole name.

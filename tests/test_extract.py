@@ -273,12 +273,18 @@ def test_a_rejection_that_asks_not_to_be_answered_has_no_one_to_reply_to(address
         ("i. A. Anna Weber\nPersonalreferentin", "f"),
         ("i.V. Jonas Krämer\nSachbearbeiter Personal", "m"),
         ("ppa. Lea Brandt\nHR-Fachfrau", "f"),
+        # A German feminine of an English title says it; the English title alone does not ('HR Manager' signs for women too).
+        ("Claudia Brandt\nPraxismanagerin", "f"),
+        ("Claudia Brandt\nHR Manager", ""),
+        ("Dr. Anna Weber\nChefärztin Innere Medizin", "f"),
+        ("Dr. med. Jonas Krämer\nOberarzt", "m"),
     ],
 )
 def test_the_german_title_under_the_name_gives_the_formal_address(nlp: Language, extractor: Extractor, signature: str, gender: str) -> None:
     body = f"Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben.\n\nMit freundlichen Grüßen\n\n{signature}\nHalde Technik GmbH"
     who = extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers("Halde Technik", "bewerbung@halde-technik.de", ""))
     assert who.contact_full_name and who.contact_gender == gender
+    assert who.contact_title == ("Dr." if signature.startswith("Dr.") else "")  # 'Frau Dr. Weber', as a German letter greets her
 
 
 # Who signed decides the greeting and whether a reply speaks to one person or to a team: a closing

@@ -39,6 +39,7 @@ from agent.classifier.role_reader import GROUPS
 from agent.classifier.roles import best_role, role_votes
 from agent.classifier.senders import (
     PLATFORMS,
+    academic_title,
     domain_word,
     is_agency_domain,
     is_automated,
@@ -112,6 +113,8 @@ class Who:
     """The contact's whole name where the sender or the signature spells it ('Dana Whitfield'), for a formal greeting."""
     contact_gender: str = ""
     """'f' or 'm' when the German title under the contact's name says so ('Personalreferentin'), else ''."""
+    contact_title: str = ""
+    """'Dr.' or 'Prof.' before the contact's whole name in the sender or signature, else ''."""
 
 
 @dataclass(frozen=True)
@@ -307,9 +310,11 @@ class Extractor:
             company, company_votes = "", 0.0
         role, role_weight = best_role(roles, company)
         contact = whole_first_name(sender or person_first_name(sig_contact) or inline_contact, headers.from_name if sender else "", sig_contact)
-        full = _full_name(contact, headers.from_name if sender else "", sig_contact)
+        named = [headers.from_name if sender else "", sig_contact]
+        full = _full_name(contact, *named)
+        title = next((academic_title(c) for c in named if full and person_name(c) == full and academic_title(c)), "")
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
-                   full, title_gender(line_under(text, full, sig_start)) if full else "")
+                   full, title_gender(line_under(text, full, sig_start)) if full else "", title)
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

@@ -73,6 +73,20 @@ def _without_title(name: str) -> str:
     return rest.lstrip() if rest and first.rstrip(".").lower() in _TITLES and first.rstrip(".").isalpha() else name
 
 
+# The academic titles a German letter keeps in its greeting ("Guten Tag Frau Dr. Weber"), by the title word that
+# names them; the highest one is used ("Prof. Dr. Elena Marquardt" is "Frau Prof. Marquardt").
+_ACADEMIC = {"prof": "Prof.", "professor": "Prof.", "professorin": "Prof.", "dr": "Dr."}
+
+
+def academic_title(name: str) -> str:
+    """'Prof.' or 'Dr.' when the titles before a name hold one ('Dr. med. Anna Weber' → 'Dr.'), else ''."""
+    found = set()
+    while (shorter := _without_title(name)) != name:
+        found.add(_ACADEMIC.get(name.split(" ", 1)[0].rstrip(".").lower(), ""))
+        name = shorter
+    return "Prof." if "Prof." in found else "Dr." if "Dr." in found else ""
+
+
 def without_titles(name: str) -> str:
     """'Prof. Dr. Elena Marquardt' → 'Elena Marquardt', 'Mag. Christian Pichler' → 'Christian Pichler': every title before a name."""
     while (shorter := _without_title(name)) != name:

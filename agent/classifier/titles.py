@@ -121,6 +121,8 @@ def _closes_in_role_noun(word: str) -> bool:
 # German titles say the writer's gender: 'Personalreferentin', 'HR-Fachfrau' / 'Personalreferent', 'Kaufmann'.
 _FEMININE_TRADES = ("fachfrau", "kauffrau")
 _MASCULINE_TRADES = ("fachmann", "kaufmann")
+# 'Praxismanagerin': a German feminine of an English title. 'HR Manager' signs for women too, so it has no masculine.
+_FEMININE_LOANS = ("managerin",)
 
 
 def title_gender(line: str) -> str:
@@ -130,7 +132,7 @@ def title_gender(line: str) -> str:
 
 
 def _gender_of(word: str) -> str:
-    if word.endswith(_FEMININE_TRADES):
+    if word.endswith(_FEMININE_TRADES + _FEMININE_LOANS):
         return "f"
     if word.endswith(_MASCULINE_TRADES):
         return "m"

@@ -127,4 +127,5 @@ def _formal_address(ex: Extraction) -> str:
     rest = parts[1:]
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
-    return ("Frau " if ex.contact_gender == "f" else "Herr ") + " ".join(rest)
+    title = f"{ex.contact_title} " if ex.contact_title else ""  # 'Frau Dr. Weber': a German letter keeps the title
+    return ("Frau " if ex.contact_gender == "f" else "Herr ") + title + " ".join(rest)
