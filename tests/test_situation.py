@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from agent.classifier.language import detect_language
 from agent.classifier.situation import Reading, SituationReader, normal_words
@@ -455,6 +457,25 @@ A_JOB_AFTER_ALL = [
     "Beste Joris,\n\nWe hebben gekozen voor een andere kandidaat. Over een paar weken gaat de vacature voor accountmanager open, met Zwolle als standplaats.\n\nEls",
     "Hola, Lucía:\n\nHemos elegido a otra candidata para el puesto. Te invitamos a seguir cerca de la Fundación: siempre habrá espacio para ti como voluntaria.\n\nMarta",
 ]
+
+
+_PROBES = json.loads((ROOT / "tests" / "data" / "not_a_job.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("language", "body"), [(language, text) for language, texts in _PROBES["not_a_job"].items() for text in texts])
+def test_a_native_speakers_refusals_of_other_things_are_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
+    assert _held_back(nlp, reader, language, body)
+
+
+@pytest.mark.parametrize(("language", "body"), [(language, text) for language, texts in _PROBES["job"].items() for text in texts])
+def test_a_native_speakers_job_nos_that_mention_such_things_are_not_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
+    assert not _held_back(nlp, reader, language, body)
+
+
+def _held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> bool:
+    """Read with the language's own phrases: a one-line note is too short for language detection to be what is tested."""
+    words, sentences, _ = normal_words(nlp.make_doc(body))
+    return bool(reader.rules(language).hits(Doc(nlp.vocab, words=words), sentences).get("decision.not_a_job"))
 
 
 @pytest.mark.parametrize("body", NOT_A_JOB)
