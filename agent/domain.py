@@ -134,6 +134,8 @@ class Extraction:
     """'f' or 'm' where the German title under the contact's name states it ('Personalreferentin'), else ''."""
     contact_title: str = ""
     """'Dr.' or 'Prof.' where the sender or signature puts it before the contact's whole name, else ''."""
+    greeting: str = ""
+    """The email's own casual opening word ('hoi', 'salut'), lowercased, where it has one: a reply may answer in kind."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

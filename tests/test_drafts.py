@@ -182,6 +182,23 @@ def test_a_formal_french_or_spanish_reply_greets_by_whole_name_where_it_is_known
         assert w.render(DraftKind.REPLY, incoming(), informal).startswith(informal_greeting + "\n")
 
 
+def test_an_informal_dutch_or_french_reply_answers_a_casual_greeting_in_kind() -> None:
+    # "Hoi Sam," answered "Beste Rachel," reads stiff; a formal letter keeps its greeting whatever it opened with.
+    w = writer()
+    cases = (("nl", "hoi", "Hoi Rachel,", "Beste Rachel,"), ("nl", "hey", "Hoi Rachel,", "Beste Rachel,"), ("fr", "salut", "Salut Rachel,", "Bonjour Rachel,"),
+             ("fr", "coucou", "Salut Rachel,", "Bonjour Rachel,"), ("fr", "hello", "Hello Rachel,", "Bonjour Rachel,"))
+    for language, casual, greeting, usual in cases:
+        informal = rejection(Stage.INTERVIEW, language=language, register="informal", greeting=casual)
+        assert w.render(DraftKind.REPLY, incoming(), informal).startswith(greeting + "\n")
+        plain = rejection(Stage.INTERVIEW, language=language, register="informal")
+        assert w.render(DraftKind.REPLY, incoming(), plain).startswith(usual + "\n")
+        formal = rejection(Stage.INTERVIEW, language=language, register="formal", greeting=casual)
+        assert not w.render(DraftKind.REPLY, incoming(), formal).startswith(greeting)
+    # "Hoi … Hartelijke groet" jumps register; "Groeten," after "Hoi", and only then.
+    assert "\nGroeten,\n" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="nl", register="informal", greeting="hoi"))
+    assert "\nHartelijke groet,\n" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="nl", register="informal"))
+
+
 def test_a_formal_german_reply_says_frau_or_herr_only_where_the_title_says_it() -> None:
     w = writer()
     stated = rejection(Stage.INTERVIEW, language="de", register="formal", contact_full_name="Rachel Osei", contact_gender="f")

@@ -262,6 +262,20 @@ def test_a_rejection_that_asks_not_to_be_answered_has_no_one_to_reply_to(address
 
 
 @pytest.mark.parametrize(
+    ("body", "greeting"),
+    [
+        ("Hoi Sam,\n\nHelaas is het deze keer niet gelukt.\n\nGroet, Ria", "hoi"),
+        ("Salut Léa !\n\nDésolée, ça ne va pas le faire pour le poste.\n\nFred", "salut"),
+        ("Beste Sam,\n\nHelaas is het deze keer niet gelukt.\n\nRia", ""),
+        ("Dear Sam,\n\nUnfortunately we will not be moving forward.\n\nJo", ""),
+    ],
+)
+def test_a_casual_opening_is_read_for_the_reply_to_answer_in_kind(nlp: Language, extractor: Extractor, body: str, greeting: str) -> None:
+    who = extractor(nlp.make_doc(compose("Sollicitatie", body)), Headers("Ria", "ria@bakkerij-smit.nl", ""))
+    assert who.greeting == greeting
+
+
+@pytest.mark.parametrize(
     ("signature", "gender"),
     [
         ("Anna Weber\nPersonalreferentin", "f"),

@@ -282,6 +282,8 @@ def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> N
         ("Merci pour ta candidature, on ne peut pas te proposer le poste.", "informal"),
         ("Bedankt voor uw sollicitatie. Helaas kunnen wij u geen plek aanbieden.", "formal"),
         ("Bedankt voor je sollicitatie. Helaas kunnen we jou geen plek aanbieden.", "informal"),
+        # No pronoun at all: the greeting says je.
+        ("Hoi Luuk,\n\nhelaas, de bezorgers zijn al rond voor deze zomer. Succes!\n\nFranco", "informal"),
         ("Le agradecemos su interés, pero su candidatura no ha sido seleccionada.", "formal"),
         ("Te agradecemos tu interés, pero tu candidatura no ha sido seleccionada.", "informal"),
         # The only tu is elided: "t'" is glued to its verb, and the phrase "t'" must still match it.

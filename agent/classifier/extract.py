@@ -74,6 +74,7 @@ _AFTER_POSSESSIVE = words("company.words.after_possessive")
 _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
 _ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
+_CASUAL_GREETINGS = words("mail.casual_greetings")
 _DISPLAY_AT = words("company.words.display_at")
 # 'Mareike von Plantlab', 'Clémence de Pollen': a person of an organisation, or a surname's particle.
 _DISPLAY_OF = words("company.words.display_of")
@@ -115,6 +116,8 @@ class Who:
     """'f' or 'm' when the German title under the contact's name says so ('Personalreferentin'), else ''."""
     contact_title: str = ""
     """'Dr.' or 'Prof.' before the contact's whole name in the sender or signature, else ''."""
+    greeting: str = ""
+    """The letter's own casual opening word ('hoi', 'salut'), lowercased, else ''."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((academic_title(c) for c in named if full and person_name(c) == full and academic_title(c)), "")
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
-                   full, title_gender(line_under(text, full, sig_start)) if full else "", title)
+                   full, title_gender(line_under(text, full, sig_start)) if full else "", title, _casual_greeting(body))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
@@ -349,6 +352,13 @@ class Extractor:
                     looks_like_org(run.text) or not person_first_name(run.text)) and (key := ballot.vote(run.text, 2.0)):
                 ballot.cued.add(key)  # 'Pinecroft Dental viewed your application': a job board's notice names the employer so
         return inline_contact, named_client
+
+
+def _casual_greeting(body: str) -> str:
+    """The opening word of the letter's first line when it is a casual greeting ('Hoi Sam,' → 'hoi'), else ''."""
+    line = next((line for line in body.splitlines() if line.strip()), "")
+    first = line.split(maxsplit=1)[0].strip(",!:.").lower() if line.strip() else ""
+    return first if first in _CASUAL_GREETINGS else ""
 
 
 def _full_name(first: str, *candidates: str) -> str:

@@ -97,6 +97,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "full_name": ex.contact_full_name if ex.contact_name else "",
         # 'Guten Tag Frau Weber' only where the title under the name says 'Personalreferentin' and the surname is plain.
         "formal_address": _formal_address(ex) if ex.contact_name else "",
+        # "Hoi Sam," or "Salut Léa," opened the letter: an informal reply may answer in kind.
+        "casual_greeting": ex.greeting,
         "company": company,
         # The name inside a sentence of this language: "auprès du Collège Jean-Moulin", "bei der Universität Bonn".
         "employer": employer_phrases(company, language),
