@@ -211,6 +211,8 @@ def test_feedback_in_the_email_is_told_apart_from_an_offer(nlp: Language, reader
         "Je portfolio was sterk, maar we misten voorbeelden van onderzoek met gebruikers.",
         "Bedankt voor het gesprek van dinsdag. Uiteindelijk gaf haar ervaring met aanbestedingen bij gemeenten de doorslag.",
         "Uw score op het onderdeel taalvaardigheid lag onder de norm die wij hanteren.",
+        "Hoi Sem, we kiezen voor iemand die de vriezer-route al kent, want die ervaring mis je nog net. Jammer!",
+        "Hey Ilse, ik heb gekozen voor iemand anders als bezorger, die heeft een eigen bakfiets. Bedankt voor je tijd!",
         "Gracias por la entrevista. Echamos en falta experiencia en cierres contables con SAP.",
         "Hemos elegido a otra persona que ya había coordinado equipos de almacén, algo decisivo para nosotros.",
         "Tu prueba técnica estaba bien estructurada, pero te faltó profundidad en la parte de bases de datos.",
