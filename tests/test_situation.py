@@ -276,6 +276,18 @@ def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> N
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        "Salut Inès,\n\non a choisi un autre profil. Si ça t'intéresse, je peux te donner mon ressenti : tu serais dispo pour un petit call de 15 min jeudi ?\n\nLou",
+        "Hello Inès,\n\nOn a retenu quelqu'un d'autre. Si tu veux qu'on en parle de vive voix, je te propose 20 minutes la semaine prochaine, ça te va ?\n\nLou",
+    ],
+)
+def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationReader, body: str) -> None:
+    """The reply then takes it up ("Pour l'appel que tu proposes, ce sera avec plaisir") instead of leaving it unanswered."""
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.CALL]
+
+
+@pytest.mark.parametrize(
     ("text", "register"),
     [
         ("Vielen Dank für Ihre Bewerbung. Leider müssen wir Ihnen absagen.", "formal"),
