@@ -67,7 +67,7 @@ def run_demo(keep: Path | None = None, console: Console | None = None) -> None:
                            runner_up=result.runner_up.value if result.runner_up else "")  # fmt: skip
         is_rejection = result.label.value == "rejection"
         company = result.extraction.company + (f"\n{result.extraction.stage.value}" if is_rejection else "")
-        drafts = ", ".join(k.replace("_", " ") for k in kinds) or reason
+        drafts = ", ".join(k.replace("_", " ") for k in kinds) or reason or result.extraction.held_back.note
         sender = mail.from_name or mail.from_addr
         table.add_row(email_text(None, sender, mail.subject), Text(label), Text(company), Text(drafts), style="bold" if is_rejection else None)
     console.print(table)

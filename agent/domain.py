@@ -64,6 +64,18 @@ class HeldBack(StrEnum):
     NOT_A_JOB = "not_a_job"
     """What it turns down is not a job: a manuscript, a volunteer place, a flat, a market stall."""
 
+    @property
+    def note(self) -> str:
+        """Why no draft, in the user's words (`list`, `demo`, `draft`); '' for NO."""
+        return _HELD_BACK_NOTES.get(self, "")
+
+
+_HELD_BACK_NOTES = {
+    HeldBack.PROMISED: "held back: it only says what hearing nothing would mean",
+    HeldBack.WITHDRAWN: "held back: it answers your own withdrawal",
+    HeldBack.NOT_A_JOB: "held back: what it turns down seems not to be a job",
+}
+
 
 class QuestionKind(StrEnum):
     """What a question in a rejection asks the candidate."""

@@ -36,6 +36,7 @@ def preview(items: Iterable[tuple[str, IncomingEmail]], classifier: Classifier, 
                 for plan in plans
             ],
             **({"no_draft": reason} if result.is_rejection and not plans else {}),
+            **({"held_back": ex.held_back.note} if ex.held_back else {}),
         }
 
 

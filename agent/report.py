@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.domain import HeldBack
 from agent.evaluate import Report
 from agent.parse import format_address
 from agent.store import RecordedEmail
@@ -73,12 +74,12 @@ def print_eval(path: Path, report: Report, *, show_companies: bool = False) -> N
         console.print("company misses: " + "; ".join(f"{i}: {truth!r} ≠ {got!r}" for i, truth, got in report.company_misses))
 
 
-# Why an email that reads like a rejection got no draft (HeldBack's values), as `list` shows it.
-HELD_BACK_NOTES = {
-    "promised": "held back: it only says what hearing nothing would mean",
-    "withdrawn": "held back: it answers your own withdrawal",
-    "not_a_job": "held back: what it turns down seems not to be a job",
-}
+def held_back_note(reason: str) -> str:
+    """Why an email was held back, from the reason as stored (HeldBack's value); '' for none."""
+    try:
+        return HeldBack(reason).note
+    except ValueError:  # a reason only a newer Rebound knows, read from a shared database
+        return ""
 
 
 def label_text(label: str, *, uncertain: bool, confidence: float, runner_up: str = "") -> str:
@@ -99,7 +100,7 @@ def email_text(received: datetime | None, sender: str, subject: str) -> Text:
 def _note(r: RecordedEmail) -> str:
     if r.status == "failed":
         return r.error
-    note = ", ".join(r.drafts) or r.skip_reason or HELD_BACK_NOTES.get(r.held_back, "")
+    note = ", ".join(r.drafts) or r.skip_reason or held_back_note(r.held_back)
     return note + "".join(f"\ncheck: {reason}" for reason in r.check)
 
 

@@ -101,3 +101,17 @@ def test_a_refusal_of_a_volunteer_place_is_held_back_with_its_reason(classifier:
     result = classifier.classify(mail("Ward companion - your application", body))
     assert result.extraction.held_back is HeldBack.NOT_A_JOB
     assert not result.is_rejection and result.uncertain and result.runner_up is Label.REJECTION
+
+
+@pytest.mark.parametrize(("score", "threshold", "held"), [(0.87, 0.55, True), (0.87, 0.5, True), (0.3, 0.55, False)])
+def test_a_reason_is_kept_only_where_it_held_a_no_back(monkeypatch: pytest.MonkeyPatch, score: float, threshold: float, held: bool) -> None:
+    """The phrases are read from a score well under 0.5; and a held-back email stays uncertain whatever the threshold."""
+    import agent.classifier.components as components
+    import agent.classifier.model as model
+
+    for module in (model, components):
+        monkeypatch.setattr(module, "rejection_score", lambda cats: score)
+    body = "Hi Tom,\n\nThanks for applying to volunteer at the food bank. We can't take on any new volunteers until March.\n\nJune"
+    result = Classifier(threshold=threshold).classify(mail("Volunteering", body))
+    assert (result.extraction.held_back is HeldBack.NOT_A_JOB) is held
+    assert not result.is_rejection and result.uncertain is held

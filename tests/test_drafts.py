@@ -193,10 +193,31 @@ def test_an_informal_dutch_or_french_reply_answers_a_casual_greeting_in_kind() -
         plain = rejection(Stage.INTERVIEW, language=language, register="informal")
         assert w.render(DraftKind.REPLY, incoming(), plain).startswith(usual + "\n")
         formal = rejection(Stage.INTERVIEW, language=language, register="formal", greeting=casual)
-        assert not w.render(DraftKind.REPLY, incoming(), formal).startswith(greeting)
+        assert w.render(DraftKind.REPLY, incoming(), formal).startswith({"nl": "Beste Rachel,", "fr": "Bonjour Rachel,"}[language] + "\n")
     # "Hoi … Hartelijke groet" jumps register; "Groeten," after "Hoi", and only then.
     assert "\nGroeten,\n" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="nl", register="informal", greeting="hoi"))
     assert "\nHartelijke groet,\n" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="nl", register="informal"))
+    # "Hallo" is HR's neutral greeting in Dutch: it keeps "Beste".
+    assert w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="nl", register="informal", greeting="hallo")).startswith("Beste Rachel,\n")
+
+
+def test_every_casual_opening_a_reply_answers_is_one_the_classifier_reads() -> None:
+    from agent.classifier.lexicon import words
+    from agent.drafts.greetings import reply_greetings
+
+    read = words("mail.casual_greetings")
+    for language in ("nl", "fr"):
+        assert reply_greetings(language) and set(reply_greetings(language)) <= read, language
+
+
+def test_a_call_offered_is_taken_up_once_in_a_reply_and_the_separate_feedback_request_still_asks() -> None:
+    offered = rejection(Stage.INTERVIEW, language="en", gives_feedback=True, offers_feedback=True,
+                        questions=(Question(QuestionKind.CALL, "Would a quick call next week help?"),))
+    reply = writer().render(DraftKind.REPLY, incoming(), offered)
+    assert "go into a little more detail" not in reply and "call" in reply
+    separate = DraftWriter(ProfileSettings(name="Sam Lee", email="sam@example.org"), DraftSettings(style="separate"))
+    request = separate.render(DraftKind.FEEDBACK_REQUEST, incoming(), offered)
+    assert "go into a little more detail" in request
 
 
 def test_a_formal_german_reply_says_frau_or_herr_only_where_the_title_says_it() -> None:

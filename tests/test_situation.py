@@ -236,6 +236,8 @@ def test_feedback_already_given_in_other_languages(nlp: Language, reader: Situat
         "Lamentablemente, su perfil no se ajusta al perfil que buscamos. Le deseamos mucha suerte.",
         "Hemos optado por candidatos cuya experiencia se ajusta más a lo que buscamos.",
         "Si lo deseas, podemos darte una valoración de tu prueba por teléfono.",
+        "Helaas hebben we voor een andere kandidaat gekozen. Mist u nog iets in onze procedure? Laat het ons weten.",
+        "Helaas gaat het niet door. Wij werken samen met een partner, die heeft een eigen recruitmentteam.",
     ],
 )
 def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: SituationReader, text: str) -> None:
@@ -419,6 +421,8 @@ PROMISED = [
     "Geachte heer Smit,\n\nWij hebben uw sollicitatie ontvangen. Mocht u voor 1 juni niets van ons vernomen hebben, dan is uw sollicitatie helaas niet geselecteerd.\n\nP&O",
     "Hola, Marta:\n\nHemos recibido tu candidatura. Si en quince días no has recibido noticias nuestras, entiende que esta vez no ha salido.\n\nPablo",
     "Estimado Sr. Ruiz:\n\nGracias por su interés. En caso de no recibir respuesta antes del 30 de junio, su candidatura no habrá sido seleccionada.\n\nRecursos Humanos",
+]
+WITHDRAWN = [
     # The candidate's own no, answered.
     "Hi Dara,\n\nSorry to hear you've decided to step out of the process, but thanks for telling us. I've cancelled Thursday's panel.\n\nPriya",
     "Dear Mr Osei,\n\nAs requested, your application for the Staff Nurse post has been withdrawn and you will not be contacted about it again.\n\nRecruitment",
@@ -445,9 +449,11 @@ SAID = [
 ]
 
 
-@pytest.mark.parametrize("body", PROMISED)
-def test_a_no_promised_for_silence_or_the_candidates_own_is_pending(nlp: Language, reader: SituationReader, body: str) -> None:
-    assert read(nlp, reader, body)[1].held_back in {HeldBack.PROMISED, HeldBack.WITHDRAWN}
+@pytest.mark.parametrize(("body", "reason"), [(b, HeldBack.PROMISED) for b in PROMISED] + [(b, HeldBack.WITHDRAWN) for b in WITHDRAWN])
+def test_a_no_promised_for_silence_or_the_candidates_own_is_held_back_with_its_reason(
+    nlp: Language, reader: SituationReader, body: str, reason: HeldBack
+) -> None:
+    assert read(nlp, reader, body)[1].held_back is reason
 
 
 @pytest.mark.parametrize("body", SAID)
@@ -479,12 +485,12 @@ _PROBES = json.loads((ROOT / "tests" / "data" / "not_a_job.json").read_text(enco
 
 
 @pytest.mark.parametrize(("language", "body"), [(language, text) for language, texts in _PROBES["not_a_job"].items() for text in texts])
-def test_a_native_speakers_refusals_of_other_things_are_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
+def test_refusals_of_other_things_written_to_test_the_lists_are_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
     assert _held_back(nlp, reader, language, body)
 
 
 @pytest.mark.parametrize(("language", "body"), [(language, text) for language, texts in _PROBES["job"].items() for text in texts])
-def test_a_native_speakers_job_nos_that_mention_such_things_are_not_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
+def test_job_nos_written_to_trip_the_lists_are_not_held_back(nlp: Language, reader: SituationReader, language: str, body: str) -> None:
     assert not _held_back(nlp, reader, language, body)
 
 

@@ -315,7 +315,7 @@ class Extractor:
         contact = whole_first_name(sender or person_first_name(sig_contact) or inline_contact, headers.from_name if sender else "", sig_contact)
         named = [headers.from_name if sender else "", sig_contact]
         full = _full_name(contact, *named)
-        title = next((academic_title(c) for c in named if full and person_name(c) == full and academic_title(c)), "")
+        title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
                    full, title_gender(line_under(text, full, sig_start)) if full else "", title, _casual_greeting(body))
 

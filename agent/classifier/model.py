@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import spacy
@@ -15,7 +16,7 @@ from agent.classifier.feedback import FEEDBACK
 from agent.classifier.senders import is_automated
 from agent.classifier.text import compose, strip_history
 from agent.classifier.words import TEXT
-from agent.domain import Classification, Extraction, FeedbackPoint, IncomingEmail, Label
+from agent.domain import Classification, Extraction, FeedbackPoint, HeldBack, IncomingEmail, Label
 from agent.errors import ClassifierError
 from agent.resources import model_dir
 
@@ -100,8 +101,12 @@ class Classifier:
         cats = doc.cats
         rejection = rejection_score(cats)
         extraction = doc.user_data.get("extraction")
-        if extraction is not None and extraction.held_back:
+        # The phrase lists are read from a score well under 0.5: a reason is kept only where it held a no back.
+        held = extraction is not None and bool(extraction.held_back) and rejection >= 0.5
+        if held:
             rejection = min(rejection, HELD_BACK_CAP)
+        elif extraction is not None and extraction.held_back:
+            extraction = replace(extraction, held_back=HeldBack.NO)
         best_other = max(_OTHER_LABELS, key=lambda pair: cats.get(pair[1], 0.0))[0]
         runner_up: Label | None
         if _fewer_words_than(doc, MIN_WORDS):
@@ -122,8 +127,9 @@ class Classifier:
             headers: Headers = doc.user_data.get("headers", Headers())
             address = headers.reply_to or headers.from_addr
             extraction = Extraction(human_sender=not is_automated(address) if address else True)
+        # Held back is uncertain whatever the threshold (a user's 0.5 would otherwise make the capped 0.51 sure).
         return Classification(
-            label=label, confidence=confidence, uncertain=confidence < self.threshold, extraction=extraction, runner_up=runner_up
+            label=label, confidence=confidence, uncertain=confidence < self.threshold or held, extraction=extraction, runner_up=runner_up
         )
 
     def scores(self, mail: IncomingEmail) -> dict[str, float]:

@@ -27,6 +27,8 @@ _DOMAIN_ENDINGS = phrases("senders.domain_endings")
 _DOMAIN_STARTS = phrases("senders.domain_starts")
 _ORG_WORDS = WordTable.build([*phrases("org.function_words"), *phrases("org.nouns")])
 _TITLES = words("names.titles")
+_DOCTORATE_FIELDS = words("names.doctorate_fields")
+_DOCTORATE = _DOCTORATE_FIELDS | {"dr"}  # a field follows "Dr." or another field ("Dr. med. dent.")
 # A recruitment agency's word opening or closing a domain's name ('brightfieldtalent', 'oree-rh'); a 'stem*' anywhere in it
 # ('garrickrecruitment'); a piece that is one only when it stands alone ('rh', not 'rheinfurt'); and endings that only look like one.
 _AGENCY_WORDS = [unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
@@ -73,25 +75,33 @@ def _without_title(name: str) -> str:
     return rest.lstrip() if rest and first.rstrip(".").lower() in _TITLES and first.rstrip(".").isalpha() else name
 
 
-# The academic titles a German letter keeps in its greeting ("Guten Tag Frau Dr. Weber"), by the title word that
-# names them; the highest one is used ("Prof. Dr. Elena Marquardt" is "Frau Prof. Marquardt").
-_ACADEMIC = {"prof": "Prof.", "professor": "Prof.", "professorin": "Prof.", "dr": "Dr."}
+def _titles_and_name(name: str) -> tuple[list[str], str]:
+    """Every title before a name, lowercased, and the name ('Dr. med. Anna Weber' → ['dr', 'med'], 'Anna Weber')."""
+    titles: list[str] = []
+    while True:
+        first, _, rest = name.partition(" ")
+        word = first.rstrip(".").lower()
+        doctorate = bool(titles) and first.endswith(".") and titles[-1] in _DOCTORATE and word in _DOCTORATE_FIELDS
+        if not rest or not word.isalpha() or not (word in _TITLES or doctorate):
+            return titles, name
+        titles.append(word)
+        name = rest.lstrip()
+
+
+# The academic titles a German letter keeps in its greeting ("Guten Tag Frau Dr. Weber"); the highest one is used
+# ("Prof. Dr. Elena Marquardt" is "Frau Prof. Marquardt").
+_PROFESSOR = frozenset({"prof", "professor", "professorin"})
 
 
 def academic_title(name: str) -> str:
     """'Prof.' or 'Dr.' when the titles before a name hold one ('Dr. med. Anna Weber' → 'Dr.'), else ''."""
-    found = set()
-    while (shorter := _without_title(name)) != name:
-        found.add(_ACADEMIC.get(name.split(" ", 1)[0].rstrip(".").lower(), ""))
-        name = shorter
-    return "Prof." if "Prof." in found else "Dr." if "Dr." in found else ""
+    titles = set(_titles_and_name(name)[0])
+    return "Prof." if titles & _PROFESSOR else "Dr." if "dr" in titles else ""
 
 
 def without_titles(name: str) -> str:
     """'Prof. Dr. Elena Marquardt' → 'Elena Marquardt', 'Mag. Christian Pichler' → 'Christian Pichler': every title before a name."""
-    while (shorter := _without_title(name)) != name:
-        name = shorter
-    return name
+    return _titles_and_name(name)[1]
 
 
 def person_first_name(display_name: str) -> str:

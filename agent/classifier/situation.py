@@ -46,10 +46,10 @@ _AFTER = {
     Stage.UNKNOWN: Situation.UNKNOWN,
 }
 # When several kinds of no are named, the first of these decides what the reply must fit.
-# The phrase groups that hold an email back, in the order their reason is told.
-_HELD_BACK = ((HeldBack.WITHDRAWN, "decision.candidate_withdrew"), (HeldBack.PROMISED, "decision.pending"), (HeldBack.NOT_A_JOB, "decision.not_a_job"))
 _KINDS = (Situation.OFFER_WITHDRAWN, Situation.ROLE_CLOSED, Situation.MISMATCH, Situation.NO_OPENINGS)
 _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKind.CALL, QuestionKind.OTHER_ROLE)
+# The phrase groups that hold an email back, in the order their reason is told.
+_HELD_BACK = ((HeldBack.WITHDRAWN, "decision.candidate_withdrew"), (HeldBack.PROMISED, "decision.pending"), (HeldBack.NOT_A_JOB, "decision.not_a_job"))
 # The words come with their apostrophes made plain (words_of): "l’entretien" is "l'entretien" here.
 _ELISION = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)'(?=\w)", re.IGNORECASE)
 _ELIDED = re.compile(r"^([cdjlmnst]|qu|jusqu|lorsqu|puisqu)$", re.IGNORECASE)

@@ -46,6 +46,7 @@ def classify(ctx: click.Context, jsonl: Path | None, emls: tuple[Path, ...]) -> 
                     "contact_name": ex.contact_name or None,
                     "top_label": result.label.value,
                     "runner_up": result.runner_up.value if result.runner_up else None,
+                    "held_back": ex.held_back.value or None,
                     "human_sender": ex.human_sender,
                     "offers_feedback": ex.offers_feedback,
                     "keeps_on_file": ex.keeps_on_file,

@@ -9,9 +9,9 @@ when that already was not a rejection).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from agent.domain import Classification, Label
+from agent.domain import Classification, HeldBack, Label
 
 NOT_REJECTION = "not_rejection"
 VERDICTS = (Label.REJECTION.value, NOT_REJECTION, *(label.value for label in Label if label is not Label.REJECTION))
@@ -37,7 +37,8 @@ def corrected(verdict: str, seen: Classification, scores: Mapping[str, float], l
             label = max((lb for lb in Label if lb is not Label.REJECTION), key=lambda lb: scores.get(lb.value, 0.0))
     else:
         label = Label(verdict)
-    return Classification(label=label, confidence=1.0, uncertain=False, extraction=seen.extraction)
+    # The user decided: no reason for holding the email back stands beside a verdict.
+    return Classification(label=label, confidence=1.0, uncertain=False, extraction=replace(seen.extraction, held_back=HeldBack.NO))
 
 
 def satisfied(verdict: str, result: Classification) -> bool:

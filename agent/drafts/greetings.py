@@ -1,0 +1,19 @@
+"""How an informal reply answers a casual opening ("Hoi Sam," → "Hoi Ria,"): greetings.toml beside this module."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+GREETINGS_FILE = Path(__file__).resolve().parent / "greetings.toml"
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    return tomllib.loads(GREETINGS_FILE.read_text(encoding="utf-8"))
+
+
+def reply_greetings(language: str) -> dict[str, str]:
+    """The employer's casual opening word → the reply's greeting word, for one language ({} where it has none)."""
+    return _table().get(language, {})
