@@ -280,6 +280,21 @@ def test_questions_to_the_candidate(nlp: Language, reader: SituationReader) -> N
 @pytest.mark.parametrize(
     "body",
     [
+        "Hi Jo,\n\nWe've had to cancel the summer posts. We'll refund the first-aid course - just send me your receipt.\n\nMia",
+        "Hallo Jo,\n\nwir müssen die Sommerstellen leider streichen. Den Erste-Hilfe-Kurs erstatten wir, schick mir einfach die Quittung.\n\nMia",
+        "Salut Jo,\n\non doit annuler les postes d'été. On te rembourse la formation, envoie-moi juste ton reçu.\n\nMia",
+        "Hoi Jo,\n\nde zomerbanen gaan helaas niet door. We vergoeden de EHBO-cursus, stuur me even je bonnetje.\n\nMia",
+        "Hola, Jo:\n\nHemos tenido que cancelar los puestos de verano. Te devolvemos el curso de primeros auxilios, envíame el recibo.\n\nMia",
+    ],
+)
+def test_a_small_thing_asked_inside_a_no_is_listed_for_the_user(nlp: Language, reader: SituationReader, body: str) -> None:
+    """A request without a question mark ("send me your receipt") becomes a check: the reply does not answer it."""
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.OTHER]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         "Salut Inès,\n\non a choisi un autre profil. Si ça t'intéresse, je peux te donner mon ressenti : tu serais dispo pour un petit call de 15 min jeudi ?\n\nLou",
         "Hello Inès,\n\nOn a retenu quelqu'un d'autre. Si tu veux qu'on en parle de vive voix, je te propose 20 minutes la semaine prochaine, ça te va ?\n\nLou",
     ],
