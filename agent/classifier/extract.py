@@ -356,8 +356,8 @@ class Extractor:
 
 def _casual_greeting(body: str) -> str:
     """The opening word of the letter's first line when it is a casual greeting ('Hoi Sam,' → 'hoi'), else ''."""
-    line = next((line for line in body.splitlines() if line.strip()), "")
-    first = line.split(maxsplit=1)[0].strip(",!:.").lower() if line.strip() else ""
+    words = body.lstrip().partition("\n")[0].split(maxsplit=1)  # the first line only: not every line of a long letter
+    first = words[0].strip(",!:.").lower() if words else ""
     return first if first in _CASUAL_GREETINGS else ""
 
 
