@@ -101,6 +101,7 @@ def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) 
         ("Honestly, I think you'd get bored within a month: the role is too junior for you.", Situation.MISMATCH),
         ("Thanks for the call. The post requires a full driving licence, so we can't take it further.", Situation.MISMATCH),
         ("Thank you for meeting us. The role needs fluent German on the phone every day, so we will not be offering it to you.", Situation.MISMATCH),
+        ("Danke für das Telefonat. Für die Stelle ist fließendes Italienisch zwingend erforderlich, daher können wir leider nicht weitermachen.", Situation.MISMATCH),
         ("Thank you for coming in. We've given the post to one of our shift leaders, so it's a no this time.", Situation.ROLE_CLOSED),
         ("Sorry to say that after your interview we've decided to hold off on hiring until the spring.", Situation.ROLE_CLOSED),
         ("After the panel, the board decided not to make an appointment to the post at this time.", Situation.ROLE_CLOSED),
