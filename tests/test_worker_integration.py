@@ -219,8 +219,9 @@ def test_thirty_accounts_three_workers_one_killed(dovecot_factory: DovecotFactor
 
     assert_exactly_once(postgres_url, mailboxes)
     survivors = [w for w in workers if w is not killed]
-    owners = {str(o).split(":")[1] for (o,) in query(postgres_url, "SELECT lease_owner FROM account")}
-    assert owners == {str(w.pid) for w in survivors}, "the killed worker's accounts went to the others"
+    # A survivor may be between a lease it gave back (to even out the load) and the next claim: NULL is no owner.
+    owners = {str(o).split(":")[1] for (o,) in query(postgres_url, "SELECT lease_owner FROM account") if o is not None}
+    assert owners and owners <= {str(w.pid) for w in survivors}, f"the killed worker's accounts went to the others: {owners}"
 
     for w in survivors:
         w.send_signal(signal.SIGTERM)
