@@ -318,6 +318,12 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hoi Luuk,\n\nhelaas, de bezorgers zijn al rond voor deze zomer. Succes!\n\nFranco", "informal"),
         ("Le agradecemos su interés, pero su candidatura no ha sido seleccionada.", "formal"),
         ("Te agradecemos tu interés, pero tu candidatura no ha sido seleccionada.", "informal"),
+        # No pronoun at all: "Hola" and a first name say tú, unless a title or a formal cue says usted.
+        ("Hola Dani, al final no va a poder ser. Gracias igualmente y mucha suerte con la búsqueda.\n\nMarta", "informal"),
+        ("Hola, Sr. Navarro:\n\nHemos seleccionado a otra persona para la beca.\n\nSaludos cordiales,\nLorena Paz", "formal"),
+        ("Hola Laura:\n\nLamentamos informarle de que hemos elegido a otra persona.", "formal"),
+        # A verb in the second person is tú without any pronoun.
+        ("Buenas tardes:\n\nSiento haberte hecho venir para nada; eras mi primera opción.", "informal"),
         # The only tu is elided: "t'" is glued to its verb, and the phrase "t'" must still match it.
         ("Désolé, mais l'offre qu'on t'avait faite pour le poste de serveuse ne tient plus.", "informal"),
         # No pronoun at all: the greeting and the closing say du.
