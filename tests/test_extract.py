@@ -343,3 +343,25 @@ def test_a_spanish_given_name_of_two_words_is_read_whole(nlp: Language, extracto
     address = "mcruiz@pasteleria-ruiz.es" if display else "rrhh@ayuntamiento-villanueva.es"
     who = extractor(nlp.make_doc(compose("Tu candidatura", body)), Headers(display, address, ""))
     assert who.contact_name == first
+
+
+@pytest.mark.parametrize(
+    ("display", "signature", "first", "full"),
+    [
+        # The header spells the name out; the note is signed with the name its writer goes by, and the reply uses that.
+        ("Javier Ruiz", "Javi", "Javi", "Javier Ruiz"),
+        ("Guillermo Sanz", "Guille", "Guille", "Guillermo Sanz"),
+        ("Beatriz Lorente", "Bea\nEnviado desde mi iPhone", "Bea", "Beatriz Lorente"),
+        # A nickname of another shape may be anyone's; a two-word given name is her whole name.
+        ("Enrique Mora", "Kike", "Enrique", "Enrique Mora"),
+        ("Mari Carmen Ruiz", "Mari", "Mari Carmen", "Mari Carmen Ruiz"),
+        ("Juan Pérez", "Juan", "Juan", "Juan Pérez"),
+    ],
+)
+def test_the_reply_greets_the_sender_by_the_name_they_sign_with(
+    nlp: Language, extractor: Extractor, display: str, signature: str, first: str, full: str
+) -> None:
+    body = f"Hola Cata, el cliente me dice que no. Lo siento, seguimos buscando.\n\n{signature}"
+    address = display.split()[0].lower() + "@headhuntersur.cl"
+    who = extractor(nlp.make_doc(compose("Re: Analista de datos", body)), Headers(display, address, ""))
+    assert (who.contact_name, who.contact_full_name) == (first, full)

@@ -46,6 +46,7 @@ from agent.classifier.senders import (
     person_first_name,
     person_name,
     sender_first_name,
+    signed_form,
     whole_first_name,
     without_titles,
     writer_name,
@@ -316,7 +317,7 @@ class Extractor:
         named = [headers.from_name if sender else "", sig_contact]
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
-        return Who(company, role, contact, not is_automated(address) if address else True, company_votes, role_weight,
+        return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
                    full, title_gender(line_under(text, full, sig_start)) if full else "", title, _casual_greeting(body))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:

@@ -145,6 +145,18 @@ def whole_first_name(first: str, *names: str) -> str:
     return first
 
 
+def signed_form(first: str, signature: str) -> str:
+    """The short form the sender signs with, where the header spells it out: 'Javier Ruiz' signing 'Javi' is greeted 'Javi'.
+
+    Only a plain prefix of a one-word first name ('Guille' of 'Guillermo', 'Alex' of 'Alexander'): a
+    nickname of another shape ('Kike' for 'Enrique') may be anyone's, and 'Mari Carmen' is her whole name.
+    """
+    signed = person_first_name(signature)
+    if " " in first or not 3 <= len(signed) < len(first):
+        return first
+    return signed if _ascii(first.lower()).startswith(_ascii(signed.lower())) else first
+
+
 def sender_first_name(display_name: str, address: str) -> str:
     """person_first_name, cross-checked against the address: 'Kestrel Pay <talent@kestrelpay.io>' is no person."""
     first = person_first_name(display_name)
