@@ -238,6 +238,22 @@ def test_a_reply_to_a_team_speaks_to_all_of_them(language: str, register: str) -
     assert any(to_one.search(text) for text in person)
 
 
+# The closing wishes the employer's whole team well only where the email names an employer (or a team
+# signed it): a person writing for no company found may be a family hiring a tutor or a one-woman shop.
+TEAM_WISH = {"en": r"everyone at", "de": r"ganze Team", "fr": r"toute l’équipe", "nl": r"hele team|allemaal", "es": r"todo el equipo"}
+
+
+@pytest.mark.parametrize("language", TEMPLATE_LANGUAGES)
+def test_the_whole_team_is_wished_well_only_where_an_employer_is_named(language: str) -> None:
+    wish = re.compile(TEAM_WISH[language])
+    person = [(where, text) for where, text in all_renders(language) if where[3] and where[-1] != "subject"]
+    unnamed = [(where, text) for where, text in person if not where[4]]
+    assert unnamed
+    for where, text in unnamed:
+        assert not wish.search(text), f"{where}\n{text}"
+    assert any(wish.search(text) for where, text in person if where[4])
+
+
 def test_a_german_du_reply_to_a_team_greets_all_of_them() -> None:
     # A bare "Hallo," before "ihr" reads curt; "Hallo zusammen," is how one greets a group one says du to.
     team = [text for where, text in all_renders("de") if where[2] == "informal" and not where[3] and where[-1] != "subject"]
