@@ -306,6 +306,26 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
 
 
 @pytest.mark.parametrize(
+    ("body", "kinds"),
+    [
+        # A greeting that asks how one is wants no answer in the reply, and is not listed as a question to the user.
+        ("Hola Juli, ¿qué tal?\n\nPor el momento no estamos incorporando a nadie. ¿Querés que lo guardemos igual por si alguien se va?\n\nGustavo", ["keep_on_file"]),
+        ("Hi Sam, how are you?\n\nWe've filled the role, sorry. Would another role on the team interest you?\n\nJo", ["other_role"]),
+        ("Hoi Ria, hoe gaat het met je?\n\nHelaas hebben we iemand anders gekozen.\n\nFranco", []),
+        ("Salut Inès, ça va ?\n\nOn a retenu quelqu'un d'autre, désolée.\n\nLou", []),
+        # A longer question that says "ça va" asks something; "Hoe gaat het nu verder?" asks what happens next.
+        ("Bonjour Inès,\n\nLe poste est pourvu. Est-ce que ça va pour toi si on garde ton CV pour la rentrée ?\n\nLou", ["keep_on_file"]),
+        ("Beste Ria,\n\nHelaas gaan we niet verder met je sollicitatie. Hoe gaat het nu verder met de vacature?\n\nFranco", ["other"]),
+        # The CV is kept "if you want us to" in the subjunctive; a call is offered with "hablemos".
+        ("Hola Pablo:\n\nNo ha podido ser. ¿Quieres que guardemos tu CV para la próxima temporada?\n\nMarta", ["keep_on_file"]),
+        ("Hola Pablo:\n\nNos quedamos con otra persona. ¿Te apetece que lo hablemos?\n\nMarta", ["call"]),
+    ],
+)
+def test_what_a_question_asks(nlp: Language, reader: SituationReader, body: str, kinds: list[str]) -> None:
+    assert [q.kind.value for q in read(nlp, reader, body)[1].questions] == kinds
+
+
+@pytest.mark.parametrize(
     ("text", "register"),
     [
         ("Vielen Dank für Ihre Bewerbung. Leider müssen wir Ihnen absagen.", "formal"),

@@ -34,6 +34,8 @@ PHRASES = Path(__file__).resolve().parent / "phrases"
 GAP = 8
 # A "question" shorter than this ("Questions?", "Why us?") asks the candidate nothing.
 MIN_QUESTION_WORDS = 4
+# "Hola Juli, ¿qué tal?" is a greeting; a longer question that says "ça va" ("ça va pour toi si on garde ton CV ?") asks.
+MAX_SMALL_TALK_WORDS = 7
 MAX_QUESTION_CHARS = 200
 # Furthest first: the furthest step the email shows is how far the application got.
 _STAGES = (Stage.FINAL, Stage.INTERVIEW, Stage.ASSESSMENT, Stage.SCREEN, Stage.APPLICATION)
@@ -288,6 +290,9 @@ class SituationReader:
             if len(positions) < MIN_QUESTION_WORDS:
                 continue
             kind = next((k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())), QuestionKind.OTHER)
+            if kind is QuestionKind.OTHER and sentence in hits.get("question.small_talk", set()) and (
+                    sum(any(ch.isalnum() for ch in words[p]) for p in positions) <= MAX_SMALL_TALK_WORDS):
+                continue
             last = positions[-1]
             text = words_of(doc).text[offsets[positions[0]] : offsets[last] + len(words[last])]
             out.append(Question(kind, " ".join(text.split())[:MAX_QUESTION_CHARS]))
