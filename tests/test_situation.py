@@ -319,6 +319,14 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         # The CV is kept "if you want us to" in the subjunctive; a call is offered with "hablemos".
         ("Hola Pablo:\n\nNo ha podido ser. ¿Quieres que guardemos tu CV para la próxima temporada?\n\nMarta", ["keep_on_file"]),
         ("Hola Pablo:\n\nNos quedamos con otra persona. ¿Te apetece que lo hablemos?\n\nMarta", ["call"]),
+        # A call offered without a question mark is a question all the same; named before the feedback, it is a call.
+        ("Hi Merle,\n\nwir haben uns anders entschieden. Wenn du magst, ruf ich dich gern kurz an und geb dir ausführlicheres Feedback.\n\nJonas", ["call"]),
+        ("Hoi Sanne,\n\nwe gaan je geen aanbod doen. Als je wilt, bel ik je deze week even voor uitgebreidere feedback.\n\nDaan", ["call"]),
+        ("Hola Marta:\n\nNos quedamos con otra persona. Si quieres, te llamo esta semana y te cuento con calma.\n\nIrene", ["call"]),
+        ("Dear Mr Adeyemi,\n\nThank you for the video call on Friday. We will not be inviting you to interview. Would brief feedback from the call be helpful?\n\nHelen", ["feedback"]),
+        # Keeping the CV asks for consent, whatever else the question names first.
+        ("Hi Sam,\n\nWe went another way. If we have another opening later in the year, may we keep your CV on file?\n\nJo", ["keep_on_file"]),
+        ("Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben. Falls Sie möchten, können Sie sich im nächsten Jahr erneut bewerben.\n\nMit freundlichen Grüßen", []),
     ],
 )
 def test_what_a_question_asks(nlp: Language, reader: SituationReader, body: str, kinds: list[str]) -> None:

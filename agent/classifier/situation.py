@@ -49,6 +49,9 @@ _AFTER = {
 }
 # When several kinds of no are named, the first of these decides what the reply must fit.
 _KINDS = (Situation.OFFER_WITHDRAWN, Situation.ROLE_CLOSED, Situation.MISMATCH, Situation.NO_OPENINGS)
+# Keeping the CV asks for consent, which the reply must give, whatever else the question is about. Otherwise the kind
+# named first decides: "Als je wilt, bel ik je voor uitgebreidere feedback" offers a call (the reply takes it up, and
+# then does not ask for the feedback again); "Would brief feedback from the call be helpful?" offers feedback.
 _QUESTION_KINDS = (QuestionKind.KEEP_ON_FILE, QuestionKind.FEEDBACK, QuestionKind.CALL, QuestionKind.OTHER_ROLE)
 # The phrase groups that hold an email back, in the order their reason is told.
 _HELD_BACK = ((HeldBack.WITHDRAWN, "decision.candidate_withdrew"), (HeldBack.PROMISED, "decision.pending"), (HeldBack.NOT_A_JOB, "decision.not_a_job"))
@@ -199,8 +202,9 @@ class CueTable:
         for c in self.cues:
             self._opening[c.parts[0]].append(c)
 
-    def hits(self, doc: Doc, sentences: list[int]) -> dict[str, set[int]]:
-        """For each section.name, the sentences in which one of its cues matched."""
+    def hits(self, doc: Doc, sentences: list[int], first_at: dict[tuple[str, int], int] | None = None) -> dict[str, set[int]]:
+        """For each section.name, the sentences in which one of its cues matched; first_at, when given, gets the
+        token at which each (section.name, sentence) first matched."""
         starts: dict[int, list[tuple[int, int]]] = defaultdict(list)
         part_of = self._part_of
         for matcher in (self.lower, self.cased) if len(self.cased) else (self.lower,):  # English has no cased phrases
@@ -212,6 +216,9 @@ class CueTable:
                 for start, end in spans:
                     if _rest_follows(cue.parts[1:], end, sentences[start], starts, sentences):
                         found[cue.key].add(sentences[start])
+                        if first_at is not None:
+                            where = (cue.key, sentences[start])
+                            first_at[where] = min(start, first_at.get(where, start))
         return found
 
 
@@ -254,7 +261,8 @@ class SituationReader:
         if not words:
             return Reading()
         normal = Doc(self.vocab, words=words)
-        hits = rules.hits(normal, sentences)
+        first_at: dict[tuple[str, int], int] = {}
+        hits = rules.hits(normal, sentences, first_at)
         vetoed = hits.get("stage.not_reached", set())
         shown = [stage for stage in _STAGES if hits.get(f"stage.{stage.value}", set()) - (set() if stage is Stage.APPLICATION else vetoed)]
         stage = shown[0] if shown else Stage.UNKNOWN
@@ -272,13 +280,15 @@ class SituationReader:
             # A sentence that offers feedback ("share more feedback from the panel") is not feedback given.
             gives_feedback=bool(hits.get("offers.gives_feedback", set()) - hits.get("offers.feedback", set())),
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
-            questions=self._questions(doc, words, sentences, offsets, hits),
+            questions=self._questions(doc, words, sentences, offsets, hits, first_at),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
             held_back=next((reason for reason, key in _HELD_BACK if hits.get(key)), HeldBack.NO),
         )
 
     @staticmethod
-    def _questions(doc: Doc, words: list[str], sentences: list[int], offsets: list[int], hits: dict[str, set[int]]) -> tuple[Question, ...]:
+    def _questions(
+        doc: Doc, words: list[str], sentences: list[int], offsets: list[int], hits: dict[str, set[int]], first_at: dict[tuple[str, int], int]
+    ) -> tuple[Question, ...]:
         asked = {sentences[i] for i, w in enumerate(words) if w.endswith("?")} | hits.get("question.ask", set())
         spans: dict[int, list[int]] = defaultdict(list)
         for i, sentence in enumerate(sentences):
@@ -289,7 +299,11 @@ class SituationReader:
             positions = spans[sentence]
             if len(positions) < MIN_QUESTION_WORDS:
                 continue
-            kind = next((k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())), QuestionKind.OTHER)
+            kinds = [k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())]
+            if QuestionKind.KEEP_ON_FILE in kinds or not kinds:
+                kind = kinds[0] if kinds else QuestionKind.OTHER
+            else:
+                kind = min(kinds, key=lambda k: first_at[(f"question.{k.value}", sentence)])
             if kind is QuestionKind.OTHER and sentence in hits.get("question.small_talk", set()) and (
                     sum(any(ch.isalnum() for ch in words[p]) for p in positions) <= MAX_SMALL_TALK_WORDS):
                 continue
