@@ -235,6 +235,18 @@ def test_a_formal_german_reply_says_frau_or_herr_only_where_the_title_says_it() 
     assert w.render(DraftKind.REPLY, incoming(), unknown).startswith("Guten Tag Rachel Osei,\n")
 
 
+def test_a_formal_french_reply_says_madame_or_monsieur_only_where_the_title_says_it() -> None:
+    w = writer()
+    stated = rejection(Stage.INTERVIEW, language="fr", register="formal", contact_name="Corinne", contact_full_name="Corinne Jaquet", contact_gender="f", contact_title="Dr.")
+    assert w.render(DraftKind.REPLY, incoming(), stated).startswith("Bonjour Madame Jaquet,\n")  # no "Dr." in a French greeting
+    man = rejection(Stage.INTERVIEW, language="fr", register="formal", contact_name="Sébastien", contact_full_name="Sébastien Roux", contact_gender="m")
+    assert w.render(DraftKind.REPLY, incoming(), man).startswith("Bonjour Monsieur Roux,\n")
+    unknown = rejection(Stage.INTERVIEW, language="fr", register="formal", contact_name="Corinne", contact_full_name="Corinne Jaquet")
+    assert w.render(DraftKind.REPLY, incoming(), unknown).startswith("Bonjour Corinne Jaquet,\n")
+    informal = rejection(Stage.INTERVIEW, language="fr", register="informal", contact_name="Corinne", contact_full_name="Corinne Jaquet", contact_gender="f")
+    assert w.render(DraftKind.REPLY, incoming(), informal).startswith("Bonjour Corinne,\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -11,6 +11,7 @@ from spacy.language import Language
 from agent.classifier.extract import Extractor, Headers
 from agent.classifier.senders import is_automated, person_first_name, sender_first_name
 from agent.classifier.text import compose
+from agent.classifier.titles import title_gender
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +298,7 @@ def test_a_casual_opening_is_read_for_the_reply_to_answer_in_kind(nlp: Language,
 def test_the_german_title_under_the_name_gives_the_formal_address(nlp: Language, extractor: Extractor, signature: str, gender: str) -> None:
     body = f"Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben.\n\nMit freundlichen Grüßen\n\n{signature}\nHalde Technik GmbH"
     who = extractor(nlp.make_doc(compose("Ihre Bewerbung", body)), Headers("Halde Technik", "bewerbung@halde-technik.de", ""))
-    assert who.contact_full_name and who.contact_gender == gender
+    assert who.contact_full_name and title_gender(who.title_line, "de") == gender
     assert who.contact_title == ("Dr." if signature.startswith("Dr.") else "")  # 'Frau Dr. Weber', as a German letter greets her
 
 
@@ -365,3 +366,22 @@ def test_the_reply_greets_the_sender_by_the_name_they_sign_with(
     address = display.split()[0].lower() + "@headhuntersur.cl"
     who = extractor(nlp.make_doc(compose("Re: Analista de datos", body)), Headers(display, address, ""))
     assert (who.contact_name, who.contact_full_name) == (first, full)
+
+
+@pytest.mark.parametrize(
+    ("signature", "gender"),
+    [
+        ("Corinne Jaquet\nChargée de recrutement", "f"),
+        ("Sébastien Roux\nDirecteur des ressources humaines", "m"),
+        ("Corinne Jaquet\nResponsable RH", ""),  # 'responsable' says nothing
+        ("Corinne Jaquet\nAssistant Manager", ""),  # nor an English title
+    ],
+)
+def test_a_french_title_under_the_name_says_the_gender_only_in_a_french_letter(
+    nlp: Language, extractor: Extractor, signature: str, gender: str
+) -> None:
+    body = f"Bonjour Madame Kaddour,\n\nNous ne donnerons pas suite à votre candidature.\n\nCordialement,\n\n{signature}\nBertholet SA"
+    who = extractor(nlp.make_doc(compose("Votre candidature", body)), Headers("Bertholet SA", "rh@bertholet.ch", ""))
+    assert who.contact_full_name and title_gender(who.title_line, "fr") == gender
+    # Read as German, 'Chargée' or 'Directrice' would be taken for masculine nouns; read as English, nothing is said.
+    assert title_gender(who.title_line, "en") == ""

@@ -14,7 +14,7 @@ from agent.classifier.extract import Extractor, Headers
 from agent.classifier.language import detect_language
 from agent.classifier.lexicon import WordTable, word_list
 from agent.classifier.situation import Reading, SituationReader
-from agent.classifier.titles import has_role_word
+from agent.classifier.titles import has_role_word, title_gender
 from agent.classifier.words import words_of
 from agent.domain import Extraction, Label
 
@@ -86,7 +86,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         role=role,
         contact_name=who.contact_name,
         contact_full_name=who.contact_full_name,
-        contact_gender=who.contact_gender,
+        contact_gender=title_gender(who.title_line, language.language),
         contact_title=who.contact_title,
         greeting=who.greeting,
         stage=reading.stage,

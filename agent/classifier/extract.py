@@ -53,7 +53,7 @@ from agent.classifier.senders import (
 )
 from agent.classifier.signatures import line_under, org_in_line, signature, signature_start, trim_footer
 from agent.classifier.subjects import after_at, subject_parts
-from agent.classifier.titles import has_role_word, title_gender
+from agent.classifier.titles import has_role_word
 from agent.classifier.words import Words, lexical, words_of
 
 _CONTENT_STOPS = words("company.words.name_stops")
@@ -113,8 +113,8 @@ class Who:
     role_votes: float
     contact_full_name: str = ""
     """The contact's whole name where the sender or the signature spells it ('Dana Whitfield'), for a formal greeting."""
-    contact_gender: str = ""
-    """'f' or 'm' when the German title under the contact's name says so ('Personalreferentin'), else ''."""
+    title_line: str = ""
+    """The line under the contact's whole name, where a title may say the gender ('Personalreferentin'): read in the letter's language."""
     contact_title: str = ""
     """'Dr.' or 'Prof.' before the contact's whole name in the sender or signature, else ''."""
     greeting: str = ""
@@ -318,7 +318,7 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, title_gender(line_under(text, full, sig_start)) if full else "", title, _casual_greeting(body))
+                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

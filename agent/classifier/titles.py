@@ -125,9 +125,21 @@ _MASCULINE_TRADES = ("fachmann", "kaufmann")
 _FEMININE_LOANS = ("managerin",)
 
 
-def title_gender(line: str) -> str:
-    """'f' or 'm' when a German title in the line is marked for gender ('Schulleiterin', 'Sachbearbeiter'), else ''."""
-    found = {_gender_of(w) for w in word_list(line)} - {""}
+# French titles list their gendered forms (agent/classifier/patterns/fr.toml); a German title is read by its ending.
+_FRENCH_FEMININE = words("names.feminine_titles")
+_FRENCH_MASCULINE = words("names.masculine_titles")
+
+
+def title_gender(line: str, language: str) -> str:
+    """'f' or 'm' when a title in the line is marked for gender in the letter's language ('Schulleiterin',
+    'Sachbearbeiter'; 'Chargée de recrutement', 'Directeur RH'), else ''. Only German and French are read: read
+    as German, 'Directrice' would look like a masculine noun."""
+    if language == "de":
+        found = {_gender_of(w) for w in word_list(line)} - {""}
+    elif language == "fr":
+        found = {"f" if w in _FRENCH_FEMININE else "m" if w in _FRENCH_MASCULINE else "" for w in word_list(line)} - {""}
+    else:
+        return ""
     return found.pop() if len(found) == 1 else ""  # 'Leiterin … Referent' on one line: no answer
 
 

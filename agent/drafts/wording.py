@@ -122,13 +122,20 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
 
 
 
+# How a formal letter names a woman or a man before the surname, where a title under the name says which.
+_COURTESY = {"de": ("Frau", "Herr"), "fr": ("Madame", "Monsieur")}
+
+
 def _formal_address(ex: Extraction) -> str:
-    """'Frau Weber' or 'Herr von Bülow' from a German title that states the gender; '' when a middle name makes the surname unsure."""
+    """'Frau Weber', 'Herr von Bülow', 'Madame Jaquet' from a title that states the gender; '' when a middle name makes
+    the surname unsure, or the language has no such address here."""
     parts = ex.contact_full_name.split()
-    if not ex.contact_gender or len(parts) < 2:
+    if not ex.contact_gender or len(parts) < 2 or ex.language not in _COURTESY:
         return ""
     rest = parts[1:]
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
-    title = f"{ex.contact_title} " if ex.contact_title else ""  # 'Frau Dr. Weber': a German letter keeps the title
-    return ("Frau " if ex.contact_gender == "f" else "Herr ") + title + " ".join(rest)
+    # 'Frau Dr. Weber': a German letter keeps the title; a French one greets "Madame Weber".
+    title = f"{ex.contact_title} " if ex.contact_title and ex.language == "de" else ""
+    woman, man = _COURTESY[ex.language]
+    return f"{woman if ex.contact_gender == 'f' else man} {title}{' '.join(rest)}"
