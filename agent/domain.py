@@ -148,6 +148,9 @@ class Extraction:
     """'Dr.' or 'Prof.' where the sender or signature puts it before the contact's whole name, else ''."""
     greeting: str = ""
     """The email's own casual opening word ('hoi', 'salut'), lowercased, where it has one: a reply may answer in kind."""
+    titled_greeting: str = ""
+    """The email's opening word where it greets the candidate by title ('Geachte heer Veenstra' → 'geachte'): a
+    Dutch reply then greets the writer by their whole name, not by first name."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

@@ -247,6 +247,22 @@ def test_a_formal_french_reply_says_madame_or_monsieur_only_where_the_title_says
     assert w.render(DraftKind.REPLY, incoming(), informal).startswith("Bonjour Corinne,\n")
 
 
+def test_a_formal_dutch_letter_that_greets_by_title_is_answered_with_the_whole_name() -> None:
+    w = writer()
+    titled = rejection(Stage.INTERVIEW, language="nl", register="formal", contact_name="Robert", contact_full_name="Robert Kamphuis",
+                       titled_greeting="geachte")
+    assert w.render(DraftKind.REPLY, incoming(), titled).startswith("Geachte Robert Kamphuis,\n")
+    beste = rejection(Stage.INTERVIEW, language="nl", register="formal", contact_name="Sandra", contact_full_name="Sandra Lammers",
+                      titled_greeting="beste")
+    assert w.render(DraftKind.REPLY, incoming(), beste).startswith("Beste Sandra Lammers,\n")
+    # A letter that greets the candidate by first name, or says je, keeps "Beste Sandra,".
+    first = rejection(Stage.INTERVIEW, language="nl", register="formal", contact_name="Sandra", contact_full_name="Sandra Lammers")
+    assert w.render(DraftKind.REPLY, incoming(), first).startswith("Beste Sandra,\n")
+    je = rejection(Stage.INTERVIEW, language="nl", register="informal", contact_name="Sandra", contact_full_name="Sandra Lammers",
+                   titled_greeting="beste")
+    assert w.render(DraftKind.REPLY, incoming(), je).startswith("Beste Sandra,\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

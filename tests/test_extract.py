@@ -385,3 +385,19 @@ def test_a_french_title_under_the_name_says_the_gender_only_in_a_french_letter(
     assert who.contact_full_name and title_gender(who.title_line, "fr") == gender
     # Read as German, 'Chargée' or 'Directrice' would be taken for masculine nouns; read as English, nothing is said.
     assert title_gender(who.title_line, "en") == ""
+
+
+@pytest.mark.parametrize(
+    ("opening", "titled"),
+    [
+        ("Geachte heer Veenstra,", "geachte"),
+        ("Beste mevrouw Kaddour,", "beste"),
+        ("Beste meneer El Amrani,", "beste"),
+        ("Beste Ahmed,", ""),
+        ("Hoi Sanne,", ""),
+    ],
+)
+def test_a_greeting_by_title_and_surname_is_read(nlp: Language, extractor: Extractor, opening: str, titled: str) -> None:
+    body = f"{opening}\n\nHelaas hebben wij voor een andere kandidaat gekozen.\n\nMet vriendelijke groet,\n\nSandra Lammers\nVeldhoven Photonics"
+    who = extractor(nlp.make_doc(compose("Uw sollicitatie", body)), Headers("Sandra Lammers", "s.lammers@veldhovenphotonics.nl", ""))
+    assert who.titled_greeting == titled

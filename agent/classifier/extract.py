@@ -76,6 +76,7 @@ _BEFORE_DECISION = words("company.words.before_decision")
 _DECISIONS = words("company.words.decisions")
 _ACTS_ON_YOU = WordTable.of("company.words.acts_on_you")
 _CASUAL_GREETINGS = words("mail.casual_greetings")
+_HONORIFICS = words("names.honorifics")
 _DISPLAY_AT = words("company.words.display_at")
 # 'Mareike von Plantlab', 'Clémence de Pollen': a person of an organisation, or a surname's particle.
 _DISPLAY_OF = words("company.words.display_of")
@@ -119,6 +120,8 @@ class Who:
     """'Dr.' or 'Prof.' before the contact's whole name in the sender or signature, else ''."""
     greeting: str = ""
     """The letter's own casual opening word ('hoi', 'salut'), lowercased, else ''."""
+    titled_greeting: str = ""
+    """The letter's opening word where it greets the candidate by title and surname ('geachte', 'beste'), else ''."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,7 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body))
+                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
@@ -360,6 +363,13 @@ def _casual_greeting(body: str) -> str:
     words = body.lstrip().partition("\n")[0].split(maxsplit=1)  # the first line only: not every line of a long letter
     first = words[0].strip(",!:.").lower() if words else ""
     return first if first in _CASUAL_GREETINGS else ""
+
+
+def _titled_greeting(body: str) -> str:
+    """The opening word of the letter's first line when it greets the candidate by title and surname ('Geachte heer
+    Veenstra,' → 'geachte', 'Beste mevrouw Kaddour,' → 'beste'), else ''."""
+    words = word_list(body.lstrip().partition("\n")[0])[:3]
+    return words[0] if len(words) == 3 and words[1] in _HONORIFICS else ""
 
 
 def _full_name(first: str, *candidates: str) -> str:

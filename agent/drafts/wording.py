@@ -15,7 +15,7 @@ from agent.classifier.lexicon import words
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
 from agent.drafts.employer import employer_phrases
-from agent.drafts.greetings import reply_greetings
+from agent.drafts.greetings import reply_greetings, titled_greetings
 from agent.drafts.names import clean_company, clean_role
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "nl": "Dutch", "es": "Spanish"}
@@ -100,6 +100,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "formal_address": _formal_address(ex) if ex.contact_name else "",
         # "Hoi Sam," or "Salut Léa," opened an informal letter: the reply answers in kind ("Hoi Ria,"); '' for the usual greeting.
         "reply_greeting": reply_greetings(language).get(ex.greeting, "") if ex.register == "informal" else "",
+        # "Geachte heer Veenstra," opened a formal Dutch letter: "Geachte Robert Kamphuis," answers it ('' otherwise).
+        "titled_greeting": titled_greetings(language).get(ex.titled_greeting, "") if ex.register != "informal" else "",
         "company": company,
         # The name inside a sentence of this language: "auprès du Collège Jean-Moulin", "bei der Universität Bonn".
         "employer": employer_phrases(company, language),
