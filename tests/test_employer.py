@@ -30,6 +30,8 @@ FRENCH = [
     ("Au Pain Doré", "du Pain Doré", "au Pain Doré", "Au Pain Doré"),
     ("La Belle Équipe", "de La Belle Équipe", "à La Belle Équipe", "La Belle Équipe"),
     ("La Table de Cana", "de La Table de Cana", "à La Table de Cana", "La Table de Cana"),
+    # a restaurant called "Chez Mado" already says where: "serveur Chez Mado", "l'équipe de chez Mado"
+    ("Chez Mado", "de chez Mado", "Chez Mado", "Chez Mado"),
     # a firm's own name stays after "chez"
     ("La Poste", "de La Poste", "chez La Poste", "La Poste"),
     ("La Redoute", "de La Redoute", "chez La Redoute", "La Redoute"),
@@ -87,6 +89,7 @@ def test_spanish_names(name: str, en: str, de: str) -> None:
         ("Fraunhofer-Institut für Holzforschung", "beim Fraunhofer-Institut für Holzforschung", "vom Fraunhofer-Institut für Holzforschung"),
         # a brand before the noun; an adjective before it would need declining, so the name stays
         ("Helios Klinikum Erfurt", "beim Helios Klinikum Erfurt", "vom Helios Klinikum Erfurt"),
+        ("Wunderwald Freizeitpark", "beim Wunderwald Freizeitpark", "vom Wunderwald Freizeitpark"),
         ("Deutsche Bank", "bei Deutsche Bank", "von Deutsche Bank"),
         # too short to be a compound
         ("Samt & Seide", "bei Samt & Seide", "von Samt & Seide"),

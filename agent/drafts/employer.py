@@ -165,6 +165,9 @@ def _french(name: str, head: Head | None, table: Nouns) -> dict[str, str | bool]
             # "de / à La Belle Équipe", and a shop called "Au Fournil de Léon" is "au Fournil de Léon".
             de, at = _FR_ARTICLES[article]
             return said | {"de": de + rest, "chez": at + rest, "le": name}
+        if article == "Chez" and rest:
+            # A restaurant called "Chez Mado" already says where: one works "Chez Mado", with "l'équipe de chez Mado".
+            return said | {"de": f"de chez {rest}", "chez": name, "le": name}
         return said | {"de": f"d’{name}" if elides else f"de {name}", "chez": f"chez {name}", "le": name}
     if head.gender == "pl":
         de, a, le = "des ", "aux ", "les "
