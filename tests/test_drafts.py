@@ -593,7 +593,7 @@ def test_offered_feedback_is_taken_up_even_after_an_application_stage_no() -> No
 def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     result = rejection(Stage.INTERVIEW, gives_feedback=True)
     text = writer().render(DraftKind.REPLY, incoming(), result)
-    assert "Thank you as well for the feedback" in text and "could have been stronger" not in text
+    assert "Thank you as well for being open about the reasons" in text and "could have been stronger" not in text
     assert not writer().wording(result).ask_feedback
 
 
@@ -601,13 +601,14 @@ def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     ("language", "thanks", "asks"),
     [
         ("de", "woran es lag", "überzeugender"),
-        ("fr", "pour vos explications, dont je tiendrai compte", "progresser"),
+        ("fr", "m’expliquer les raisons", "progresser"),
         ("nl", "waar het aan lag", "beter had kunnen"),
-        ("es", "los tendré muy en cuenta", "podría mejorar"),
+        ("es", "no siempre se hace", "podría mejorar"),
     ],
 )
 def test_feedback_already_given_is_thanked_for_in_every_language(language: str, thanks: str, asks: str) -> None:
-    # One sentence of reason or a page of assessment: the thanks fit both, and nothing asks again.
+    # One sentence of reason or a page of assessment: the thanks fit both, and nothing asks again. Nor do they promise
+    # to act on it: "the other candidate could start earlier" is nothing one can work on.
     text = writer().render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, gives_feedback=True, language=language, register="formal"))
     assert thanks in text and asks not in text
     # Where the thanks already thank for the reasons, the reasons are not thanked for twice.
