@@ -263,6 +263,18 @@ def test_a_formal_dutch_letter_that_greets_by_title_is_answered_with_the_whole_n
     assert w.render(DraftKind.REPLY, incoming(), je).startswith("Beste Sandra,\n")
 
 
+def test_an_english_letter_that_greets_by_title_is_answered_dear() -> None:
+    w = writer()
+    doctor = rejection(Stage.INTERVIEW, language="en", contact_name="Samuel", contact_full_name="Samuel Greer", contact_title="Dr.",
+                       titled_greeting="hi")
+    assert w.render(DraftKind.REPLY, incoming(), doctor).startswith("Dear Dr. Greer,\n")
+    plain = rejection(Stage.INTERVIEW, language="en", contact_name="Helen", contact_full_name="Helen Cross", titled_greeting="dear")
+    assert w.render(DraftKind.REPLY, incoming(), plain).startswith("Dear Helen,\n")
+    # "Hi Alex," to a letter that said "Hi Alex" (or "Dear Alex"): the usual greeting.
+    casual = rejection(Stage.INTERVIEW, language="en", contact_name="Samuel", contact_full_name="Samuel Greer", contact_title="Dr.")
+    assert w.render(DraftKind.REPLY, incoming(), casual).startswith("Hi Samuel,\n")
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -132,6 +132,8 @@ def _formal_address(ex: Extraction) -> str:
     """'Frau Weber', 'Herr von Bülow', 'Madame Jaquet' from a title that states the gender; '' when a middle name makes
     the surname unsure, or the language has no such address here."""
     parts = ex.contact_full_name.split()
+    if ex.language == "en" and ex.contact_title and len(parts) >= 2:
+        return f"{ex.contact_title} {parts[-1]}"  # 'Dr. Greer': an English title says no gender
     if not ex.contact_gender or len(parts) < 2 or ex.language not in _COURTESY:
         return ""
     rest = parts[1:]
