@@ -324,6 +324,7 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hoi Sanne,\n\nwe gaan je geen aanbod doen. Als je wilt, bel ik je deze week even voor uitgebreidere feedback.\n\nDaan", ["call"]),
         ("Hola Marta:\n\nNos quedamos con otra persona. Si quieres, te llamo esta semana y te cuento con calma.\n\nIrene", ["call"]),
         ("Dear Mr Adeyemi,\n\nThank you for the video call on Friday. We will not be inviting you to interview. Would brief feedback from the call be helpful?\n\nHelen", ["feedback"]),
+        ("Hi Wen,\n\nWe won't be moving forward with your application. Our hiring manager flagged your profile for the Senior Data Scientist opening. Would you like us to put you forward for it?\n\nAnvil Recruiting", ["other_role"]),
         # Keeping the CV asks for consent, whatever else the question names first.
         ("Hi Sam,\n\nWe went another way. If we have another opening later in the year, may we keep your CV on file?\n\nJo", ["keep_on_file"]),
         ("Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben. Falls Sie möchten, können Sie sich im nächsten Jahr erneut bewerben.\n\nMit freundlichen Grüßen", []),
@@ -331,6 +332,19 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
 )
 def test_what_a_question_asks(nlp: Language, reader: SituationReader, body: str, kinds: list[str]) -> None:
     assert [q.kind.value for q in read(nlp, reader, body)[1].questions] == kinds
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi Tyler,\n\nYou did not complete the brick retrieval in time, so we cannot continue this summer. You are welcome to retest at our next session on June 21.",
+        "hey jade, it's a no on the apprenticeship for now, we just don't have a chair free. keep drawing every day and come back in 6 months x",
+        "Hi Sam,\n\nWe have filled the role. If the funding position changes in the autumn I would be glad to contact you first.",
+    ],
+)
+def test_a_door_left_open_is_read_as_kept_on_file(nlp: Language, reader: SituationReader, body: str) -> None:
+    """A retest, 'come back in six months', 'if it changes I'll be in touch': the reply looks ahead instead of saying goodbye."""
+    assert read(nlp, reader, body)[1].keeps_on_file
 
 
 @pytest.mark.parametrize(
