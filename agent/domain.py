@@ -151,6 +151,8 @@ class Extraction:
     titled_greeting: str = ""
     """The email's opening word where it greets the candidate by title ('Geachte heer Veenstra' → 'geachte'): a
     Dutch reply then greets the writer by their whole name, not by first name."""
+    via_agency: bool = False
+    """A recruiter wrote for a client ('the client has decided'): an English reply thanks for the update, not for 'your decision'."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

@@ -275,6 +275,15 @@ def test_an_english_letter_that_greets_by_title_is_answered_dear() -> None:
     assert w.render(DraftKind.REPLY, incoming(), casual).startswith("Hi Samuel,\n")
 
 
+def test_an_english_reply_to_a_recruiter_does_not_thank_them_for_the_clients_decision() -> None:
+    w = writer()
+    for stage in (Stage.APPLICATION, Stage.INTERVIEW, Stage.FINAL):
+        text = w.render(DraftKind.REPLY, incoming(), rejection(stage, language="en", via_agency=True))
+        assert "your decision" not in text and "how things went with the Data Analyst role at Acme" in text, text
+        assert "for your help throughout the process" in text
+    assert "your decision" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="en"))
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -97,6 +97,7 @@ FLAGS: list[dict[str, object]] = [
     {"gives_feedback": True, "offers_feedback": True},
     {"keeps_on_file": True},
     {"met": True},
+    {"via_agency": True},
 ]
 STYLES = {"one": [DraftKind.REPLY], "separate": [DraftKind.THANK_YOU, DraftKind.FEEDBACK_REQUEST], "request only": [DraftKind.FEEDBACK_REQUEST]}
 

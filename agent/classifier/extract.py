@@ -122,6 +122,8 @@ class Who:
     """The letter's own casual opening word ('hoi', 'salut'), lowercased, else ''."""
     titled_greeting: str = ""
     """The letter's opening word where it greets the candidate by title and surname ('geachte', 'beste'), else ''."""
+    via_agency: bool = False
+    """A recruiter writes for a client (an agency's domain, 'our client', 'the client has decided'): the decision was not theirs."""
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,8 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body))
+                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body),
+                   is_agency_domain(address) or named_client or _unnamed_client(hits, read, len(text)))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

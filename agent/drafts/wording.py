@@ -103,6 +103,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         # "Geachte heer Veenstra," opened a formal Dutch letter: "Geachte Robert Kamphuis," answers it ('' otherwise).
         "titled_greeting": titled_greetings(language).get(ex.titled_greeting, "") if ex.register != "informal" else "",
         "company": company,
+        # A recruiter who writes for a client did not decide: the reply thanks for the update, not for their decision.
+        "via_agency": ex.via_agency,
         # The name inside a sentence of this language: "auprès du Collège Jean-Moulin", "bei der Universität Bonn".
         "employer": employer_phrases(company, language),
         "role": role,
