@@ -149,8 +149,9 @@ class Extraction:
     greeting: str = ""
     """The email's own casual opening word ('hoi', 'salut'), lowercased, where it has one: a reply may answer in kind."""
     titled_greeting: str = ""
-    """The email's opening word where it greets the candidate by title ('Geachte heer Veenstra' → 'geachte'): a
-    Dutch reply then greets the writer by their whole name, not by first name."""
+    """The email's opening word where it greets the candidate by title ('Geachte heer Veenstra' → 'geachte', 'Hi Dr.
+    Ali' → 'hi'): a Dutch reply then greets the writer by their whole name, an English one 'Dear Dr. Greer' or 'Dear
+    Helen', not by first name alone."""
     via_agency: bool = False
     """A recruiter wrote for a client ('the client has decided'): an English reply thanks for the update, not for 'your decision'."""
     stage: Stage = Stage.UNKNOWN

@@ -270,6 +270,9 @@ def test_an_english_letter_that_greets_by_title_is_answered_dear() -> None:
     assert w.render(DraftKind.REPLY, incoming(), doctor).startswith("Dear Dr. Greer,\n")
     plain = rejection(Stage.INTERVIEW, language="en", contact_name="Helen", contact_full_name="Helen Cross", titled_greeting="dear")
     assert w.render(DraftKind.REPLY, incoming(), plain).startswith("Dear Helen,\n")
+    particle = rejection(Stage.INTERVIEW, language="en", contact_name="Jan", contact_full_name="Jan van der Berg", contact_title="Dr.",
+                         titled_greeting="dear")
+    assert w.render(DraftKind.REPLY, incoming(), particle).startswith("Dear Dr. van der Berg,\n")
     # "Hi Alex," to a letter that said "Hi Alex" (or "Dear Alex"): the usual greeting.
     casual = rejection(Stage.INTERVIEW, language="en", contact_name="Samuel", contact_full_name="Samuel Greer", contact_title="Dr.")
     assert w.render(DraftKind.REPLY, incoming(), casual).startswith("Hi Samuel,\n")

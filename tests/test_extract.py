@@ -375,6 +375,7 @@ def test_the_reply_greets_the_sender_by_the_name_they_sign_with(
         ("Sébastien Roux\nDirecteur des ressources humaines", "m"),
         ("Corinne Jaquet\nResponsable RH", ""),  # 'responsable' says nothing
         ("Corinne Jaquet\nAssistant Manager", ""),  # nor an English title
+        ("Corinne Jaquet\nChargé(e) de recrutement", ""),  # nor a title written for either
     ],
 )
 def test_a_french_title_under_the_name_says_the_gender_only_in_a_french_letter(
@@ -394,6 +395,7 @@ def test_a_french_title_under_the_name_says_the_gender_only_in_a_french_letter(
         ("Beste mevrouw Kaddour,", "beste"),
         ("Beste meneer El Amrani,", "beste"),
         ("Beste Ahmed,", ""),
+        ("Geachte heer/mevrouw,", ""),  # a form letter greets nobody by name
         ("Hoi Sanne,", ""),
     ],
 )
@@ -401,3 +403,21 @@ def test_a_greeting_by_title_and_surname_is_read(nlp: Language, extractor: Extra
     body = f"{opening}\n\nHelaas hebben wij voor een andere kandidaat gekozen.\n\nMet vriendelijke groet,\n\nSandra Lammers\nVeldhoven Photonics"
     who = extractor(nlp.make_doc(compose("Uw sollicitatie", body)), Headers("Sandra Lammers", "s.lammers@veldhovenphotonics.nl", ""))
     assert who.titled_greeting == titled
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "agency"),
+    [
+        ("Hi Sara,\n\nthe client has decided not to progress your application for the Data Analyst role.\n\nLeon\nBrookvale Recruitment",
+         "Leon Marsh <leon@brookvalerecruitment.co.uk>", True),
+        ("Hi Sara,\n\nMy client has reviewed your profile and won't be taking it further.\n\nLisa",
+         "Lisa Tran <lisa.tran@kinetic-staffing.com>", True),
+        # A firm that is no agency speaks of its own clients too.
+        ("Hi Sara,\n\nWe need someone who has presented in front of our clients before, so we won't be moving forward.\n\nTom\nHarlow Advisory",
+         "Tom Reid <tom@harlowadvisory.com>", False),
+    ],
+)
+def test_a_recruiter_writing_for_a_client_is_told_from_an_employer(nlp: Language, extractor: Extractor, body: str, sender: str, agency: bool) -> None:
+    name, address = parseaddr(sender)
+    who = extractor(nlp.make_doc(compose("Your application", body)), Headers(name, address, ""))
+    assert who.via_agency is agency

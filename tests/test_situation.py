@@ -313,6 +313,9 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hi Sam, how are you?\n\nWe've filled the role, sorry. Would another role on the team interest you?\n\nJo", ["other_role"]),
         ("Hoi Ria, hoe gaat het met je?\n\nHelaas hebben we iemand anders gekozen.\n\nFranco", []),
         ("Salut Inès, ça va ?\n\nOn a retenu quelqu'un d'autre, désolée.\n\nLou", []),
+        # A question that opens like a greeting and asks something else is listed.
+        ("Hola Pablo:\n\nNo ha podido ser. ¿Cómo va el reembolso del curso que te prometimos?\n\nMarta", ["other"]),
+        ("Hi Sam,\n\nWe went another way, sorry. Are you doing ok with the expense claim paperwork?\n\nJo", ["other"]),
         # A longer question that says "ça va" asks something; "Hoe gaat het nu verder?" asks what happens next.
         ("Bonjour Inès,\n\nLe poste est pourvu. Est-ce que ça va pour toi si on garde ton CV pour la rentrée ?\n\nLou", ["keep_on_file"]),
         ("Beste Ria,\n\nHelaas gaan we niet verder met je sollicitatie. Hoe gaat het nu verder met de vacature?\n\nFranco", ["other"]),
@@ -345,6 +348,20 @@ def test_what_a_question_asks(nlp: Language, reader: SituationReader, body: str,
 def test_a_door_left_open_is_read_as_kept_on_file(nlp: Language, reader: SituationReader, body: str) -> None:
     """A retest, 'come back in six months', 'if it changes I'll be in touch': the reply looks ahead instead of saying goodbye."""
     assert read(nlp, reader, body)[1].keeps_on_file
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Promises of news, not a door left open.
+        "Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben. Wir melden uns gerne wieder, sobald wir mehr wissen.",
+        "Sehr geehrte Frau Roth,\n\nleider können wir Ihnen keine Zusage geben. Ich werde noch einmal versuchen, Sie telefonisch zu erreichen.",
+        "Hi Sam,\n\nUnfortunately we won't be moving forward. I'll come back when the hiring manager is back from leave with any notes.",
+        "Beste Sanne,\n\nHelaas gaan we niet verder met je sollicitatie. Nog eens bedankt voor het solliciteren.",
+    ],
+)
+def test_a_promise_of_news_is_no_door_left_open(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert not read(nlp, reader, body)[1].keeps_on_file
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from agent.classifier.lexicon import cue_parts, table
 from agent.classifier.words import plain_doc, words_of
 
 UNNAMED_CLIENT = "unnamed_client"
+CLIENT_DECIDED = "client_decided"
 # Parts of a cue joined by ' ... ' may be this many tokens apart (' ...12 ' says how many).
 GAP = 6
 # A possessive after a cue ('our client's team') talks about the client's people, not about the client.
@@ -53,6 +54,7 @@ class Cues:
         for group in table("company.weights"):
             self._add(company_key(group), f"company.cues.{group}", False)
         self._add(UNNAMED_CLIENT, "company.words.unnamed_client", True)
+        self._add(CLIENT_DECIDED, "company.words.client_decided", False)
 
     def _add(self, key: str, entries: str, cased: bool) -> None:
         for parts in cue_parts(entries, GAP):

@@ -20,7 +20,7 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from agent.classifier.cues import UNNAMED_CLIENT, Cues, company_key, role_key
+from agent.classifier.cues import CLIENT_DECIDED, UNNAMED_CLIENT, Cues, company_key, role_key
 from agent.classifier.lexicon import WordTable, table, word_list, words
 from agent.classifier.orgs import (
     SENTENCE_START,
@@ -311,8 +311,14 @@ class Extractor:
             board = key if is_automated(address) and domain and (key.startswith(domain) or domain.startswith(key)) else ""
         for name in [*filter(has_role_word, roles), headers.from_name if sender else "", *_name_forms([writer, sig_contact, inline_contact])]:
             ballot.votes.pop(squash(name), None)
-        unnamed = _unnamed_client(hits, read, len(text)) and not named_client
-        company, company_votes = ballot.winner(runs, domain, board, is_agency_domain(address), unnamed)
+        speaks_of_client = _unnamed_client(hits, read, len(text))
+        unnamed = speaks_of_client and not named_client
+        agency_writes = is_agency_domain(address)
+        company, company_votes = ballot.winner(runs, domain, board, agency_writes, unnamed)
+        # A firm that is no agency speaks of its own clients too: 'our client' says an agency writes only beside an agency's
+        # name; 'the client has selected' or 'I can't put you forward' says it anyway.
+        via_agency = agency_writes or bool(hits.get(CLIENT_DECIDED)) or (
+            (speaks_of_client or named_client) and any(_is_agency(run.text) for run in runs))
         if company and " " not in company and company not in text[len(subject) :] and not _domain_spells(company, domain):
             # One word only the subject holds ('Bestätigung', 'Portfolio', 'Timeline') is what the email is about, not who sent it:
             # on the corpus such a name was the employer 4 times in 32 where a company is labelled, and noise on 129 that name none.
@@ -323,8 +329,7 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body),
-                   is_agency_domain(address) or named_client or _unnamed_client(hits, read, len(text)))
+                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body), via_agency)
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
@@ -372,7 +377,8 @@ def _titled_greeting(body: str) -> str:
     """The opening word of the letter's first line when it greets the candidate by title and surname ('Geachte heer
     Veenstra,' → 'geachte', 'Beste mevrouw Kaddour,' → 'beste'), else ''."""
     words = word_list(body.lstrip().partition("\n")[0])[:3]
-    return words[0] if len(words) == 3 and words[1] in _HONORIFICS else ""
+    # 'Geachte heer/mevrouw,' greets nobody by name: a form letter, answered as usual.
+    return words[0] if len(words) == 3 and words[1] in _HONORIFICS and words[2] not in _HONORIFICS else ""
 
 
 def _full_name(first: str, *candidates: str) -> str:

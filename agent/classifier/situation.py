@@ -34,8 +34,10 @@ PHRASES = Path(__file__).resolve().parent / "phrases"
 GAP = 8
 # A "question" shorter than this ("Questions?", "Why us?") asks the candidate nothing.
 MIN_QUESTION_WORDS = 4
-# "Hola Juli, ¿qué tal?" is a greeting; a longer question that says "ça va" ("ça va pour toi si on garde ton CV ?") asks.
+# "Hola Juli, ¿qué tal?" is a greeting: short, and the greeting phrase closes it. "¿Cómo va el reembolso del curso?"
+# opens with one and asks something.
 MAX_SMALL_TALK_WORDS = 7
+MAX_WORDS_FROM_SMALL_TALK = 5
 MAX_QUESTION_CHARS = 200
 # Furthest first: the furthest step the email shows is how far the application got.
 _STAGES = (Stage.FINAL, Stage.INTERVIEW, Stage.ASSESSMENT, Stage.SCREEN, Stage.APPLICATION)
@@ -303,10 +305,12 @@ class SituationReader:
             if QuestionKind.KEEP_ON_FILE in kinds or not kinds:
                 kind = kinds[0] if kinds else QuestionKind.OTHER
             else:
-                kind = min(kinds, key=lambda k: first_at[(f"question.{k.value}", sentence)])
-            if kind is QuestionKind.OTHER and sentence in hits.get("question.small_talk", set()) and (
-                    sum(any(ch.isalnum() for ch in words[p]) for p in positions) <= MAX_SMALL_TALK_WORDS):
-                continue
+                kind = min(kinds, key=lambda k: first_at.get((f"question.{k.value}", sentence), len(words)))
+            if kind is QuestionKind.OTHER and sentence in hits.get("question.small_talk", set()):
+                said = [p for p in positions if any(ch.isalnum() for ch in words[p])]
+                greeting_at = first_at.get(("question.small_talk", sentence), 0)
+                if len(said) <= MAX_SMALL_TALK_WORDS and sum(p >= greeting_at for p in said) <= MAX_WORDS_FROM_SMALL_TALK:
+                    continue
             last = positions[-1]
             text = words_of(doc).text[offsets[positions[0]] : offsets[last] + len(words[last])]
             out.append(Question(kind, " ".join(text.split())[:MAX_QUESTION_CHARS]))

@@ -137,7 +137,10 @@ def title_gender(line: str, language: str) -> str:
     if language == "de":
         found = {_gender_of(w) for w in word_list(line)} - {""}
     elif language == "fr":
-        found = {"f" if w in _FRENCH_FEMININE else "m" if w in _FRENCH_MASCULINE else "" for w in word_list(line)} - {""}
+        line_words = word_list(line)
+        if "e" in line_words:
+            return ""  # 'Chargé(e) de recrutement', 'Chargé·e': written for either
+        found = {"f" if w in _FRENCH_FEMININE else "m" if w in _FRENCH_MASCULINE else "" for w in line_words} - {""}
     else:
         return ""
     return found.pop() if len(found) == 1 else ""  # 'Leiterin … Referent' on one line: no answer

@@ -100,7 +100,7 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "formal_address": _formal_address(ex) if ex.contact_name else "",
         # "Hoi Sam," or "Salut Léa," opened an informal letter: the reply answers in kind ("Hoi Ria,"); '' for the usual greeting.
         "reply_greeting": reply_greetings(language).get(ex.greeting, "") if ex.register == "informal" else "",
-        # "Geachte heer Veenstra," opened a formal Dutch letter: "Geachte Robert Kamphuis," answers it ('' otherwise).
+        # "Geachte heer Veenstra," or "Hi Dr. Ali," opened the letter: "Geachte Robert Kamphuis," / "Dear Dr. Greer," answer it.
         "titled_greeting": titled_greetings(language).get(ex.titled_greeting, "") if ex.register != "informal" else "",
         "company": company,
         # A recruiter who writes for a client did not decide: the reply thanks for the update, not for their decision.
@@ -134,13 +134,15 @@ def _formal_address(ex: Extraction) -> str:
     """'Frau Weber', 'Herr von Bülow', 'Madame Jaquet' from a title that states the gender; '' when a middle name makes
     the surname unsure, or the language has no such address here."""
     parts = ex.contact_full_name.split()
-    if ex.language == "en" and ex.contact_title and len(parts) >= 2:
-        return f"{ex.contact_title} {parts[-1]}"  # 'Dr. Greer': an English title says no gender
-    if not ex.contact_gender or len(parts) < 2 or ex.language not in _COURTESY:
+    english = ex.language == "en" and bool(ex.contact_title)  # 'Dr. Greer': an English title says no gender
+    if len(parts) < 2 or not (english or (ex.contact_gender and ex.language in _COURTESY)):
         return ""
     rest = parts[1:]
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
+    if english:
+        return f"{ex.contact_title} {' '.join(rest)}"  # 'Dr. van der Berg'
+
     # 'Frau Dr. Weber': a German letter keeps the title; a French one greets "Madame Weber".
     title = f"{ex.contact_title} " if ex.contact_title and ex.language == "de" else ""
     woman, man = _COURTESY[ex.language]
