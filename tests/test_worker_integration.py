@@ -164,6 +164,16 @@ def done(url: str, mailboxes: list[Mailbox]) -> bool:
     return all(len(drafts(m.account)) >= len(m.rejections) for m in mailboxes)
 
 
+def _story(url: str, mailboxes: list[Mailbox], f: Fleet) -> str:
+    """What the database and every worker's log say about each email that has more than one draft: to tell why."""
+    doubled = {mid for m in mailboxes for mid, n in Counter(d.in_reply_to for d in drafts(m.account)).items() if n > 1}
+    rows = query(url, "SELECT id, account, email_id, kind, parent_message_id, message_id, status, folder, uid, created_at, saved_at FROM draftrecord")
+    lines = [repr(r) for r in rows if r[4] in doubled]
+    for log in sorted(f.tmp_path.glob("worker-*.log")):
+        lines += [f"{log.name}: {line}" for line in log.read_text(errors="replace").splitlines() if any(d in line for d in doubled)]
+    return "\n".join(lines)
+
+
 def assert_exactly_once(url: str, mailboxes: list[Mailbox]) -> None:
     rows = query(url, "SELECT account, message_id FROM emailrecord")
     for m in mailboxes:
@@ -217,7 +227,10 @@ def test_thirty_accounts_three_workers_one_killed(dovecot_factory: DovecotFactor
     took = time.monotonic() - started
     print(f"{ACCOUNTS} accounts, {WORKERS} workers, one killed holding {len(orphans)} account(s): all drafted in {took:.0f} s")
 
-    assert_exactly_once(postgres_url, mailboxes)
+    try:
+        assert_exactly_once(postgres_url, mailboxes)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_story(postgres_url, mailboxes, f)}") from None
     survivors = [w for w in workers if w is not killed]
     # A survivor may be between a lease it gave back (to even out the load) and the next claim: NULL is no owner.
     owners = {str(o).split(":")[1] for (o,) in query(postgres_url, "SELECT lease_owner FROM account") if o is not None}

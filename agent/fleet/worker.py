@@ -190,6 +190,14 @@ class Worker:
             for account_id in ended:
                 del self.stopped[account_id]
             for account_id in self.leases.claim(int(share) - len(self.runners)):
+                if account_id in self.runners or account_id in self.stopped:
+                    # Our own lease ran out (a turn came late) and was taken back: the account's thread is still
+                    # here, watching or finishing before it stops. A second one on the same mailbox would write
+                    # each new draft twice, so the one there goes on (a stopping one gives the lease back once done).
+                    log.info("account %s: lease taken back while its thread still runs; not starting another", account_id)
+                    if account_id in self.runners:
+                        self.runners[account_id].fence.renewed(asked)
+                    continue
                 runner = Runner(self, account_id)
                 runner.fence.renewed(asked)
                 self.runners[account_id] = runner
