@@ -293,6 +293,7 @@ def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     swiss = w.render(DraftKind.REPLY, incoming(from_addr="r.osei@spital-limmattal.ch"), result)
     german = w.render(DraftKind.REPLY, incoming(from_addr="r.osei@klinikum-nord.de"), result)
     assert "ß" in german and "ß" not in swiss and "Grüsse" in swiss
+    assert "\nFreundliche Grüsse\n" in swiss and "\nBeste Grüße\n" in german  # the Swiss closing of a formal letter
 
 
 def test_a_language_without_templates_gets_english_and_a_check_reason() -> None:

@@ -96,8 +96,10 @@ class DraftWriter:
     def render(self, kind: DraftKind, mail: IncomingEmail, result: Classification) -> str:
         """The body text of one draft, in the email's language."""
         said = self.wording(result)
-        text = self._render(f"{said.language}/{kind.value}.txt.j2", said.context)
-        if said.language == "de" and (mail.reply_to or mail.from_addr).lower().endswith((".ch", ".li")):
+        swiss = said.language == "de" and (mail.reply_to or mail.from_addr).lower().endswith((".ch", ".li"))
+        # A Swiss letter closes "Freundliche Grüsse" where a German one says "Beste Grüße".
+        text = self._render(f"{said.language}/{kind.value}.txt.j2", {**said.context, "swiss": swiss})
+        if swiss:
             # Swiss and Liechtenstein German write no ß: 'Freundliche Grüsse' to a Zurich recruiter.
             text = text.replace("ß", "ss")
         return text
