@@ -329,7 +329,7 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, line_under(text, full, sig_start) if full else "", title, _casual_greeting(body), _titled_greeting(body), via_agency)
+                   full, line_under(text, full, sig_start) if full else "", title, *_greetings(body), via_agency)
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""
@@ -366,19 +366,19 @@ class Extractor:
         return inline_contact, named_client
 
 
-def _casual_greeting(body: str) -> str:
-    """The opening word of the letter's first line when it is a casual greeting ('Hoi Sam,' → 'hoi'), else ''."""
-    words = body.lstrip().partition("\n")[0].split(maxsplit=1)  # the first line only: not every line of a long letter
-    first = words[0].strip(",!:.").lower() if words else ""
-    return first if first in _CASUAL_GREETINGS else ""
+def _greetings(body: str) -> tuple[str, str]:
+    """How the letter's first line greets the candidate (the first line only: not every line of a long letter).
 
-
-def _titled_greeting(body: str) -> str:
-    """The opening word of the letter's first line when it greets the candidate by title and surname ('Geachte heer
-    Veenstra,' → 'geachte', 'Beste mevrouw Kaddour,' → 'beste'), else ''."""
-    words = word_list(body.lstrip().partition("\n")[0])[:3]
+    (the opening word where it is casual, 'Hoi Sam,' → 'hoi'; the opening word where it greets by title and
+    surname, 'Geachte heer Veenstra,' → 'geachte', 'Beste mevrouw Kaddour,' → 'beste'), each '' otherwise.
+    """
+    line = body.lstrip().partition("\n")[0]
+    opening = line.split(maxsplit=1)
+    first = opening[0].strip(",!:.").lower() if opening else ""
+    words = word_list(line)[:3]
     # 'Geachte heer/mevrouw,' greets nobody by name: a form letter, answered as usual.
-    return words[0] if len(words) == 3 and words[1] in _HONORIFICS and words[2] not in _HONORIFICS else ""
+    titled = len(words) == 3 and words[1] in _HONORIFICS and words[2] not in _HONORIFICS
+    return (first if first in _CASUAL_GREETINGS else "", words[0] if titled else "")
 
 
 def _full_name(first: str, *candidates: str) -> str:

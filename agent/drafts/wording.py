@@ -142,7 +142,6 @@ def _formal_address(ex: Extraction) -> str:
         return ""  # 'Anna Maria Weber': which words are the surname?
     if english:
         return f"{ex.contact_title} {' '.join(rest)}"  # 'Dr. van der Berg'
-
     # 'Frau Dr. Weber': a German letter keeps the title; a French one greets "Madame Weber".
     title = f"{ex.contact_title} " if ex.contact_title and ex.language == "de" else ""
     woman, man = _COURTESY[ex.language]
