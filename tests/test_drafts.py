@@ -625,6 +625,7 @@ def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
 @pytest.mark.parametrize(
     ("language", "thanks", "asks"),
     [
+        ("en", "being open about the reasons", "could have been stronger"),
         ("de", "woran es lag", "überzeugender"),
         ("fr", "m’expliquer les raisons", "progresser"),
         ("nl", "waar het aan lag", "beter had kunnen"),

@@ -246,6 +246,54 @@ def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: S
 
 
 
+# The reason that decided, told in the employer's own words (`reason` in the phrase files): what they
+# need, why the other person was chosen, what the candidate does not have yet. A draft that asked for
+# feedback after "we need someone who drives" would ask for what it was just told.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We've decided to go with someone who has already run a commercial kitchen on their own.",
+        "Sorry, we need someone who can drive, as most of our clients live out of town.",
+        "As you don't hold a forklift licence yet, we can't take your application further.",
+        "We have offered the role to Priya, mainly because she can start in January.",
+        "Wir haben uns für jemanden entschieden, der schon zwei Jahre im Einzelhandel gearbeitet hat.",
+        "Da für die Stelle ein Staplerschein Voraussetzung ist, können wir Ihre Bewerbung leider nicht berücksichtigen.",
+        "Wir nehmen für die Theke jemanden mit mehr Erfahrung an der Kaffeemaschine.",
+        "On a choisi quelqu'un qui a déjà travaillé en boulangerie, vu qu'on ouvre à cinq heures.",
+        "Pour ce poste, le permis poids lourd est indispensable.",
+        "Ton expérience en encadrement est encore un peu courte pour ce poste.",
+        "Necesitamos a alguien que ya haya trabajado con clientes de seguros.",
+        "Hemos decidido seguir con otra persona, porque ya conocía nuestro programa de reservas.",
+        "Por lo que hablamos, todavía no has llevado un equipo propio.",
+        "We hebben gekozen voor iemand die al een heftruckcertificaat heeft.",
+        "Omdat je nog geen rijbewijs hebt, kunnen we je helaas niet aannemen.",
+        "Voor deze functie is een BIG-registratie vereist.",
+    ],
+)
+def test_a_reason_in_the_employers_words_is_feedback_given(nlp: Language, reader: SituationReader, text: str) -> None:
+    assert read(nlp, reader, text)[1].gives_feedback
+
+
+# The same shapes in a form letter's reason, a pitch or an aside give no reason (`stock_reason`, and cues kept narrow).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have decided to move forward with a candidate whose experience more closely matches our needs.",
+        "We decided to go with candidates with experience more closely aligned to the role.",
+        "At Northwind we're always looking for people who love hard problems.",
+        "I'm sorry for the short notice, especially as you'd already taken the day off.",
+        "Wir haben uns entschieden, die Stelle mit einer anderen Bewerberin zu besetzen.",
+        "Wir haben uns für jemanden mit einem passenderen Profil entschieden.",
+        "Nous avons retenu un candidat ayant un profil plus en adéquation avec le poste.",
+        "Nos quedamos con otra persona con un perfil que se ajusta mejor al puesto.",
+        "We hebben gekozen voor een kandidaat met een profiel dat beter aansluit bij de functie.",
+        "Als gemeente zijn wij wettelijk verplicht om vacatures openbaar te maken.",
+    ],
+)
+def test_a_form_letters_reason_is_no_feedback(nlp: Language, reader: SituationReader, text: str) -> None:
+    assert not read(nlp, reader, text)[1].gives_feedback
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -280,7 +280,11 @@ class SituationReader:
             sure=sure or kind is not None,
             offers_feedback=bool(feedback),
             # A sentence that offers feedback ("share more feedback from the panel") is not feedback given.
-            gives_feedback=bool(hits.get("offers.gives_feedback", set()) - hits.get("offers.feedback", set())),
+            # A reason told in the employer's words is feedback too, unless the sentence is the form letter's.
+            gives_feedback=bool(
+                (hits.get("offers.gives_feedback", set()) | (hits.get("offers.reason", set()) - hits.get("offers.stock_reason", set())))
+                - hits.get("offers.feedback", set())
+            ),
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits, first_at),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
