@@ -129,6 +129,14 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
         ("Verkoopmedewerker ingetrokken", ""),
         ("Opdracht orderpicker Tilburg gaat niet door", ""),
         ("¿necesitáis ayudante de cocina", ""),
+        ("Where we landed on the product designer", ""),
+        # What a subject or a sentence put after the title is trimmed; after a connector it is the title's own word.
+        ("Backend Engineer exercise", "Backend Engineer"),
+        ("Staff Engineer interview loop", "Staff Engineer"),
+        ("DevOps Engineer stopzetten", "DevOps Engineer"),
+        ("Head of Post", "Head of Post"),
+        ("Research Assistant (Fixed-term", "Research Assistant"),
+        ("Product Designer @ Cloudberry", "Product Designer"),
     ],
 )
 def test_a_role_is_named_only_when_it_reads_as_a_title(extracted: str, named: str) -> None:

@@ -63,6 +63,27 @@ def test_subject_application_for_role_at_company(nlp: Language, extractor: Extra
     assert (company, role) == ("Tarnhill Freight", "Logistics Planner")
 
 
+# A step of the process before the title in a subject line is no part of the job ('Tweede gesprek Data Engineer'),
+# and a subject that is a sentence about the job ('Where we landed on the product designer') names no title.
+@pytest.mark.parametrize(
+    ("subject", "role"),
+    [
+        ("Re: Tweede gesprek Data Engineer", "Data Engineer"),
+        ("Selectieprocedure Operations Manager – uitslag", "Operations Manager"),
+        ("Initiativbewerbung Erzieherin", "Erzieherin"),
+        ("Zweitgespräch Senior Business Analyst", "Senior Business Analyst"),
+        ("RE: Seguimiento entrevista Analista de Nómina", "Analista de Nómina"),
+        ("Búsqueda Jefe de Planta", "Jefe de Planta"),
+        ("Alternance Technicien réseaux – résultats", "Technicien réseaux"),
+        ("About the Project Manager", "Project Manager"),
+        ("Where we landed on the Product Designer", ""),
+        ("Sobre tu prueba técnica", ""),
+    ],
+)
+def test_a_subjects_process_words_are_no_part_of_the_role(nlp: Language, extractor: Extractor, subject: str, role: str) -> None:
+    assert run(nlp, extractor, "Hi Lee,\n\nThanks for your time; we went another way.\n\nBest,\nKim", subject=subject)[1] == role
+
+
 def test_role_keeps_its_team_suffix(nlp: Language, extractor: Extractor) -> None:
     body = "Dear Priya,\n\nThank you for applying for the Data Analyst, Patient Experience role at Northbay Health."
     company, role, *_ = run(nlp, extractor, body, subject="Data Analyst, Patient Experience")

@@ -25,6 +25,8 @@ _PREFIXES = tuple(p.lower() for p in phrases("role.subject.prefixes"))
 _TAIL = words("role.subject.tail")
 _COMPANY_AFTER = words("role.subject.company_after")
 _ROLE_TAIL = words("role.subject.role_tail")
+# Words no title holds (a sentence about the job, not its title): the same list a reply checks a role against.
+_NOT_IN_TITLE = words("role.words.not_in_title")
 
 
 def _segment_prefix_end(seg: str) -> int:
@@ -112,7 +114,7 @@ def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]
             seg = " ".join(ws[:at])
         if not seg:
             continue
-        if is_title(seg) or (has_role_word(seg) and not looks_like_org(seg)):
+        if (is_title(seg) or (has_role_word(seg) and not looks_like_org(seg))) and not _NOT_IN_TITLE & set(word_list(seg)):
             parts.append((seg, True))
         elif valid_org_name(clean_org_name(seg)):
             parts.append((clean_org_name(seg), False))

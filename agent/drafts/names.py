@@ -35,7 +35,7 @@ _REQUISITION = re.compile(
 )
 _CODE = re.compile(r"\s*[-–—|,#]?\s*\b(?=[\w/.-]*\d)[A-Z]{0,5}[-/]?\d[\w/.-]*$")
 # A trailing segment after a dash, bar or comma: a team, a place, a contract type.
-_SEGMENT = re.compile(r"\s+[-–—|]\s+|\s*[|·]\s*|,\s+")
+_SEGMENT = re.compile(r"\s+[-–—|@]\s+|\s*[|·]\s*|,\s+")
 # A person with a title ('Mrs J Farrow', 'Frau Gut') is not a company a reply can name.
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|mme|madame|monsieur|sr|sra|señor|señora|dhr|mevr|mevrouw)\.?\s", re.IGNORECASE)
 # A company made only of these words is a sending function ('Recruitment Hub', 'Staffing Services', 'Personalabteilung').
@@ -43,6 +43,9 @@ _FUNCTION_WORDS = words("org.function_words") | words("org.departments") | words
 # Words a title never holds, words it never ends with, and the connectors that may stand before such an ending.
 _NOT_IN_TITLE = words("role.words.not_in_title")
 _NOT_LAST = words("role.words.not_title_last")
+# Words a subject or a sentence puts after a title and a title never ends with ('Backend Engineer exercise', 'Chief of
+# Staff conversation', 'DevOps Engineer stopzetten'): trimmed, as often as they repeat, unless a connector stands before.
+_PROCESS_LAST = words("role.words.process_last")
 _CONNECTORS = words("role.words.connectors")
 # An initial and a surname ("P. Sander"): a person, whatever else the line holds.
 _INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")
@@ -56,14 +59,25 @@ def clean_role(role: str) -> str:
     text = _GENDER.sub("", role)
     text = _REQUISITION.sub("", text)
     text = _PARENTHESIS.sub("", text)
+    text = text.split("(", 1)[0]  # a parenthesis the subject line cut off: 'Research Assistant (Fixed-term'
     text = _SEGMENT.split(text, maxsplit=1)[0]
     text = _CODE.sub("", text)
-    text = _LEADING.sub("", " ".join(text.split())).strip(" -–—|,:;/*#").rstrip(".")
+    text = _without_process_words(_LEADING.sub("", " ".join(text.split()))).strip(" -–—|,:;/*#").rstrip(".")
     if not re.match(r"\.[^\W\d_]", text):  # '.NET Developer' keeps its dot
         text = text.lstrip(". -–—|,:;/*#")
     if not text or len(text) > MAX_ROLE_CHARS or not re.search(r"[^\W\d_]{2}", text) or _PLACEHOLDER.search(text) or not _reads_as_title(text):
         return ""
     return text
+
+
+def _without_process_words(text: str) -> str:
+    """'Staff Engineer interview loop' → 'Staff Engineer'; 'Head of Post' keeps its last word after the connector."""
+    while True:
+        head, _, last = text.rpartition(" ")
+        before = head.rpartition(" ")[2].lower()
+        if not head or last.lower() not in _PROCESS_LAST or before in _CONNECTORS:
+            return text
+        text = head
 
 
 def _reads_as_title(text: str) -> bool:
