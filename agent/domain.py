@@ -159,6 +159,8 @@ class Extraction:
     offers_feedback: bool = False
     gives_feedback: bool = False
     """The email already holds feedback: the reply thanks for it rather than asking for it."""
+    declines_feedback: bool = False
+    """The email says feedback cannot be given ('we are unable to share detailed feedback'): the reply does not ask for it."""
     keeps_on_file: bool = False
     """They keep the CV on file, add it to a talent pool or invite the candidate to apply again."""
     situation: Situation = Situation.UNKNOWN

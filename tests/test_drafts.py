@@ -650,6 +650,15 @@ def test_feedback_already_given_is_thanked_for_in_every_language(language: str, 
     assert thanks not in mismatch
 
 
+def test_feedback_the_employer_cannot_give_is_not_asked_for() -> None:
+    # "Per company policy, we are unable to share detailed feedback": asking anyway ignores what they said, whatever the policy.
+    declined = rejection(Stage.FINAL, declines_feedback=True)
+    for policy in ("after_interview", "always"):
+        assert not writer(feedback_request=policy).wording(declined).ask_feedback
+        assert "feedback" not in writer(feedback_request=policy).render(DraftKind.REPLY, incoming(), declined)
+    assert writer().wording(rejection(Stage.FINAL, declines_feedback=True, offers_feedback=True)).ask_feedback
+
+
 @pytest.mark.parametrize("situation", [Situation.ROLE_CLOSED, Situation.OFFER_WITHDRAWN])
 def test_no_feedback_request_when_the_no_is_not_about_the_candidate(situation: Situation) -> None:
     result = rejection(Stage.INTERVIEW, situation=situation)

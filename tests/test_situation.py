@@ -256,18 +256,25 @@ def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: S
         "Sorry, we need someone who can drive, as most of our clients live out of town.",
         "As you don't hold a forklift licence yet, we can't take your application further.",
         "We have offered the role to Priya, mainly because she can start in January.",
+        "We're after someone with web experience.",
+        "Your Excel skills weren't strong enough for the role.",
         "Wir haben uns für jemanden entschieden, der schon zwei Jahre im Einzelhandel gearbeitet hat.",
         "Da für die Stelle ein Staplerschein Voraussetzung ist, können wir Ihre Bewerbung leider nicht berücksichtigen.",
         "Wir nehmen für die Theke jemanden mit mehr Erfahrung an der Kaffeemaschine.",
+        "Wir brauchen jemanden, der am Wochenende arbeiten kann.",
         "On a choisi quelqu'un qui a déjà travaillé en boulangerie, vu qu'on ouvre à cinq heures.",
-        "Pour ce poste, le permis poids lourd est indispensable.",
+        "Le permis poids lourd étant indispensable pour ce poste, nous ne pouvons pas donner suite.",
+        "Nous avons pris quelqu'un qui a déjà son CACES.",
         "Ton expérience en encadrement est encore un peu courte pour ce poste.",
         "Necesitamos a alguien que ya haya trabajado con clientes de seguros.",
         "Hemos decidido seguir con otra persona, porque ya conocía nuestro programa de reservas.",
         "Por lo que hablamos, todavía no has llevado un equipo propio.",
+        "Hemos elegido a alguien que ya tiene el carnet de carretillero.",
         "We hebben gekozen voor iemand die al een heftruckcertificaat heeft.",
         "Omdat je nog geen rijbewijs hebt, kunnen we je helaas niet aannemen.",
-        "Voor deze functie is een BIG-registratie vereist.",
+        "Voor deze functie is een BIG-registratie een harde eis.",
+        "Omdat de functie een BIG-registratie vereist, kunnen we u helaas niet uitnodigen.",
+        "We hadden iemand nodig die ook in het weekend kan werken.",
     ],
 )
 def test_a_reason_in_the_employers_words_is_feedback_given(nlp: Language, reader: SituationReader, text: str) -> None:
@@ -288,6 +295,18 @@ def test_a_reason_in_the_employers_words_is_feedback_given(nlp: Language, reader
         "Nos quedamos con otra persona con un perfil que se ajusta mejor al puesto.",
         "We hebben gekozen voor een kandidaat met een profiel dat beter aansluit bij de functie.",
         "Als gemeente zijn wij wettelijk verplicht om vacatures openbaar te maken.",
+        # Pitches, logistics and news of a decision still to come (found by a second reader).
+        "We are looking for a candidate who shares our values, and we encourage you to apply again.",
+        "Since you've asked, we don't hold applications for longer than six months.",
+        "We have offered the position to an applicant who has now accepted.",
+        "What made the difference this year was the sheer quality of the field.",
+        "Wir suchen immer wieder Leute mit Leidenschaft für gutes Essen.",
+        "Wir haben uns gegen Sie entschieden, da die Zahl der Bewerbungen sehr hoch war.",
+        "Nous recherchons toujours des personnes qui partagent nos valeurs.",
+        "Il est encore un peu tôt pour vous donner une réponse définitive.",
+        "Todavía no ha terminado el proceso de selección.",
+        "Siempre buscamos personas que compartan nuestra pasión.",
+        "We zoeken mensen die van aanpakken houden.",
     ],
 )
 def test_a_form_letters_reason_is_no_feedback(nlp: Language, reader: SituationReader, text: str) -> None:
@@ -308,6 +327,24 @@ def test_offers_to_explain_are_offers(nlp: Language, reader: SituationReader, te
     # An offer the reader missed would now read as feedback given, and the reply would not take it up.
     reading = read(nlp, reader, text)[1]
     assert reading.offers_feedback and not reading.gives_feedback
+
+
+# Feedback the employer says it cannot give: the reply does not ask for it. An offer elsewhere in the email wins.
+@pytest.mark.parametrize(
+    ("text", "declines"),
+    [
+        ("We regret that, as a matter of company policy, we cannot share feedback on final interviews.", True),
+        ("Owing to the number of applicants we are not able to offer individual feedback.", True),
+        ("Leider können wir Ihnen keine individuelle Rückmeldung zu Ihrer Bewerbung geben.", True),
+        ("Nous ne sommes malheureusement pas en mesure de vous faire un retour individuel.", True),
+        ("Lamentablemente no podemos ofrecer una valoración individual de cada candidatura.", True),
+        ("Helaas kunnen wij geen individuele feedback geven op de sollicitaties.", True),
+        ("Our policy is to offer feedback to every candidate we interview, so do get in touch if you'd like it.", False),
+        ("We can't offer you the role. I'd be happy to share feedback from the panel if you'd like.", False),
+    ],
+)
+def test_feedback_the_employer_cannot_give(nlp: Language, reader: SituationReader, text: str, declines: bool) -> None:
+    assert read(nlp, reader, text)[1].declines_feedback is declines
 
 
 def test_keep_on_file(nlp: Language, reader: SituationReader) -> None:

@@ -96,6 +96,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         human_sender=who.human_sender and not (reader is not None and _NO_REPLY.found_in_words(word_list(words_of(doc).text[-_NO_REPLY_TAIL:]))),
         offers_feedback=reading.offers_feedback,
         gives_feedback=reading.gives_feedback,
+        declines_feedback=reading.declines_feedback,
         keeps_on_file=reading.keeps_on_file,
         situation=reading.situation,
         situation_sure=reading.sure,

@@ -77,6 +77,7 @@ class Reading:
     """False when nothing showed how far the application got, or the evidence disagreed."""
     offers_feedback: bool = False
     gives_feedback: bool = False
+    declines_feedback: bool = False
     """The email already holds feedback (what the panel felt, where it fell short)."""
     keeps_on_file: bool = False
     questions: tuple[Question, ...] = ()
@@ -285,6 +286,8 @@ class SituationReader:
                 (hits.get("offers.gives_feedback", set()) | (hits.get("offers.reason", set()) - hits.get("offers.stock_reason", set())))
                 - hits.get("offers.feedback", set())
             ),
+            # Said it cannot give feedback, and offered none elsewhere: the reply does not ask.
+            declines_feedback=bool(hits.get("offers.refuses_feedback")) and not feedback,
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits, first_at),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),

@@ -48,6 +48,8 @@ def feedback_wanted(ex: Extraction, settings: DraftSettings) -> bool:
         return False  # the feedback is in the email already: the reply thanks for it
     if ex.offers_feedback:
         return True  # an employer who offers feedback has asked to be asked
+    if ex.declines_feedback:
+        return False  # "we are unable to share feedback": asking anyway would ignore what they said
     if ex.situation in _NOT_ABOUT_YOU:
         return False
     if policy == "always":
