@@ -58,7 +58,8 @@ class HeldBack(StrEnum):
 
     NO = ""
     PROMISED = "promised"
-    """The no is only promised for when the candidate hears nothing ("if you haven't heard by Friday…")."""
+    """The no is not made yet: promised for when the candidate hears nothing ("if you haven't heard by Friday…"), or only
+    considered ("is considering withdrawing its offer")."""
     WITHDRAWN = "withdrawn"
     """It answers the candidate's own withdrawal."""
     NOT_A_JOB = "not_a_job"
@@ -71,7 +72,7 @@ class HeldBack(StrEnum):
 
 
 _HELD_BACK_NOTES = {
-    HeldBack.PROMISED: "held back: it only says what hearing nothing would mean",
+    HeldBack.PROMISED: "held back: the decision it speaks of is not made yet",
     HeldBack.WITHDRAWN: "held back: it answers your own withdrawal",
     HeldBack.NOT_A_JOB: "held back: what it turns down seems not to be a job",
 }

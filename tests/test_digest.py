@@ -357,8 +357,8 @@ def test_an_email_held_back_from_being_a_rejection_is_listed_with_the_reason(lan
     assert [u.subject for u in d.unsure] == ["Your volunteer application", "We got your application"]
     _, text_part, html = rendered(d, language)
     expected = {
-        "en": ["but of something other than a job, so no reply was drafted", "only says what hearing nothing would mean"],
-        "de": ["betrifft aber wohl keine Stelle – darum kein Antwortentwurf", "die aber erst gilt, wenn du nichts mehr hörst"],
+        "en": ["but of something other than a job, so no reply was drafted", "but the decision it speaks of is not made yet, so no reply was drafted"],
+        "de": ["betrifft aber wohl keine Stelle – darum kein Antwortentwurf", "die aber noch nicht feststeht – darum kein Antwortentwurf"],
     }[language]
     for words in expected:
         assert words in text_part and words in visible_text(html)

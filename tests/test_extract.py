@@ -90,6 +90,11 @@ def test_role_keeps_its_team_suffix(nlp: Language, extractor: Extractor) -> None
     assert (company, role) == ("Northbay Health", "Data Analyst, Patient Experience")
 
 
+@pytest.mark.parametrize("sender", ["Compliance <compliance@harvestlane.com>", "Payroll <payroll@fenmoor.co.uk>", "Admin <admin@tidewater.net>"])
+def test_a_function_mailbox_under_its_own_name_is_no_one_to_greet(nlp: Language, extractor: Extractor, sender: str) -> None:
+    assert run(nlp, extractor, "Hi Ray,\n\nWe will not be moving forward.\n\nRegards,\nThe team", sender=sender)[2] == ""
+
+
 def test_ats_display_name_via_greenhouse(nlp: Language, extractor: Extractor) -> None:
     company, _, contact, human = run(nlp, extractor, "Hi Kim,\n\nWe will not be moving forward.",
                                             sender="Ostrava Robotics via Greenhouse <no-reply@us.greenhouse-mail.io>")

@@ -257,6 +257,8 @@ def test_form_letters_and_offers_are_not_feedback_given(nlp: Language, reader: S
         "As you don't hold a forklift licence yet, we can't take your application further.",
         "We have offered the role to Priya, mainly because she can start in January.",
         "We're after someone with web experience.",
+        "Honestly, we need someone quicker on wheel builds, so it's a no for now.",
+        "We've decided to proceed with candidates who have more experience of face-to-face fundraising.",
         "Your Excel skills weren't strong enough for the role.",
         "Wir haben uns für jemanden entschieden, der schon zwei Jahre im Einzelhandel gearbeitet hat.",
         "Da für die Stelle ein Staplerschein Voraussetzung ist, können wir Ihre Bewerbung leider nicht berücksichtigen.",
@@ -558,6 +560,11 @@ def test_a_curly_apostrophe_reads_as_a_straight_one(
     assert curly == straight
 
 
+def test_an_offer_to_put_the_candidate_on_a_list_is_a_question_about_keeping_them_on_file(nlp: Language, reader: SituationReader) -> None:
+    body = "Hi Ciara,\n\nOur summer team is complete. Shall I add you to the list of tutors we contact in February?\n\nDeclan"
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
+
+
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
     body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
@@ -601,8 +608,13 @@ WITHDRAWN = [
     "Hola, Marta:\n\nEntendemos tu decisión y te deseamos lo mejor en tu nuevo puesto. Ha sido un placer conocerte.\n\nPablo",
     "Estimado Sr. Ruiz:\n\nComo nos pidió, hemos retirado su candidatura del proceso de selección para el puesto de contable.\n\nRecursos Humanos",
 ]
+PROMISED.append(
+    # Only considered: the candidate may still dispute what the screening found.
+    "Dear Ravi,\n\nBased on the consumer report we obtained, we are considering withdrawing your conditional offer. You have five days to dispute it.\n\nPeople Team",
+)
 SAID = [
     # The no is said; the candidate is the one who may not answer, or the employer the one who was slow.
+    "Dear Ravi,\n\nFurther to our earlier notice, we have decided to withdraw our conditional offer of employment.\n\nPeople Team",
     "Hi Efua,\n\nWe won't be taking your application further. If we don't hear back, we'll delete your details in 30 days.\n\nTideway People",
     "Hallo Jana,\n\nentschuldige, dass du so lange nichts von uns gehört hast. Wir haben uns leider für jemand anderen entschieden.\n\nTom",
     "Bonjour Paul,\n\nNous ne donnerons pas suite à votre candidature. Sans réponse de votre part, vos données seront supprimées dans un an.\n\nRH",
@@ -676,9 +688,16 @@ def test_a_jobs_no_that_mentions_volunteering_or_a_stall_is_not_held_back(nlp: L
     assert not read(nlp, reader, body)[1].held_back
 
 
+# Two pre-adverse action notices are labelled rejections, but say the offer is only being reconsidered ("we are
+# considering withdrawing your conditional offer … No final decision has been made yet"): a reply saying the offer
+# "can no longer go ahead" would concede what the candidate may still dispute, so they are held back by design.
+NOT_DECIDED_YET = {("w3en-bgc-001", "promised"), ("r3-0165", "promised")}
+
+
 def test_no_labelled_rejection_in_the_corpus_is_held_back(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
     """Not one labelled rejection reads as a promised no, a withdrawal answered or a refusal of something else: each cue is a veto, it must not cost a draft."""
-    assert [(row["id"], reading.held_back.value) for row, _language, reading in labelled if reading.held_back] == []
+    held = {(str(row["id"]), reading.held_back.value) for row, _language, reading in labelled if reading.held_back}
+    assert held == NOT_DECIDED_YET
 
 
 def test_german_dates_abbreviations_and_im_do_not_break_a_sentence(nlp: Language) -> None:
