@@ -255,6 +255,21 @@ def test_a_formal_french_reply_says_madame_or_monsieur_only_where_the_title_says
     assert w.render(DraftKind.REPLY, incoming(), informal).startswith("Bonjour Corinne,\n")
 
 
+def test_a_formal_dutch_or_spanish_letter_greets_mevrouw_or_sra_where_the_gender_is_known() -> None:
+    # "Geachte Veerle Goossens" and "Buenos días, Alicia Ferrándiz:" read like a mail merge to native readers.
+    w = writer()
+    dutch = rejection(Stage.INTERVIEW, language="nl", register="formal", contact_name="Veerle", contact_full_name="Veerle Goossens",
+                      contact_gender="f", titled_greeting="geachte")
+    assert w.render(DraftKind.REPLY, incoming(), dutch).startswith("Geachte mevrouw Goossens,\n")
+    spanish = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name="Alicia", contact_full_name="Alicia Ferrándiz Soler",
+                        contact_gender="f")
+    assert w.render(DraftKind.REPLY, incoming(), spanish).startswith("Estimada Sra. Ferrándiz:\n")
+    man = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name="Jorge", contact_full_name="Jorge Salazar", contact_gender="m")
+    assert w.render(DraftKind.REPLY, incoming(), man).startswith("Estimado Sr. Salazar:\n")
+    unknown = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name="Andrea", contact_full_name="Andrea Salazar")
+    assert w.render(DraftKind.REPLY, incoming(), unknown).startswith("Buenos días, Andrea Salazar:\n")
+
+
 def test_a_formal_dutch_letter_that_greets_by_title_is_answered_with_the_whole_name() -> None:
     w = writer()
     titled = rejection(Stage.INTERVIEW, language="nl", register="formal", contact_name="Robert", contact_full_name="Robert Kamphuis",
@@ -635,7 +650,7 @@ def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     [
         ("en", "being open about the reasons", "could have been stronger"),
         ("de", "woran es lag", "überzeugender"),
-        ("fr", "m’expliquer les raisons", "progresser"),
+        ("fr", "j’y suis sensible", "progresser"),
         ("nl", "waar het aan lag", "beter had kunnen"),
         ("es", "no siempre se hace", "podría mejorar"),
     ],

@@ -9,7 +9,7 @@ import spacy
 from spacy.language import Language
 
 from agent.classifier.extract import Extractor, Headers
-from agent.classifier.senders import is_automated, person_first_name, sender_first_name
+from agent.classifier.senders import first_name_gender, is_automated, person_first_name, sender_first_name
 from agent.classifier.text import compose
 from agent.classifier.titles import title_gender
 
@@ -93,6 +93,12 @@ def test_role_keeps_its_team_suffix(nlp: Language, extractor: Extractor) -> None
 @pytest.mark.parametrize("sender", ["Compliance <compliance@harvestlane.com>", "Payroll <payroll@fenmoor.co.uk>", "Admin <admin@tidewater.net>"])
 def test_a_function_mailbox_under_its_own_name_is_no_one_to_greet(nlp: Language, extractor: Extractor, sender: str) -> None:
     assert run(nlp, extractor, "Hi Ray,\n\nWe will not be moving forward.\n\nRegards,\nThe team", sender=sender)[2] == ""
+
+
+@pytest.mark.parametrize(("first", "gender"), [("Regula", "f"), ("Veerle", "f"), ("Lucía", "f"), ("Koen", "m"), ("Sébastien", "m"),
+                                               ("Andrea", ""), ("Jean", ""), ("Kim", ""), ("Javi", "")])
+def test_a_first_name_gives_the_gender_only_where_it_leaves_no_doubt(first: str, gender: str) -> None:
+    assert first_name_gender(first) == gender
 
 
 def test_ats_display_name_via_greenhouse(nlp: Language, extractor: Extractor) -> None:

@@ -40,6 +40,8 @@ _NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _COMPOUND_FIRST_NAMES = phrases("names.compound_first_names")
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
+_FEMININE_FIRST = words("names.feminine_first")
+_MASCULINE_FIRST = words("names.masculine_first")
 _NOT_NAME_ENDINGS = tuple(words("names.not_first_name_endings"))
 # An ending counts after at least this many letters: 'Talentteam' is a team, 'Team' alone is in not_first_names.
 _MIN_COMPOUND_PREFIX = 3
@@ -155,6 +157,12 @@ def signed_form(first: str, signature: str) -> str:
     if " " in first or not 3 <= len(signed) < len(first):
         return first
     return signed if _ascii(first.lower()).startswith(_ascii(signed.lower())) else first
+
+
+def first_name_gender(first: str) -> str:
+    """'f' or 'm' for a first name whose gender is not in doubt ('Regula', 'Koen'), else '' ('Andrea', 'Kim', 'Javi')."""
+    name = first.lower()
+    return "f" if name in _FEMININE_FIRST else "m" if name in _MASCULINE_FIRST else ""
 
 
 def sender_first_name(display_name: str, address: str) -> str:

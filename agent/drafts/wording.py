@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.classifier.lexicon import words
+from agent.classifier.senders import first_name_gender
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
 from agent.drafts.employer import employer_phrases
@@ -100,6 +101,8 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "full_name": ex.contact_full_name if ex.contact_name else "",
         # 'Guten Tag Frau Weber' only where the title under the name says 'Personalreferentin' and the surname is plain.
         "formal_address": _formal_address(ex) if ex.contact_name else "",
+        # 'f' or 'm' where a title or the first name says it: the Spanish "Estimada Sra. …" agrees with it.
+        "contact_gender": ex.contact_gender,
         # "Hoi Sam," or "Salut Léa," opened an informal letter: the reply answers in kind ("Hoi Ria,"); '' for the usual greeting.
         "reply_greeting": reply_greetings(language).get(ex.greeting, "") if ex.register == "informal" else "",
         # "Geachte heer Veenstra," or "Hi Dr. Ali," opened the letter: "Geachte Robert Kamphuis," / "Dear Dr. Greer," answer it.
@@ -129,7 +132,7 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
 
 
 # How a formal letter names a woman or a man before the surname, where a title under the name says which.
-_COURTESY = {"de": ("Frau", "Herr"), "fr": ("Madame", "Monsieur")}
+_COURTESY = {"de": ("Frau", "Herr"), "fr": ("Madame", "Monsieur"), "nl": ("mevrouw", "heer"), "es": ("Sra.", "Sr.")}
 
 
 def _formal_address(ex: Extraction) -> str:
@@ -140,6 +143,8 @@ def _formal_address(ex: Extraction) -> str:
     if len(parts) < 2 or not (english or (ex.contact_gender and ex.language in _COURTESY)):
         return ""
     rest = parts[1:]
+    if ex.language == "es" and len(rest) == 2 and not first_name_gender(rest[0]) and rest[0] not in words("names.particles"):
+        rest = rest[:1]  # 'Alicia Ferrándiz Soler': a Spanish letter greets by the first surname, 'Sra. Ferrándiz'
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
     if english:
