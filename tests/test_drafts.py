@@ -130,6 +130,7 @@ def test_reply_subject_when_empty_uses_role_and_company_in_the_emails_language()
         ("Opdracht orderpicker Tilburg gaat niet door", ""),
         ("¿necesitáis ayudante de cocina", ""),
         ("Where we landed on the product designer", ""),
+        ("développeur intermédiaire pourrait s'ouvrir", ""),
         # What a subject or a sentence put after the title is trimmed; after a connector it is the title's own word.
         ("Backend Engineer exercise", "Backend Engineer"),
         ("Staff Engineer interview loop", "Staff Engineer"),
