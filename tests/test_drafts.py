@@ -267,6 +267,10 @@ def test_a_formal_dutch_or_spanish_letter_greets_mevrouw_or_sra_where_the_gender
     assert w.render(DraftKind.REPLY, incoming(), spanish).startswith("Estimada Sra. Ferrándiz:\n")
     man = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name="Jorge", contact_full_name="Jorge Salazar", contact_gender="m")
     assert w.render(DraftKind.REPLY, incoming(), man).startswith("Estimado Sr. Salazar:\n")
+    # A compound first name comes first ('Ana Belén', 'María del Carmen'): the surname after it.
+    for full, first in (("Ana Belén Torres Gil", "Ana"), ("María del Carmen Ruiz", "María")):
+        compound = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name=first, contact_full_name=full, contact_gender="f")
+        assert w.render(DraftKind.REPLY, incoming(), compound).split("\n")[0] in ("Estimada Sra. Torres:", "Estimada Sra. Ruiz:")
     unknown = rejection(Stage.INTERVIEW, language="es", register="formal", contact_name="Andrea", contact_full_name="Andrea Salazar")
     assert w.render(DraftKind.REPLY, incoming(), unknown).startswith("Buenos días, Andrea Salazar:\n")
 

@@ -40,8 +40,9 @@ _NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _COMPOUND_FIRST_NAMES = phrases("names.compound_first_names")
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
-_FEMININE_FIRST = words("names.feminine_first")
-_MASCULINE_FIRST = words("names.masculine_first")
+# Compared without accents: 'María' and 'Maria', 'Sébastien' and 'Sebastien' are one name.
+_FEMININE_FIRST = frozenset(unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words("names.feminine_first"))
+_MASCULINE_FIRST = frozenset(unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words("names.masculine_first"))
 _NOT_NAME_ENDINGS = tuple(words("names.not_first_name_endings"))
 # An ending counts after at least this many letters: 'Talentteam' is a team, 'Team' alone is in not_first_names.
 _MIN_COMPOUND_PREFIX = 3
@@ -161,8 +162,14 @@ def signed_form(first: str, signature: str) -> str:
 
 def first_name_gender(first: str) -> str:
     """'f' or 'm' for a first name whose gender is not in doubt ('Regula', 'Koen'), else '' ('Andrea', 'Kim', 'Javi')."""
-    name = first.lower()
+    name = _ascii(first.lower())
     return "f" if name in _FEMININE_FIRST else "m" if name in _MASCULINE_FIRST else ""
+
+
+def first_name_words(full_name: str) -> int:
+    """How many words of a full name are its first name: 2 for 'Ana Belén Torres', 3 for 'María del Carmen Ruiz', else 1."""
+    low = " ".join(full_name.lower().split())
+    return max((len(c.split()) for c in _COMPOUND_FIRST_NAMES if low.startswith(c + " ")), default=1)
 
 
 def sender_first_name(display_name: str, address: str) -> str:

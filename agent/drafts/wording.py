@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.classifier.lexicon import words
-from agent.classifier.senders import first_name_gender
+from agent.classifier.senders import first_name_gender, first_name_words
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
 from agent.drafts.employer import employer_phrases
@@ -143,8 +143,14 @@ def _formal_address(ex: Extraction) -> str:
     if len(parts) < 2 or not (english or (ex.contact_gender and ex.language in _COURTESY)):
         return ""
     rest = parts[1:]
-    if ex.language == "es" and len(rest) == 2 and not first_name_gender(rest[0]) and rest[0] not in words("names.particles"):
-        rest = rest[:1]  # 'Alicia Ferrándiz Soler': a Spanish letter greets by the first surname, 'Sra. Ferrándiz'
+    if ex.language == "es":
+        # 'Alicia Ferrándiz Soler': a Spanish letter greets by the first surname, 'Sra. Ferrándiz'; 'Ana Belén Torres' and
+        # 'María del Carmen Ruiz' carry a compound first name first. A word left unsure gives no surname greeting.
+        rest = parts[first_name_words(ex.contact_full_name):]
+        if len(rest) == 2 and not first_name_gender(rest[0]) and rest[0] not in words("names.particles"):
+            rest = rest[:1]
+        if len(rest) != 1:
+            return ""
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
     if english:
