@@ -565,6 +565,27 @@ def test_an_offer_to_put_the_candidate_on_a_list_is_a_question_about_keeping_the
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
 
 
+# Consent asked without a question mark: the reply gives it ("yes, please keep my details on file").
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "With your permission, we'll keep your CV on file for a year.",
+        "Gern würden wir Ihre Unterlagen – Ihr Einverständnis vorausgesetzt – für künftige Stellen vormerken.",
+        "Avec votre accord, nous conservons votre dossier pendant deux ans.",
+        "Con su autorización, conservaremos su currículum para futuras vacantes.",
+        "Met uw toestemming bewaren wij uw gegevens nog een jaar.",
+    ],
+)
+def test_consent_asked_without_a_question_mark_is_a_question_about_keeping_the_cv(nlp: Language, reader: SituationReader, sentence: str) -> None:
+    body = f"{sentence}\n\nKim"
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
+
+
+def test_consent_given_for_something_done_is_no_question(nlp: Language, reader: SituationReader) -> None:
+    body = "Madame,\n\nÀ la suite des références prises avec votre accord, je reviens vers vous : nous ne donnerons pas suite.\n\nCordialement"
+    assert read(nlp, reader, body)[1].questions == ()
+
+
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
     body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
