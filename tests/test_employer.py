@@ -81,6 +81,10 @@ def test_spanish_names(name: str, en: str, de: str) -> None:
         ("Stadtverwaltung Halle", "bei der Stadtverwaltung Halle", "von der Stadtverwaltung Halle"),
         ("Universität Bonn", "bei der Universität Bonn", "von der Universität Bonn"),
         ("Klinikum Niederrhein", "beim Klinikum Niederrhein", "vom Klinikum Niederrhein"),
+        # An adjective before the noun is declined after the article; a surname that ends like one is not.
+        ("Alpenländische Versicherung", "bei der Alpenländischen Versicherung", "von der Alpenländischen Versicherung"),
+        ("Städtisches Klinikum Karlsruhe", "beim Städtischen Klinikum Karlsruhe", "vom Städtischen Klinikum Karlsruhe"),
+        ("Fischer Versicherung", "bei Fischer Versicherung", "von Fischer Versicherung"),
         ("Landratsamt Harz", "beim Landratsamt Harz", "vom Landratsamt Harz"),
         ("Stadtwerke Bonn", "bei den Stadtwerken Bonn", "von den Stadtwerken Bonn"),
         # a compound takes the gender of its last part

@@ -40,6 +40,7 @@ class Nouns:
     within: frozenset[str] = frozenset()
     articles: frozenset[str] = frozenset()
     alone: frozenset[str] = frozenset()
+    adjective_endings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Head:
     gender: str
     index: int
     whole: bool
+    adjective: bool = False
+    """The word before the noun is an adjective the article declines: "bei der Deutschen Bank"."""
 
 
 @cache
@@ -71,6 +74,7 @@ def tables() -> dict[str, Nouns]:
             within=frozenset(table.get("within", ())),
             articles=frozenset(table.get("articles", ())),
             alone=frozenset(table.get("alone", ())),
+            adjective_endings=tuple(table.get("adjective_endings", ())),
         )
         for language, table in data.items()
     }
@@ -81,6 +85,10 @@ def head_noun(name: str, table: Nouns) -> Head | None:
     words = name.split()
     if words and words[0].lower() in table.articles:
         return None  # the name brings its own: "bij De Bijenkorf"
+    if len(words) > 1 and words[0][:1].isupper() and _adjective(words[0].lower(), table.adjective_endings):
+        found = _noun(words[1].rstrip(_MARKS).lower(), table, compound=True)  # "Deutsche Bank", "Bayerische Landesbank"
+        if found is not None:
+            return Head(found[0], table.nouns[found[0]], 1, found[1], adjective=True)
     for index, word in enumerate(words[:2]):
         if index == 1 and (not table.second_word or words[0].lower().endswith(table.not_after)):
             break
@@ -90,6 +98,11 @@ def head_noun(name: str, table: Nouns) -> Head | None:
             noun, whole = found
             return Head(noun, table.nouns[noun], index, whole)
     return None
+
+
+def _adjective(word: str, endings: tuple[str, ...]) -> bool:
+    """'städtisches', 'alpenländische': an ending after a stem of three letters or more ('fischer' is a surname)."""
+    return any(word.endswith(e) and len(word) - len(e) >= MIN_COMPOUND_PREFIX for e in endings)
 
 
 def _noun(word: str, table: Nouns, *, compound: bool) -> tuple[str, bool] | None:
@@ -205,12 +218,14 @@ def _german(name: str, head: Head | None) -> dict[str, str | bool]:
         return {"bei": "", "von": ""}
     if head is None:
         return {"bei": f"bei {name}", "von": f"von {name}"}
-    if head.gender == "pl":
-        # The dative plural takes an -n unless it ends in -n or -s already: "bei den Stadtwerken".
-        words = name.split()
-        if not words[head.index].endswith(("n", "s")):
-            words[head.index] += "n"
-        name = " ".join(words)
+    words = name.split()
+    if head.adjective:
+        # After the dative article the adjective ends in -en whatever the gender: "bei der Deutschen Bank", "beim Städtischen Klinikum".
+        first = words[0]
+        words[0] = (first[:-2] if first.endswith(("er", "es")) else first[:-1]) + "en"
+    if head.gender == "pl" and not words[head.index].endswith(("n", "s")):
+        words[head.index] += "n"  # the dative plural takes an -n unless it ends in -n or -s already: "bei den Stadtwerken"
+    name = " ".join(words)
     at, of = _DE[head.gender]
     return {"bei": f"{at} {name}", "von": f"{of} {name}"}
 
