@@ -349,6 +349,23 @@ def test_feedback_the_employer_cannot_give(nlp: Language, reader: SituationReade
     assert read(nlp, reader, text)[1].declines_feedback is declines
 
 
+# A meeting named with its day was had, whatever else its sentence says ("… we chose another candidate" vetoes other
+# stage cues in a sentence); a call is a screen, and a meeting cancelled or moved was not had.
+@pytest.mark.parametrize(
+    ("body", "situation"),
+    [
+        ("Bonjour M. Roux,\n\nSuite à l'entretien de lundi, on a retenu un autre candidat.\n\nP. Germain", Situation.AFTER_INTERVIEW),
+        ("Hallo Jan,\n\nnach dem Gespräch am Freitag haben wir uns für einen anderen Bewerber entschieden.\n\nTom", Situation.AFTER_INTERVIEW),
+        ("Hoi Sanne,\n\nBedankt voor de dag die je vrijdag bij ons was. We kiezen voor een andere kandidaat.\n\nBas", Situation.AFTER_INTERVIEW),
+        ("Hola Ana:\n\nTras la entrevista del jueves nos hemos decidido por otra candidata.\n\nLuis", Situation.AFTER_INTERVIEW),
+        ("Hi Olivia,\n\nI need to cancel your interview on Friday: the role has been frozen.\n\nBrendan", Situation.ROLE_CLOSED),
+        ("Hi Sam,\n\nThanks for the call on Monday. We've decided to go with other candidates.\n\nJo", Situation.AFTER_SCREEN),
+    ],
+)
+def test_a_meeting_named_with_its_day_was_had(nlp: Language, reader: SituationReader, body: str, situation: Situation) -> None:
+    assert read(nlp, reader, body)[1].situation is situation
+
+
 def test_keep_on_file(nlp: Language, reader: SituationReader) -> None:
     body = "Hi Ana,\n\nWe went another way. I'm happy to share feedback if you'd like, and we encourage you to apply again."
     reading = read(nlp, reader, body)[1]

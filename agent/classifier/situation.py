@@ -268,11 +268,17 @@ class SituationReader:
         hits = rules.hits(normal, sentences, first_at)
         vetoed = hits.get("stage.not_reached", set())
         shown = [stage for stage in _STAGES if hits.get(f"stage.{stage.value}", set()) - (set() if stage is Stage.APPLICATION else vetoed)]
+        # A meeting named with its day ("the interview on Monday") was had, whatever else its sentence says: an
+        # interview where nothing further along (a final round, a test, a screening call) was shown.
+        met = bool(hits.get("stage.met", set()) - hits.get("stage.not_met", set())) and (not shown or shown[0] is Stage.APPLICATION)
+        if met:
+            shown.insert(0, Stage.INTERVIEW)
         stage = shown[0] if shown else Stage.UNKNOWN
         kind = next((k for k in _KINDS if hits.get(f"situation.{k.value}")), None)
         situation = kind or _AFTER[stage]
         # Unsure: nothing showed the stage, or a sentence denied the very stage another one showed.
-        sure = stage is not Stage.UNKNOWN and not (stage is not Stage.APPLICATION and hits.get(f"stage.{stage.value}", set()) & vetoed)
+        denied = stage is not Stage.APPLICATION and bool(hits.get(f"stage.{stage.value}", set()) & vetoed) and not (met and stage is Stage.INTERVIEW)
+        sure = stage is not Stage.UNKNOWN and not denied
         feedback = hits.get("offers.feedback", set()) - hits.get("offers.no_feedback", set())
         formal, informal = len(hits.get("register.formal", ())), len(hits.get("register.informal", ()))
         return Reading(
