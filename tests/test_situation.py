@@ -603,6 +603,29 @@ def test_consent_given_for_something_done_is_no_question(nlp: Language, reader: 
     assert read(nlp, reader, body)[1].questions == ()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Sehr geehrter Herr Lüthi\n\nleider setzen wir das Verfahren nicht fort. Sollte sich bei uns eine Stelle in der Montage ergeben, würde ich mich gerne wieder bei Ihnen melden.\n\nRegula Ammann",
+        "Salut Léo,\n\nOn a pris quelqu'un d'autre. Je garde ton CV sous le coude pour l'été.\n\nMarc",
+    ],
+)
+def test_a_door_left_open_in_a_statement_is_kept_on_file(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert read(nlp, reader, body)[1].keeps_on_file
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("Hola Ferran:\n\nNo seguimos. ¿Quieres que guardemos tu portfolio y te escribamos si sale el concurso?\n\nJordi", QuestionKind.KEEP_ON_FILE),
+        ("Grüezi Herr Kessler\n\nDer Kunde zieht das Angebot zurück. Ich rufe Sie heute Nachmittag an.\n\nSandra Gisler", QuestionKind.CALL),
+        ("Guten Tag Frau Brenner,\n\nin Fürth suchen wir eine stellvertretende Filialleitung. Dürfen wir Ihre Bewerbung dafür berücksichtigen?\n\nOptik Lindmann", QuestionKind.OTHER_ROLE),
+    ],
+)
+def test_what_the_email_offers_is_read_as_its_kind(nlp: Language, reader: SituationReader, body: str, kind: QuestionKind) -> None:
+    assert [q.kind for q in read(nlp, reader, body)[1].questions] == [kind]
+
+
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:
     body = "Hallo Jule,\n\nleider haben wir uns für jemand anderen entschieden. Dürfen wir dich für künftige Projekte anschreiben?\n\nKatrin"
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [QuestionKind.KEEP_ON_FILE]
