@@ -606,13 +606,6 @@ def test_consent_given_for_something_done_is_no_question(nlp: Language, reader: 
 @pytest.mark.parametrize(
     "body",
     [
-        "Sehr geehrter Herr Lüthi\n\nleider setzen wir das Verfahren nicht fort. Sollte sich bei uns eine Stelle in der Montage ergeben, würde ich mich gerne wieder bei Ihnen melden.\n\nRegula Ammann",
-        "Salut Léo,\n\nOn a pris quelqu'un d'autre. Je garde ton CV sous le coude pour l'été.\n\nMarc",
-    ],
-)
-@pytest.mark.parametrize(
-    "body",
-    [
         "Hola Facu:\n\nGracias por acercarnos tu CV. Por ahora no estamos tomando gente: el equipo ya está completo.\n\nInés",
         "Hola Matías:\n\nEste año ya cerramos el plantel de guardavidas, así que no vamos a poder sumarte.\n\nGustavo",
     ],
@@ -621,6 +614,13 @@ def test_a_spanish_team_already_complete_is_no_openings(nlp: Language, reader: S
     assert read(nlp, reader, body)[1].situation is Situation.NO_OPENINGS
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Sehr geehrter Herr Lüthi\n\nleider setzen wir das Verfahren nicht fort. Sollte sich bei uns eine Stelle in der Montage ergeben, würde ich mich gerne wieder bei Ihnen melden.\n\nRegula Ammann",
+        "Salut Léo,\n\nOn a pris quelqu'un d'autre. Je garde ton CV sous le coude pour l'été.\n\nMarc",
+    ],
+)
 def test_a_door_left_open_in_a_statement_is_kept_on_file(nlp: Language, reader: SituationReader, body: str) -> None:
     assert read(nlp, reader, body)[1].keeps_on_file
 
