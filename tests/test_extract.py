@@ -97,7 +97,7 @@ def test_a_function_mailbox_under_its_own_name_is_no_one_to_greet(nlp: Language,
 
 @pytest.mark.parametrize(("first", "gender"), [("Regula", "f"), ("Veerle", "f"), ("Lucía", "f"), ("Koen", "m"), ("Sébastien", "m"),
                                                ("Maria", "f"), ("Sebastien", "m"), ("Andrea", ""), ("Jean", ""), ("Kim", ""),
-                                               ("Anne", ""), ("Javi", "")])
+                                               ("Anne", ""), ("Javi", ""), ("Anna-Lena", "f"), ("Hans-Peter", "m"), ("Álvaro", "m")])
 def test_a_first_name_gives_the_gender_only_where_it_leaves_no_doubt(first: str, gender: str) -> None:
     assert first_name_gender(first) == gender
 

@@ -163,6 +163,8 @@ def signed_form(first: str, signature: str) -> str:
 def first_name_gender(first: str) -> str:
     """'f' or 'm' for a first name whose gender is not in doubt ('Regula', 'Koen'), else '' ('Andrea', 'Kim', 'Javi')."""
     name = _ascii(first.lower())
+    if name not in _FEMININE_FIRST and name not in _MASCULINE_FIRST and "-" in name:
+        name = name.split("-")[0]  # 'Anna-Lena', 'Hans-Peter': the first name decides
     return "f" if name in _FEMININE_FIRST else "m" if name in _MASCULINE_FIRST else ""
 
 
