@@ -147,6 +147,22 @@ def test_a_role_is_named_only_when_it_reads_as_a_title(extracted: str, named: st
 @pytest.mark.parametrize(
     ("extracted", "named"),
     [
+        ("Hubacher Maschinenbau AG", "Hubacher Maschinenbau"),
+        ("Kreisklinikum Talheim gGmbH", "Kreisklinikum Talheim"),
+        ("Acme GmbH & Co. KG", "Acme"),
+        ("Philips N.V.", "Philips"),
+        ("Ortega, S.A.", "Ortega"),
+        ("Marks & Spencer", "Marks & Spencer"),
+    ],
+)
+def test_a_legal_form_is_left_out_as_a_person_names_the_employer(extracted: str, named: str) -> None:
+    # "bei Hubacher Maschinenbau", not "… AG"; and "beim Kreisklinikum Talheim gGmbH" would clash with the article.
+    assert clean_company(extracted) == named
+
+
+@pytest.mark.parametrize(
+    ("extracted", "named"),
+    [
         ("Harbourline Rail", "Harbourline Rail"),
         ("Booking.com", "Booking.com"),
         ("Civil Engineering Partners", "Civil Engineering Partners"),

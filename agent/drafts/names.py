@@ -49,6 +49,9 @@ _PROCESS_LAST = words("role.words.process_last")
 _CONNECTORS = words("role.words.connectors")
 # An initial and a surname ("P. Sander"): a person, whatever else the line holds.
 _INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")
+# A legal form a person leaves out when naming the employer in a sentence: "bei Hubacher Maschinenbau", not "… AG"
+# (and not "beim Kreisklinikum Talheim gGmbH", where the article no longer fits).
+_LEGAL = frozenset(w.replace(".", "") for w in words("org.legal") | {"ggmbh", "mbh", "limited", "ev", "gbr", "ug", "ohg"})
 _LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
 
 
@@ -101,5 +104,13 @@ def clean_company(company: str) -> str:
     found = word_list(text)
     if all(w in _FUNCTION_WORDS for w in found) or _INITIAL.match(text):
         return ""  # 'Recruitment Hub' is a mailbox, 'P. Sander' a person: a reply thanking either names no employer
-    return text
+    return _without_legal_form(text)
+
+
+def _without_legal_form(name: str) -> str:
+    """'Hubacher Maschinenbau AG' → 'Hubacher Maschinenbau', 'Acme GmbH & Co. KG' → 'Acme'; a name that is nothing else stays."""
+    words_ = name.split()
+    while len(words_) > 1 and (words_[-1].lower().strip(",").replace(".", "") in _LEGAL or words_[-1] in ("&", "und", "+")):
+        words_.pop()
+    return " ".join(words_).rstrip(" ,&") or name
 
