@@ -631,6 +631,8 @@ def test_a_door_left_open_in_a_statement_is_kept_on_file(nlp: Language, reader: 
         ("Hola Ferran:\n\nNo seguimos. ¿Quieres que guardemos tu portfolio y te escribamos si sale el concurso?\n\nJordi", QuestionKind.KEEP_ON_FILE),
         ("Grüezi Herr Kessler\n\nDer Kunde zieht das Angebot zurück. Ich rufe Sie heute Nachmittag an.\n\nSandra Gisler", QuestionKind.CALL),
         ("Guten Tag Frau Brenner,\n\nin Fürth suchen wir eine stellvertretende Filialleitung. Dürfen wir Ihre Bewerbung dafür berücksichtigen?\n\nOptik Lindmann", QuestionKind.OTHER_ROLE),
+        ("Beste Noor,\n\nHelaas gaan we niet verder. Mogen wij uw gegevens een jaar bewaren?\n\nBas", QuestionKind.KEEP_ON_FILE),
+        ("Hallo Jule,\n\nleider nicht. Dürfen wir dich anschreiben, wenn ein passendes Projekt reinkommt?\n\nKatrin", QuestionKind.KEEP_ON_FILE),
     ],
 )
 def test_what_the_email_offers_is_read_as_its_kind(nlp: Language, reader: SituationReader, body: str, kind: QuestionKind) -> None:
