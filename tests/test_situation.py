@@ -632,11 +632,24 @@ def test_a_door_left_open_in_a_statement_is_kept_on_file(nlp: Language, reader: 
         ("Grüezi Herr Kessler\n\nDer Kunde zieht das Angebot zurück. Ich rufe Sie heute Nachmittag an.\n\nSandra Gisler", QuestionKind.CALL),
         ("Guten Tag Frau Brenner,\n\nin Fürth suchen wir eine stellvertretende Filialleitung. Dürfen wir Ihre Bewerbung dafür berücksichtigen?\n\nOptik Lindmann", QuestionKind.OTHER_ROLE),
         ("Beste Noor,\n\nHelaas gaan we niet verder. Mogen wij uw gegevens een jaar bewaren?\n\nBas", QuestionKind.KEEP_ON_FILE),
+        ("Beste Sanne,\n\nHelaas niet. Als het in het voorjaar drukker wordt, mag ik je dan nog een keer benaderen?\n\nIris", QuestionKind.KEEP_ON_FILE),
+        ("Estimado Sr. Ruiz:\n\nNo seguimos. ¿Le parece bien que volvamos a contactarle cuando tenga la homologación?\n\nMercedes", QuestionKind.KEEP_ON_FILE),
         ("Hallo Jule,\n\nleider nicht. Dürfen wir dich anschreiben, wenn ein passendes Projekt reinkommt?\n\nKatrin", QuestionKind.KEEP_ON_FILE),
     ],
 )
 def test_what_the_email_offers_is_read_as_its_kind(nlp: Language, reader: SituationReader, body: str, kind: QuestionKind) -> None:
     assert [q.kind for q in read(nlp, reader, body)[1].questions] == [kind]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Sehr geehrte Frau Brandt,\n\nleider müssen wir absagen.\n\nBitte antworten Sie nicht auf diese E-Mail.",
+        "Re: ¿Necesitáis a alguien en verano?\n\nHola Ana:\n\nEste verano no necesitamos a nadie.\n\nPablo",
+    ],
+)
+def test_no_question_to_answer_in_a_no_reply_notice_or_the_candidates_own_subject(nlp: Language, reader: SituationReader, body: str) -> None:
+    assert read(nlp, reader, body)[1].questions == ()
 
 
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:

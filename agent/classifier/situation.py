@@ -65,6 +65,8 @@ _SENTENCE_END = {".", "!", "?", "…"}
 # month is a date ("bis zum 15. Juli"). Data: patterns/<lang>.toml [sentences].
 _ABBREVIATIONS = lexicon.words("sentences.abbreviations")
 _MONTHS = lexicon.words("sentences.months")
+# "Re: ¿Necesitáis a alguien en verano?": a subject answered is the candidate's own question, not one to answer.
+_REPLY_PREFIXES = lexicon.words("role.subject.replies")
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,7 @@ class SituationReader:
         out = []
         for sentence in sorted(asked):
             positions = spans[sentence]
-            if len(positions) < MIN_QUESTION_WORDS:
+            if len(positions) < MIN_QUESTION_WORDS or (words[positions[0]].lower().rstrip(":") in _REPLY_PREFIXES and len(positions) > 1 and words[positions[1]] == ":"):
                 continue
             kinds = [k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())]
             if QuestionKind.KEEP_ON_FILE in kinds or not kinds:
