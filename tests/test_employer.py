@@ -85,16 +85,17 @@ def test_spanish_names(name: str, en: str, de: str) -> None:
         ("Alpenländische Versicherung", "bei der Alpenländischen Versicherung", "von der Alpenländischen Versicherung"),
         ("Städtisches Klinikum Karlsruhe", "beim Städtischen Klinikum Karlsruhe", "vom Städtischen Klinikum Karlsruhe"),
         ("Fischer Versicherung", "bei Fischer Versicherung", "von Fischer Versicherung"),
+        ("Deutsche Bank", "bei der Deutschen Bank", "von der Deutschen Bank"),
+        ("Frölicher Versicherung", "bei Frölicher Versicherung", "von Frölicher Versicherung"),
         ("Landratsamt Harz", "beim Landratsamt Harz", "vom Landratsamt Harz"),
         ("Stadtwerke Bonn", "bei den Stadtwerken Bonn", "von den Stadtwerken Bonn"),
         # a compound takes the gender of its last part
         ("Volkshochschule Neuss", "bei der Volkshochschule Neuss", "von der Volkshochschule Neuss"),
         ("Kreiskrankenhaus Elbtal", "beim Kreiskrankenhaus Elbtal", "vom Kreiskrankenhaus Elbtal"),
         ("Fraunhofer-Institut für Holzforschung", "beim Fraunhofer-Institut für Holzforschung", "vom Fraunhofer-Institut für Holzforschung"),
-        # a brand before the noun; an adjective before it would need declining, so the name stays
+        # a brand before the noun (an adjective before it is declined, above)
         ("Helios Klinikum Erfurt", "beim Helios Klinikum Erfurt", "vom Helios Klinikum Erfurt"),
         ("Wunderwald Freizeitpark", "beim Wunderwald Freizeitpark", "vom Wunderwald Freizeitpark"),
-        ("Deutsche Bank", "bei Deutsche Bank", "von Deutsche Bank"),
         # too short to be a compound
         ("Samt & Seide", "bei Samt & Seide", "von Samt & Seide"),
         # surnames, brands and towns end in "-haus", "-bahn", "-stadt": only the whole word counts

@@ -360,6 +360,10 @@ def test_feedback_the_employer_cannot_give(nlp: Language, reader: SituationReade
         ("Hola Ana:\n\nTras la entrevista del jueves nos hemos decidido por otra candidata.\n\nLuis", Situation.AFTER_INTERVIEW),
         ("Hi Olivia,\n\nI need to cancel your interview on Friday: the role has been frozen.\n\nBrendan", Situation.ROLE_CLOSED),
         ("Hi Sam,\n\nThanks for the call on Monday. We've decided to go with other candidates.\n\nJo", Situation.AFTER_SCREEN),
+        # A meeting still to come, or one about shortlisting, is no meeting had.
+        ("Dear Sam,\n\nAt the shortlisting meeting on Tuesday the panel reviewed all applications, and you have not been shortlisted for interview.\n\nHR",
+         Situation.APPLICATION),
+        ("Beste Sanne,\n\nBedankt voor het gesprek van dinsdag. We kiezen voor een andere kandidaat.\n\nBas", Situation.AFTER_INTERVIEW),
     ],
 )
 def test_a_meeting_named_with_its_day_was_had(nlp: Language, reader: SituationReader, body: str, situation: Situation) -> None:
@@ -650,6 +654,11 @@ def test_what_the_email_offers_is_read_as_its_kind(nlp: Language, reader: Situat
 )
 def test_no_question_to_answer_in_a_no_reply_notice_or_the_candidates_own_subject(nlp: Language, reader: SituationReader, body: str) -> None:
     assert read(nlp, reader, body)[1].questions == ()
+
+
+def test_a_question_after_a_re_line_in_the_body_is_still_a_question(nlp: Language, reader: SituationReader) -> None:
+    body = "Hi Sam,\n\nWe won't take this further.\nRe: the salary you asked about, could you tell us your expectations for the contract role?\n\nJo"
+    assert len(read(nlp, reader, body)[1].questions) == 1
 
 
 def test_a_german_question_about_future_projects_asks_to_keep_in_touch(nlp: Language, reader: SituationReader) -> None:

@@ -170,8 +170,8 @@ def first_name_gender(first: str) -> str:
 
 def first_name_words(full_name: str) -> int:
     """How many words of a full name are its first name: 2 for 'Ana Belén Torres', 3 for 'María del Carmen Ruiz', else 1."""
-    low = " ".join(full_name.lower().split())
-    return max((len(c.split()) for c in _COMPOUND_FIRST_NAMES if low.startswith(c + " ")), default=1)
+    low = _ascii(" ".join(full_name.lower().split()))
+    return max((len(c.split()) for c in _COMPOUND_FIRST_NAMES if low.startswith(_ascii(c) + " ")), default=1)
 
 
 def sender_first_name(display_name: str, address: str) -> str:

@@ -87,7 +87,8 @@ def head_noun(name: str, table: Nouns) -> Head | None:
         return None  # the name brings its own: "bij De Bijenkorf"
     if len(words) > 1 and words[0][:1].isupper() and _adjective(words[0].lower(), table.adjective_endings):
         found = _noun(words[1].rstrip(_MARKS).lower(), table, compound=True)  # "Deutsche Bank", "Bayerische Landesbank"
-        if found is not None:
+        # The ending must agree with the noun, as an adjective's does ("Städtisches Klinikum"); "Frölicher Versicherung" is a surname.
+        if found is not None and words[0].lower().endswith(_AGREEING_ENDING.get(table.nouns[found[0]], "\0")):
             return Head(found[0], table.nouns[found[0]], 1, found[1], adjective=True)
     for index, word in enumerate(words[:2]):
         if index == 1 and (not table.second_word or words[0].lower().endswith(table.not_after)):
@@ -100,9 +101,15 @@ def head_noun(name: str, table: Nouns) -> Head | None:
     return None
 
 
+# The nominative ending an adjective takes before a noun of each gender, without an article: "Deutsche Bank",
+# "Bayerischer Rundfunk", "Städtisches Klinikum", "Evangelische Kliniken".
+_AGREEING_ENDING = {"f": "e", "m": "er", "n": "es", "pl": "e"}
+
+
 def _adjective(word: str, endings: tuple[str, ...]) -> bool:
-    """'städtisches', 'alpenländische': an ending after a stem of three letters or more ('fischer' is a surname)."""
-    return any(word.endswith(e) and len(word) - len(e) >= MIN_COMPOUND_PREFIX for e in endings)
+    """'städtisches', 'alpenländische', 'deutsche': an ending after a stem of three letters or more ('fischer' is a
+    surname); the 'deutsch' endings are the adjective whole."""
+    return any(word.endswith(e) and (len(word) - len(e) >= MIN_COMPOUND_PREFIX or e.startswith("deutsch")) for e in endings)
 
 
 def _noun(word: str, table: Nouns, *, compound: bool) -> tuple[str, bool] | None:
@@ -222,7 +229,7 @@ def _german(name: str, head: Head | None) -> dict[str, str | bool]:
     if head.adjective:
         # After the dative article the adjective ends in -en whatever the gender: "bei der Deutschen Bank", "beim Städtischen Klinikum".
         first = words[0]
-        words[0] = (first[:-2] if first.endswith(("er", "es")) else first[:-1]) + "en"
+        words[0] = (first[:-2] if first.lower().endswith(("er", "es")) else first[:-1]) + ("EN" if first.isupper() else "en")
     if head.gender == "pl" and not words[head.index].endswith(("n", "s")):
         words[head.index] += "n"  # the dative plural takes an -n unless it ends in -n or -s already: "bei den Stadtwerken"
     name = " ".join(words)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.classifier.lexicon import word_list, words
+from agent.classifier.titles import has_role_word
 
 # Longer than this, a "role" is a sentence the extractor picked up, not a title.
 MAX_ROLE_CHARS = 60
@@ -46,12 +47,16 @@ _NOT_LAST = words("role.words.not_title_last")
 # Words a subject or a sentence puts after a title and a title never ends with ('Backend Engineer exercise', 'Chief of
 # Staff conversation', 'DevOps Engineer stopzetten'): trimmed, as often as they repeat, unless a connector stands before.
 _PROCESS_LAST = words("role.words.process_last")
+_SMALL_WORDS = frozenset({"in", "at", "for", "and", "&", "im", "für", "en", "de", "du", "van", "voor"})
 _CONNECTORS = words("role.words.connectors")
 # An initial and a surname ("P. Sander"): a person, whatever else the line holds.
 _INITIAL = re.compile(r"^[A-Z]\.\s+[A-Z][a-z]")
 # A legal form a person leaves out when naming the employer in a sentence: "bei Hubacher Maschinenbau", not "… AG"
 # (and not "beim Kreisklinikum Talheim gGmbH", where the article no longer fits).
 _LEGAL = frozenset(w.replace(".", "") for w in words("org.legal") | {"ggmbh", "mbh", "limited", "ev", "gbr", "ug", "ohg"})
+# Legal forms that are also words ("Hotel Spa", "Day Spa", "Acme Co"): stripped only as a form is written, in capitals
+# or with dots ("SpA", "S.A.", "SE", "Co.").
+_LEGAL_WORDS = frozenset({"spa", "as", "se", "sa", "co", "ab", "eg", "ag", "sl", "oy", "sac", "pty", "pvt", "sas", "kg"})
 _LEADING = re.compile(r"^(the|a|an|our|your|der|die|das|le|la|l'|el|los|las|de|het|een)\s+", re.IGNORECASE)
 
 
@@ -74,11 +79,12 @@ def clean_role(role: str) -> str:
 
 
 def _without_process_words(text: str) -> str:
-    """'Staff Engineer interview loop' → 'Staff Engineer'; 'Head of Post' keeps its last word after the connector."""
+    """'Staff Engineer interview loop' → 'Staff Engineer'; 'Head of Post' and 'Software Engineer in Test' keep their last word
+    after a connector, and 'Open position' keeps it where no title would be left."""
     while True:
         head, _, last = text.rpartition(" ")
         before = head.rpartition(" ")[2].lower()
-        if not head or last.lower() not in _PROCESS_LAST or before in _CONNECTORS:
+        if not head or last.lower() not in _PROCESS_LAST or before in _CONNECTORS or before in _SMALL_WORDS or not has_role_word(head):
             return text
         text = head
 
@@ -108,9 +114,18 @@ def clean_company(company: str) -> str:
 
 
 def _without_legal_form(name: str) -> str:
-    """'Hubacher Maschinenbau AG' → 'Hubacher Maschinenbau', 'Acme GmbH & Co. KG' → 'Acme'; a name that is nothing else stays."""
+    """'Hubacher Maschinenbau AG' → 'Hubacher Maschinenbau', 'Acme GmbH & Co. KG' → 'Acme'; 'Hotel Spa' and a name that is
+    nothing but forms stay as they are."""
     words_ = name.split()
-    while len(words_) > 1 and (words_[-1].lower().strip(",").replace(".", "") in _LEGAL or words_[-1] in ("&", "und", "+")):
+    while len(words_) > 1 and (_legal_form(words_[-1]) or words_[-1] in ("&", "und", "+")):
         words_.pop()
-    return " ".join(words_).rstrip(" ,&") or name
+    kept = " ".join(words_).rstrip(" ,&")
+    return kept if kept and not _legal_form(kept.split()[0]) else name
+
+
+def _legal_form(word: str) -> bool:
+    bare = word.strip(",").replace(".", "")
+    if bare.lower() not in _LEGAL:
+        return False
+    return bare.lower() not in _LEGAL_WORDS or "." in word or bare != bare.capitalize()
 

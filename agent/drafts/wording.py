@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.classifier.lexicon import words
-from agent.classifier.senders import first_name_gender, first_name_words
+from agent.classifier.senders import first_name_words
 from agent.config import DraftSettings
 from agent.domain import Extraction, QuestionKind, Situation, Stage
 from agent.drafts.employer import employer_phrases
@@ -99,7 +99,7 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "team": not ex.contact_name,
         # A formal German letter answered "Hallo Felix" sounds over-familiar; the whole name greets without guessing a gender.
         "full_name": ex.contact_full_name if ex.contact_name else "",
-        # 'Guten Tag Frau Weber' only where the title under the name says 'Personalreferentin' and the surname is plain.
+        # 'Guten Tag Frau Weber' only where a title under the name or a first name leaves no doubt, and the surname is plain.
         "formal_address": _formal_address(ex) if ex.contact_name else "",
         # 'f' or 'm' where a title or the first name says it: the Spanish "Estimada Sra. …" agrees with it.
         "contact_gender": ex.contact_gender,
@@ -131,26 +131,24 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
 
 
 
-# How a formal letter names a woman or a man before the surname, where a title under the name says which.
+# How a formal letter names a woman or a man before the surname, where a title or the first name says which.
 _COURTESY = {"de": ("Frau", "Herr"), "fr": ("Madame", "Monsieur"), "nl": ("mevrouw", "heer"), "es": ("Sra.", "Sr.")}
 
 
 def _formal_address(ex: Extraction) -> str:
-    """'Frau Weber', 'Herr von Bülow', 'Madame Jaquet' from a title that states the gender; '' when a middle name makes
-    the surname unsure, or the language has no such address here."""
+    """'Frau Weber', 'Herr von Bülow', 'Madame Jaquet', 'mevrouw De Vries' where the gender is known; '' when a middle
+    name makes the surname unsure, or the language has no such address here."""
     parts = ex.contact_full_name.split()
     english = ex.language == "en" and bool(ex.contact_title)  # 'Dr. Greer': an English title says no gender
     if len(parts) < 2 or not (english or (ex.contact_gender and ex.language in _COURTESY)):
         return ""
     rest = parts[1:]
     if ex.language == "es":
-        # 'Alicia Ferrándiz Soler': a Spanish letter greets by the first surname, 'Sra. Ferrándiz'; 'Ana Belén Torres' and
-        # 'María del Carmen Ruiz' carry a compound first name first. A word left unsure gives no surname greeting.
+        # 'Alicia Ferrándiz' -> 'Sra. Ferrándiz'; 'Ana Belén Torres' and 'María del Carmen Ruiz' carry a compound first
+        # name first ('Sra. Torres', 'Sra. Ruiz'). Two words left after the first name give no surname greeting.
         rest = parts[first_name_words(ex.contact_full_name):]
-        if len(rest) == 2 and not first_name_gender(rest[0]) and rest[0] not in words("names.particles"):
-            rest = rest[:1]
-        if len(rest) != 1:
-            return ""
+        if len(rest) > 1:
+            return ""  # 'Alicia Ferrándiz Soler' or 'Ana Sofía Martínez': two surnames or a middle name, and no way to tell
     if len(rest) > 1 and rest[0] not in words("names.particles"):
         return ""  # 'Anna Maria Weber': which words are the surname?
     if english:
@@ -158,4 +156,6 @@ def _formal_address(ex: Extraction) -> str:
     # 'Frau Dr. Weber': a German letter keeps the title; a French one greets "Madame Weber".
     title = f"{ex.contact_title} " if ex.contact_title and ex.language == "de" else ""
     woman, man = _COURTESY[ex.language]
+    if ex.language == "nl" and rest[0][:1].islower():
+        rest = [rest[0][:1].upper() + rest[0][1:], *rest[1:]]  # 'mevrouw De Vries': the particle opens the name
     return f"{woman if ex.contact_gender == 'f' else man} {title}{' '.join(rest)}"
