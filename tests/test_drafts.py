@@ -703,6 +703,14 @@ def test_feedback_the_employer_cannot_give_is_not_asked_for() -> None:
     assert writer().wording(rejection(Stage.FINAL, declines_feedback=True, offers_feedback=True)).ask_feedback
 
 
+@pytest.mark.parametrize(("language", "register", "first"), [("fr", "formal", "premier"), ("fr", "informal", "premier"), ("es", "formal", "primera"),
+                                                        ("es", "informal", "primera"), ("nl", "formal", "eerste")])
+def test_a_screening_call_is_no_first_conversation(language: str, register: str, first: str) -> None:
+    # Native readers: "notre premier échange", "nuestra primera conversación", "het eerste gesprek" promise talks that never came.
+    text = writer().render(DraftKind.REPLY, incoming(), rejection(Stage.SCREEN, situation=Situation.AFTER_SCREEN, language=language, register=register))
+    assert first not in text
+
+
 @pytest.mark.parametrize("situation", [Situation.ROLE_CLOSED, Situation.OFFER_WITHDRAWN])
 def test_no_feedback_request_when_the_no_is_not_about_the_candidate(situation: Situation) -> None:
     result = rejection(Stage.INTERVIEW, situation=situation)
