@@ -40,9 +40,18 @@ _NOT_AGENCY_DOMAIN = tuple(words("senders.not_agency_domain_words"))
 _COMPOUND_FIRST_NAMES = phrases("names.compound_first_names")
 _PARTICLES = frozenset(phrases("names.particles"))  # lowercase only: 'De Vries' starts with a name
 _NOT_NAMES = words("names.not_first_names")
+
+
+def _ascii(text: str) -> str:
+    """'andrés' → 'andres': an address spells a name without its accents."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 # Compared without accents: 'María' and 'Maria', 'Sébastien' and 'Sebastien' are one name.
-_FEMININE_FIRST = frozenset(unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words("names.feminine_first"))
-_MASCULINE_FIRST = frozenset(unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words("names.masculine_first"))
+_FEMININE_FIRST = frozenset(map(_ascii, words("names.feminine_first")))
+_MASCULINE_FIRST = frozenset(map(_ascii, words("names.masculine_first")))
+# Compound first names without accents, with their number of words: folded once, not per name asked about.
+_COMPOUND_FIRST_ASCII = tuple((_ascii(c), len(c.split())) for c in _COMPOUND_FIRST_NAMES)
 _NOT_NAME_ENDINGS = tuple(words("names.not_first_name_endings"))
 # An ending counts after at least this many letters: 'Talentteam' is a team, 'Team' alone is in not_first_names.
 _MIN_COMPOUND_PREFIX = 3
@@ -171,7 +180,7 @@ def first_name_gender(first: str) -> str:
 def first_name_words(full_name: str) -> int:
     """How many words of a full name are its first name: 2 for 'Ana Belén Torres', 3 for 'María del Carmen Ruiz', else 1."""
     low = _ascii(" ".join(full_name.lower().split()))
-    return max((len(c.split()) for c in _COMPOUND_FIRST_NAMES if low.startswith(_ascii(c) + " ")), default=1)
+    return max((n for c, n in _COMPOUND_FIRST_ASCII if low.startswith(c + " ")), default=1)
 
 
 def sender_first_name(display_name: str, address: str) -> str:
@@ -190,10 +199,6 @@ def sender_first_name(display_name: str, address: str) -> str:
         return ""  # a lone word that does not open the mailbox ('Cartwheel <team@cartwheel.so>') is a team or a product
     return first
 
-
-def _ascii(text: str) -> str:
-    """'andrés' → 'andres': an address spells a name without its accents."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def writer_name(display_name: str, address: str) -> str:

@@ -12,7 +12,7 @@ import re
 from agent.classifier.lexicon import phrases, word_list, words
 from agent.classifier.orgs import clean_org_name, is_placeholder, looks_like_org, valid_org_name
 from agent.classifier.senders import person_first_name
-from agent.classifier.titles import has_role_word, is_title
+from agent.classifier.titles import has_role_word, holds_no_title, is_title
 
 # Separators of subject segments: ' - ', ' | ', ': ', '|'; read with the subject's spaces made single (no quantifier to backtrack).
 _SEGMENT_SPLIT = re.compile(r" [-–—|:] |: | ?\| ?")
@@ -25,8 +25,6 @@ _PREFIXES = tuple(p.lower() for p in phrases("role.subject.prefixes"))
 _TAIL = words("role.subject.tail")
 _COMPANY_AFTER = words("role.subject.company_after")
 _ROLE_TAIL = words("role.subject.role_tail")
-# Words no title holds (a sentence about the job, not its title): the same list a reply checks a role against.
-_NOT_IN_TITLE = words("role.words.not_in_title")
 
 
 def _segment_prefix_end(seg: str) -> int:
@@ -114,7 +112,7 @@ def subject_parts(subject: str, known_roles: list[str]) -> list[tuple[str, bool]
             seg = " ".join(ws[:at])
         if not seg:
             continue
-        if (is_title(seg) or (has_role_word(seg) and not looks_like_org(seg))) and not _NOT_IN_TITLE & set(word_list(seg)):
+        if (is_title(seg) or (has_role_word(seg) and not looks_like_org(seg))) and not holds_no_title(seg):
             parts.append((seg, True))
         elif valid_org_name(clean_org_name(seg)):
             parts.append((clean_org_name(seg), False))

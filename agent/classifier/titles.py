@@ -18,6 +18,8 @@ _STEM_WORDS = frozenset(_ROLE_STEMS)
 # What may follow a stem in a title: German and Dutch feminine and plural forms, French and Spanish plural and feminine ones.
 _STEM_FORMS = tuple(stem + ending for stem in _ROLE_STEMS for ending in words("role.words.stem_endings") | {""})
 _TITLE_STARTS = phrases("role.words.title_starts")
+# Words no title holds ('Nachfrage zum Stand meiner Bewerbung', 'Where we landed on the product designer').
+_NOT_IN_TITLE = words("role.words.not_in_title")
 _TITLE_WORDS = words("role.words.title_modifiers") | words("role.words.title_starts")
 
 
@@ -156,3 +158,9 @@ def _gender_of(word: str) -> str:
     if word.endswith("in"):
         return "f"  # 'Personalreferentin', 'Rechtsanwältin': German titles that end in '-in' are feminine
     return "m" if _stem_head(word) else ""
+
+
+def holds_no_title(text: str) -> bool:
+    """Whether the text holds a word no title holds (a pronoun, 'cancelled', a sentence's verb): a sentence or a subject
+    line, not a job title. Asked of subject segments before they are voted for and of a role before a reply names it."""
+    return not _NOT_IN_TITLE.isdisjoint(word_list(text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.classifier.lexicon import word_list, words
-from agent.classifier.titles import has_role_word
+from agent.classifier.titles import has_role_word, holds_no_title
 
 # Longer than this, a "role" is a sentence the extractor picked up, not a title.
 MAX_ROLE_CHARS = 60
@@ -41,8 +41,8 @@ _SEGMENT = re.compile(r"\s+[-–—|@]\s+|\s*[|·]\s*|,\s+")
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|frau|herr|mme|madame|monsieur|sr|sra|señor|señora|dhr|mevr|mevrouw)\.?\s", re.IGNORECASE)
 # A company made only of these words is a sending function ('Recruitment Hub', 'Staffing Services', 'Personalabteilung').
 _FUNCTION_WORDS = words("org.function_words") | words("org.departments") | words("company.words.function_only")
-# Words a title never holds, words it never ends with, and the connectors that may stand before such an ending.
-_NOT_IN_TITLE = words("role.words.not_in_title")
+# Words a title never ends with, and the connectors that may stand before such an ending (the words a title never
+# holds are asked in titles.holds_no_title, as subject segments are).
 _NOT_LAST = words("role.words.not_title_last")
 # Words a subject or a sentence puts after a title and a title never ends with ('Backend Engineer exercise', 'Chief of
 # Staff conversation', 'DevOps Engineer stopzetten'): trimmed, as often as they repeat, unless a connector stands before.
@@ -92,7 +92,7 @@ def _without_process_words(text: str) -> str:
 def _reads_as_title(text: str) -> bool:
     """False for a subject line or a piece of a sentence read as a role ('Nachfrage zum Stand meiner Bewerbung', 'pourvu en interne')."""
     found = word_list(text)
-    if "?" in text or "¿" in text or not _NOT_IN_TITLE.isdisjoint(found):
+    if "?" in text or "¿" in text or holds_no_title(text):
         return False
     return not (len(found) > 1 and found[-1] in _NOT_LAST and found[-2] not in _CONNECTORS)
 
