@@ -170,6 +170,8 @@ class Extraction:
     language_sure: bool = False
     register: str = ""
     """'formal' or 'informal' (Sie/du, vous/tu, u/je, usted/tú); '' for English."""
+    voseo: bool = False
+    """An informal Spanish email that says vos ('¿querés pasar?', 'tenés'): the reply answers in vos, as its writer speaks."""
     questions: tuple[Question, ...] = ()
     company_sure: bool = True
     """Whether the evidence for the company is strong enough for a reply to name it."""

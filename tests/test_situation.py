@@ -501,6 +501,24 @@ def test_register(nlp: Language, reader: SituationReader, text: str, register: s
     assert read(nlp, reader, text)[1].register == register
 
 
+@pytest.mark.parametrize(
+    ("text", "voseo"),
+    [
+        ("Hola Nico, ¿cómo andás? Al final no vamos a poder sumarte este verano. Si querés, te aviso para la temporada que viene.", True),
+        ("Che Flor, gracias por venir el sábado. No te vamos a poder tomar, pero vos tenés mucha onda con los chicos. Abrazo", True),
+        ("Hola Dani, al final no va a poder ser. ¿Quieres que te avise si sale algo? Un abrazo, Marta", False),
+        # Vos needs the tuteo around it: a usted letter that names a programme in vos stays usted.
+        ("Estimado Sr. Paz:\n\nLe agradecemos su interés en el programa «Vos podés». Su perfil no se ajusta.\n\nSaludos cordiales", False),
+        # "escribí" is also "I wrote": a tú note that says it is not vos.
+        ("Hola Ana, te escribí la semana pasada: al final elegimos a otra persona. Mucha suerte, Lucía", False),
+    ],
+)
+def test_vos_is_read_where_the_writer_voseaba(nlp: Language, reader: SituationReader, text: str, voseo: bool) -> None:
+    reading = read(nlp, reader, text)[1]
+    assert reading.register == "informal" or not voseo
+    assert reading.voseo is voseo
+
+
 # --- the team's corpus ----------------------------------------------------------------------
 
 

@@ -314,6 +314,35 @@ def test_a_french_draft_says_beaucoup_and_jaimerais_once_at_most() -> None:
         assert text.count("beaucoup") <= 1 and text.count("j’aimerais") <= 1, f"{where}:\n{text}"
 
 
+# What the tuteo says and vos does not ("contigo", "tienes", "puedes", "mencionas", "a ti").
+TUTEO_ONLY = re.compile(r"\b(contigo|tienes|puedes|mencionas|a ti)\b")
+
+
+def test_a_spanish_reply_to_someone_who_voseaba_says_vos() -> None:
+    """'¿Querés pasar?' is answered 'hablar con vos', 'si tenés un momento', in words es_AR's dictionary knows."""
+    texts: list[str] = []
+    write = writer(feedback_request="always")
+    for situation, (name, company, role), extra, questions in itertools.product(
+        list(Situation), [("Zoë", "Brightwell Health", "Data Analyst"), ("", "", "")], FLAGS, QUESTIONS
+    ):
+        vos = write.render(DraftKind.REPLY, _mail(), result("es", situation, False, name, company, role, questions=questions, voseo=True, **extra))
+        assert not TUTEO_ONLY.search(vos), f"{situation} {extra} {len(questions)}: {TUTEO_ONLY.search(vos)!r}\n{vos}"
+        assert "Un saludo" not in vos  # sounds like Spain where people say vos
+        texts.append(vos)
+    assert any("con vos" in t for t in texts) and any("tenés" in t for t in texts) and any("mencionás" in t for t in texts)
+    if _hunspell() is None:
+        if os.environ.get("CI"):
+            pytest.fail("hunspell is missing (make system-deps installs it)")
+        pytest.skip("hunspell is not installed")
+    words = " ".join(set(texts))
+    for value in (*NAMES, *COMPANIES, *ROLES, USER):
+        if value:
+            words = words.replace(value, " ")
+    proc = subprocess.run(["hunspell", "-d", "es_AR", "-l"], input=words, capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(set(proc.stdout.split())) == []
+
+
 def _hunspell() -> str | None:
     return shutil.which("hunspell")
 

@@ -104,6 +104,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         language=language.language,
         language_sure=language.sure,
         register=reading.register,
+        voseo=reading.voseo,
         questions=reading.questions,
         company_sure=who.company_votes >= SURE_COMPANY_VOTES,
         role_sure=role_sure,

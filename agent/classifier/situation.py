@@ -86,6 +86,8 @@ class Reading:
     questions: tuple[Question, ...] = ()
     register: str = ""
     """'formal' or 'informal' for the languages that distinguish them; '' for English."""
+    voseo: bool = False
+    """Informal, and the verbs are vos's ('querés', 'tenés'): Rioplatense and Central American Spanish."""
     held_back: HeldBack = HeldBack.NO
     """Why no employer's no to the user is in it: one only promised for when the candidate hears nothing
     (an acknowledgement), the candidate's own withdrawal answered, or something other than a job refused."""
@@ -302,6 +304,7 @@ class SituationReader:
             keeps_on_file=bool(hits.get("offers.keep_on_file")),
             questions=self._questions(doc, words, sentences, offsets, hits, first_at),
             register="" if language == "en" else ("informal" if informal > formal else "formal"),
+            voseo=informal > formal and bool(hits.get("register.voseo")),
             held_back=next((reason for reason, key in _HELD_BACK if hits.get(key)), HeldBack.NO),
         )
 
