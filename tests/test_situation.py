@@ -74,6 +74,8 @@ def read(nlp: Language, reader: SituationReader, body: str, subject: str = "") -
         ("Nous ne pouvons malheureusement pas vous proposer d'entretien pour ce poste. Merci pour votre candidature.", Stage.APPLICATION),
         ("Bedankt voor het fijne gesprek van vorige week. Helaas hebben we voor een andere kandidaat gekozen.", Stage.INTERVIEW),
         ("Gracias por la entrevista del martes. Lamentablemente hemos elegido otro perfil.", Stage.INTERVIEW),
+        # A "charla" with its day is the first conversation (Río de la Plata); a conference's is no stage at all.
+        ("Gracias por la charla del martes. Al final decidimos seguir con otra persona.", Stage.SCREEN),
         ("Su candidatura no ha sido seleccionada para la fase de entrevistas. Le agradecemos su interés.", Stage.APPLICATION),
     ],
 )
@@ -164,6 +166,21 @@ def test_stage(nlp: Language, reader: SituationReader, text: str, stage: Stage) 
 )
 def test_situation(nlp: Language, reader: SituationReader, text: str, situation: Situation) -> None:
     assert read(nlp, reader, text)[1].situation is situation
+
+
+@pytest.mark.parametrize(
+    ("sentence", "offered"),
+    [
+        ("Si te sirve, te puedo pasar algunas devoluciones que anotamos en la entrevista.", True),
+        ("¿Querés que te mande un par de comentarios por escrito?", True),
+        ("Si querés, hacemos una llamada de quince minutos y te doy la devolución completa.", True),
+        # Given right there, not offered: the reply thanks for it instead of asking.
+        ("Te paso los comentarios de la prueba: la interfaz quedó prolija, pero faltaron los tests.", False),
+    ],
+)
+def test_feedback_offered_in_rioplatense_words(nlp: Language, reader: SituationReader, sentence: str, offered: bool) -> None:
+    body = f"Hola Ana:\n\nAl final decidimos seguir con otra persona para el puesto. {sentence}\n\nAbrazo,\nTomás"
+    assert read(nlp, reader, body)[1].offers_feedback is offered
 
 
 @pytest.mark.parametrize(
@@ -420,6 +437,7 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hola Juli, ¿qué tal?\n\nPor el momento no estamos incorporando a nadie. ¿Querés que lo guardemos igual por si alguien se va?\n\nGustavo", ["keep_on_file"]),
         ("Hi Sam, how are you?\n\nWe've filled the role, sorry. Would another role on the team interest you?\n\nJo", ["other_role"]),
         ("Hoi Ria, hoe gaat het met je?\n\nHelaas hebben we iemand anders gekozen.\n\nFranco", []),
+        ("Hola Camila, ¿todo bien?\n\nAl final decidimos seguir con otra persona para el puesto.\n\nTomás", []),
         ("Salut Inès, ça va ?\n\nOn a retenu quelqu'un d'autre, désolée.\n\nLou", []),
         # A question that opens like a greeting and asks something else is listed.
         ("Hola Pablo:\n\nNo ha podido ser. ¿Cómo va el reembolso del curso que te prometimos?\n\nMarta", ["other"]),
