@@ -155,6 +155,8 @@ class Extraction:
     Helen', not by first name alone."""
     via_agency: bool = False
     """A recruiter wrote for a client ('the client has decided'): an English reply thanks for the update, not for 'your decision'."""
+    company_is_agency: bool = False
+    """Written for a client, and `company` is the recruiter's own firm: the record keeps it, a reply does not place the job there."""
     stage: Stage = Stage.UNKNOWN
     human_sender: bool = True
     offers_feedback: bool = False

@@ -339,6 +339,15 @@ def test_an_english_reply_to_a_recruiter_does_not_thank_them_for_the_clients_dec
     assert "your decision" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="en"))
 
 
+@pytest.mark.parametrize("language", ["en", "es", "de"])
+def test_a_reply_to_an_agency_does_not_place_the_job_at_the_agency(language: str) -> None:
+    """The record keeps the agency as the company; the reply names the role alone ('the Data Analyst role', not '… at Acme')."""
+    w = writer()
+    text = w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language=language, via_agency=True, company_is_agency=True))
+    assert "Acme" not in text and "Data Analyst" in text, text
+    assert "Acme" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language=language, via_agency=True))
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")

@@ -454,3 +454,25 @@ def test_a_recruiter_writing_for_a_client_is_told_from_an_employer(nlp: Language
     name, address = parseaddr(sender)
     who = extractor(nlp.make_doc(compose("Your application", body)), Headers(name, address, ""))
     assert who.via_agency is agency
+
+
+@pytest.mark.parametrize(
+    ("body", "sender", "company", "is_agency"),
+    [
+        # The agency's own name, spelled by its domain: where the job is, it is not.
+        ("Sara,\n\nI spoke with the Chair of Wexley Hotels this afternoon. I'm afraid they've decided to appoint the other finalist.\n\n"
+         "Regards,\nGareth\n\nGareth Pyke | Partner | Stanhope Search", "Gareth Pyke <gareth.pyke@stanhope-search.com>", "Stanhope Search", True),
+        ("Hola Nico:\n\nEl cliente terminó las entrevistas y decidió avanzar con otros dos candidatos.\n\nAbrazo,\nAgustina\nPunto Talento",
+         "Agustina Rébora <arebora@puntotalento.com.ar>", "Punto Talento", True),
+        # An employer writing for itself is the employer, whatever its name.
+        ("Hi Sara,\n\nWe have decided to go with another candidate for the Finance role.\n\nGareth\nStanhope Foods",
+         "Gareth Pyke <gareth.pyke@stanhopefoods.com>", "Stanhope Foods", False),
+    ],
+)
+def test_the_agency_that_writes_is_not_where_the_job_is(
+    nlp: Language, extractor: Extractor, body: str, sender: str, company: str, is_agency: bool
+) -> None:
+    name, address = parseaddr(sender)
+    who = extractor(nlp.make_doc(compose("Your application", body)), Headers(name, address, ""))
+    assert who.company == company
+    assert who.company_is_agency is is_agency

@@ -92,6 +92,7 @@ def extract(doc: Doc, headers: Headers, extractor: Extractor, reader: SituationR
         greeting=who.greeting,
         titled_greeting=who.titled_greeting,
         via_agency=who.via_agency,
+        company_is_agency=who.company_is_agency,
         stage=reading.stage,
         # Asked only of a possible rejection (with a reader): it decides whether a reply is drafted.
         human_sender=who.human_sender and not (reader is not None and _NO_REPLY.found_in_words(word_list(words_of(doc).text[-_NO_REPLY_TAIL:]))),

@@ -124,6 +124,8 @@ class Who:
     """The letter's opening word where it greets the candidate by title and surname ('geachte', 'beste'), else ''."""
     via_agency: bool = False
     """A recruiter writes for a client (an agency's domain, 'our client', 'the client has decided'): the decision was not theirs."""
+    company_is_agency: bool = False
+    """Writing for a client, and the company found is the writer's own firm (its domain spells it, or an agency's word): not the job's employer."""
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,8 @@ class Extractor:
         full = _full_name(contact, *named)
         title = next((t for c in named if full and person_name(c) == full and (t := academic_title(c))), "")
         return Who(company, role, signed_form(contact, sig_contact), not is_automated(address) if address else True, company_votes, role_weight,
-                   full, line_under(text, full, sig_start) if full else "", title, *_greetings(body), via_agency)
+                   full, line_under(text, full, sig_start) if full else "", title, *_greetings(body), via_agency,
+                   via_agency and bool(company) and (_is_agency(company) or _domain_spells(company, domain)))
 
     def _cue_votes(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], runs: list[Run], ballot: _Ballot) -> tuple[str, bool]:
         """Votes for names after cue phrases and before department words; returns (name after 'this is', whether a client was named)."""

@@ -76,6 +76,9 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
     if company and not ex.company_sure:
         check.append(f"company: left out “{company}”, which Rebound was not sure of")
         company = ""
+    elif company and ex.company_is_agency:
+        # "the Key Account Manager role at Punto Talento" puts the job at the agency that wrote for its client.
+        company = ""
     if not ex.situation_sure:
         check.append("situation: the email does not say how far your application got, so the reply does not mention it")
     ask_feedback = feedback_wanted(ex, settings)
