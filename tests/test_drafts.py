@@ -348,6 +348,14 @@ def test_a_reply_to_an_agency_does_not_place_the_job_at_the_agency(language: str
     assert "Acme" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language=language, via_agency=True))
 
 
+
+def test_a_formal_spanish_reply_to_a_recruiter_thanks_for_the_decision_not_for_theirs() -> None:
+    w = writer()
+    agency = w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="es", register="formal", via_agency=True))
+    assert "comunicarme la decisión" in agency and "su decisión" not in agency, agency
+    assert "comunicarme su decisión" in w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="es", register="formal"))
+
+
 def test_a_german_reply_to_a_swiss_address_writes_ss_for_sharp_s() -> None:
     w = writer()
     result = rejection(Stage.INTERVIEW, language="de", register="formal")
