@@ -349,6 +349,13 @@ def test_a_reply_to_an_agency_does_not_place_the_job_at_the_agency(language: str
 
 
 
+def test_a_spanish_reply_to_a_recruiter_in_the_americas_closes_saludos() -> None:
+    w = writer()
+    tu = rejection(Stage.INTERVIEW, language="es", register="informal")
+    assert "\nSaludos,\n" in w.render(DraftKind.REPLY, incoming(from_addr="rrhh@tiendaslaceiba.com.mx"), tu)
+    assert "\nUn saludo,\n" in w.render(DraftKind.REPLY, incoming(from_addr="rrhh@tiendaslaceiba.es"), tu)
+
+
 def test_a_formal_spanish_reply_to_a_recruiter_thanks_for_the_decision_not_for_theirs() -> None:
     w = writer()
     agency = w.render(DraftKind.REPLY, incoming(), rejection(Stage.INTERVIEW, language="es", register="formal", via_agency=True))

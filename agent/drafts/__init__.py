@@ -27,6 +27,8 @@ from agent.resources import templates_dir
 # Keep threads intact without letting a hostile References header grow without bound.
 MAX_REFERENCES = 20
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|réf|rif)\s*:", re.IGNORECASE)
+# The country endings of Spanish-speaking America: a recruiter writing from one closes "Saludos,", and so does the reply.
+_SPANISH_AMERICAS = (".mx", ".ar", ".co", ".cl", ".pe", ".uy", ".py", ".bo", ".ec", ".ve", ".gt", ".hn", ".sv", ".ni", ".cr", ".pa", ".do", ".cu", ".pr")
 
 
 class DraftWriter:
@@ -96,9 +98,12 @@ class DraftWriter:
     def render(self, kind: DraftKind, mail: IncomingEmail, result: Classification) -> str:
         """The body text of one draft, in the email's language."""
         said = self.wording(result)
-        swiss = said.language == "de" and (mail.reply_to or mail.from_addr).lower().endswith((".ch", ".li"))
-        # A Swiss letter closes "Freundliche Grüsse" where a German one says "Beste Grüße".
-        text = self._render(f"{said.language}/{kind.value}.txt.j2", {**said.context, "swiss": swiss})
+        address = (mail.reply_to or mail.from_addr).lower()
+        swiss = said.language == "de" and address.endswith((".ch", ".li"))
+        # A Swiss letter closes "Freundliche Grüsse" where a German one says "Beste Grüße"; a Mexican or
+        # Argentine one "Saludos," where a Spanish one says "Un saludo,".
+        americas = said.language == "es" and address.endswith(_SPANISH_AMERICAS)
+        text = self._render(f"{said.language}/{kind.value}.txt.j2", {**said.context, "swiss": swiss, "americas": americas})
         if swiss:
             # Swiss and Liechtenstein German write no ß: 'Freundliche Grüsse' to a Zurich recruiter.
             text = text.replace("ß", "ss")
