@@ -448,6 +448,14 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         # The CV is kept "if you want us to" in the subjunctive; a call is offered with "hablemos".
         ("Hola Pablo:\n\nNo ha podido ser. ¿Quieres que guardemos tu CV para la próxima temporada?\n\nMarta", ["keep_on_file"]),
         ("Hola Pablo:\n\nNos quedamos con otra persona. ¿Te apetece que lo hablemos?\n\nMarta", ["call"]),
+        # Kept, come back to later, another post in other words, feedback as what the team said.
+        ("Hi Dan,\n\nWe've gone with someone local. Would you mind if I kept your number?\n\nRuth", ["keep_on_file"]),
+        ("Hi Dan,\n\nWe're pausing hiring until the funding lands. Can I come back to you in the autumn?\n\nRuth", ["keep_on_file"]),
+        ("Hi Dan,\n\nThe role went to an internal candidate. Would you be interested in being considered for the night shift one?\n\nRuth", ["other_role"]),
+        ("Hi Dan,\n\nWe chose another candidate. Still think you'd be great for the Lyle & Co one though, shall I send you over?\n\nRuth", ["other_role"]),
+        ("Hi Dan,\n\nWe went another way. If you'd like me to share what the panel said, just say the word.\n\nRuth", ["feedback"]),
+        # A reply the user must write themselves stays listed as a question.
+        ("Hi Dan,\n\nYou were not selected. If you would like a summary of your results, please reply RESULTS to this email.\n\nRuth", ["other"]),
         # A call offered without a question mark is a question all the same; named before the feedback, it is a call.
         ("Hi Merle,\n\nwir haben uns anders entschieden. Wenn du magst, ruf ich dich gern kurz an und geb dir ausführlicheres Feedback.\n\nJonas", ["call"]),
         ("Hoi Sanne,\n\nwe gaan je geen aanbod doen. Als je wilt, bel ik je deze week even voor uitgebreidere feedback.\n\nDaan", ["call"]),
