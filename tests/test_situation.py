@@ -454,6 +454,11 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hi Dan,\n\nThe role went to an internal candidate. Would you be interested in being considered for the night shift one?\n\nRuth", ["other_role"]),
         ("Hi Dan,\n\nWe chose another candidate. Still think you'd be great for the Lyle & Co one though, shall I send you over?\n\nRuth", ["other_role"]),
         ("Hi Dan,\n\nWe went another way. If you'd like me to share what the panel said, just say the word.\n\nRuth", ["feedback"]),
+        # A short question with nothing of its own asks about what the sentence before it offered; small talk stays small talk.
+        ("Hallo Jan,\n\nwir würden Ihre Unterlagen gern ein Jahr in unserem Bewerberpool behalten. Sind Sie damit einverstanden?\n\nGrüße", ["keep_on_file"]),
+        ("Hola Nico:\n\nNo seguimos. Tengo otras dos vacantes en el sector consumo que podrían interesarte. ¿Te interesa?\n\nClaudia", ["other_role"]),
+        ("Hola Andrés, ¿cómo vas?\n\nAl final no seguimos con tu postulación.\n\nClaudia", []),
+        ("Hi Dan,\n\nWe went another way. Are you around on Friday?\n\nRuth", ["other"]),
         # A reply the user must write themselves stays listed as a question.
         ("Hi Dan,\n\nYou were not selected. If you would like a summary of your results, please reply RESULTS to this email.\n\nRuth", ["other"]),
         # A call offered without a question mark is a question all the same; named before the feedback, it is a call.

@@ -39,6 +39,9 @@ MIN_QUESTION_WORDS = 4
 MAX_SMALL_TALK_WORDS = 7
 MAX_WORDS_FROM_SMALL_TALK = 5
 MAX_QUESTION_CHARS = 200
+# "Tengo otras dos vacantes en logística. ¿Te interesa?", "We have evening shifts open. Would that interest you?": a question
+# this short, with nothing of its own to say what it asks, asks about what the sentence before it offered.
+MAX_FOLLOW_UP_WORDS = 6
 # Furthest first: the furthest step the email shows is how far the application got.
 _STAGES = (Stage.FINAL, Stage.INTERVIEW, Stage.ASSESSMENT, Stage.SCREEN, Stage.APPLICATION)
 _AFTER = {
@@ -324,11 +327,20 @@ class SituationReader:
                 sentence == 0 and words[positions[0]].lower().rstrip(":") in _REPLY_PREFIXES and len(positions) > 1 and words[positions[1]] == ":"
             ):
                 continue
+            asks_of = sentence
             kinds = [k for k in _QUESTION_KINDS if sentence in hits.get(f"question.{k.value}", set())]
+            if (
+                not kinds
+                and sentence > 0
+                and sentence not in hits.get("question.small_talk", set())  # "Hola Daniela, ¿qué tal?" follows the subject line
+                and sum(any(ch.isalnum() for ch in words[p]) for p in positions) <= MAX_FOLLOW_UP_WORDS
+            ):
+                asks_of = sentence - 1
+                kinds = [k for k in _QUESTION_KINDS if asks_of in hits.get(f"question.{k.value}", set())]
             if QuestionKind.KEEP_ON_FILE in kinds or not kinds:
                 kind = kinds[0] if kinds else QuestionKind.OTHER
             else:
-                kind = min(kinds, key=lambda k: first_at.get((f"question.{k.value}", sentence), len(words)))
+                kind = min(kinds, key=lambda k: first_at.get((f"question.{k.value}", asks_of), len(words)))
             if kind is QuestionKind.OTHER and sentence in hits.get("question.small_talk", set()):
                 said = [p for p in positions if any(ch.isalnum() for ch in words[p])]
                 greeting_at = first_at.get(("question.small_talk", sentence), 0)
