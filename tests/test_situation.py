@@ -459,6 +459,10 @@ def test_a_french_call_offered_is_read_as_one(nlp: Language, reader: SituationRe
         ("Hola Nico:\n\nNo seguimos. Tengo otras dos vacantes en el sector consumo que podrían interesarte. ¿Te interesa?\n\nClaudia", ["other_role"]),
         ("Hola Andrés, ¿cómo vas?\n\nAl final no seguimos con tu postulación.\n\nClaudia", []),
         ("Hi Dan,\n\nWe went another way. Are you around on Friday?\n\nRuth", ["other"]),
+        # Another job offered without saying "another role", then a short question about it.
+        ("Hallo Frau Roth,\n\nleider nein. Wir suchen aber noch jemanden als Aushilfe für Sonntage. Wäre das etwas für Sie?\n\nGrüße", ["other_role"]),
+        ("Salut Lou,\n\nc'est non pour la salle. Par contre je cherche un commis pour la saison. Ça t'intéresserait ?\n\nMarc", ["other_role"]),
+        ("Hoi Sanne,\n\nhet wordt helaas niks. In Apeldoorn zoeken we wel iemand voor de zaterdagen. Is dat iets voor je?\n\nFranco", ["other_role"]),
         # A reply the user must write themselves stays listed as a question.
         ("Hi Dan,\n\nYou were not selected. If you would like a summary of your results, please reply RESULTS to this email.\n\nRuth", ["other"]),
         # A call offered without a question mark is a question all the same; named before the feedback, it is a call.
