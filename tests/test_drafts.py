@@ -770,7 +770,7 @@ def test_plain_questions_are_answered_and_others_left_to_the_user() -> None:
     result = rejection(Stage.SCREEN, questions=questions)
     text = w.render(DraftKind.REPLY, incoming(), result)
     assert "please do keep my details on file" in text
-    assert "happy to talk" in text
+    assert "glad to have that call" in text
     check = w.wording(result).check
     assert any("call on Wednesday" in c for c in check)
     assert any("Which start date" in c and "does not answer" in c for c in check)
