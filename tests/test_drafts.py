@@ -694,14 +694,14 @@ def test_offered_feedback_is_taken_up_even_after_an_application_stage_no() -> No
 def test_feedback_already_given_is_thanked_for_not_asked_for() -> None:
     result = rejection(Stage.INTERVIEW, gives_feedback=True)
     text = writer().render(DraftKind.REPLY, incoming(), result)
-    assert "Thank you as well for being open about the reasons" in text and "could have been stronger" not in text
+    assert "It also helps to know the reasons, so thank you for being open about them" in text and "could have been stronger" not in text
     assert not writer().wording(result).ask_feedback
 
 
 @pytest.mark.parametrize(
     ("language", "thanks", "asks"),
     [
-        ("en", "being open about the reasons", "could have been stronger"),
+        ("en", "thank you for being open about them", "could have been stronger"),
         ("de", "woran es lag", "überzeugender"),
         ("fr", "j’y suis sensible", "progresser"),
         ("nl", "waar het aan lag", "beter had kunnen"),
@@ -769,7 +769,7 @@ def test_plain_questions_are_answered_and_others_left_to_the_user() -> None:
     w = writer()
     result = rejection(Stage.SCREEN, questions=questions)
     text = w.render(DraftKind.REPLY, incoming(), result)
-    assert "please do keep my details on file" in text
+    assert "please do keep my details" in text
     assert "glad to have that call" in text
     check = w.wording(result).check
     assert any("call on Wednesday" in c for c in check)
