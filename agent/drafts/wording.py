@@ -121,7 +121,7 @@ def wording(ex: Extraction, settings: DraftSettings, user_name: str, languages: 
         "met": ex.stage in _MET,
         "formal": ex.register != "informal",
         # "¿Querés pasar el lunes?" is answered in vos: "hablar con vos", "si tenés un momento" (Spanish only).
-        "voseo": ex.voseo and ex.register == "informal",
+        "voseo": ex.voseo,
         "ask_feedback": ask_feedback,
         "feedback_offered": ex.offers_feedback or QuestionKind.FEEDBACK.value in answers,
         "feedback_given": ex.gives_feedback,
