@@ -584,6 +584,19 @@ def test_the_corpus_labels_situations(labelled: list[tuple[dict[str, object], st
     assert {row["situation"] for row, _, _ in labelled} == {s.value for s in Situation}
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Six words, and every one that tells is German: the address and the short closing say it too.
+        ("Re: Aushilfe\n\nHallo Herr Wegner, leider nein. Gruß Heike", "de"),
+        ("Re: Apprentice plumber\n\nTaken a lad on already. Thanks, Mick", "en"),
+    ],
+)
+def test_a_terse_note_is_read_in_its_language(text: str, language: str) -> None:
+    guess = detect_language(t.text for t in spacy.blank("en").make_doc(text))
+    assert guess.language == language
+
+
 def test_language_is_right_on_the_corpus(labelled: list[tuple[dict[str, object], str, Reading]]) -> None:
     wrong = [row["id"] for row, language, _ in labelled if language != row["lang"]]
     assert len(wrong) <= len(labelled) // 200, wrong

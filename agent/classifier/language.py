@@ -27,7 +27,7 @@ MARGIN = 2.0
 _AMBIGUOUS = frozenset({"die", "over", "is", "in", "door", "me", "have", "son", "mine", "man", "also", "sin", "ha", "be", "as", "so", "to"})
 _EMAIL_WORDS = {
     "en": "hi hello thanks thank regards dear best cheers unfortunately",
-    "de": "hallo danke vielen dank grüße grüßen freundlichen leider liebe lieber geehrte geehrter herzliche",
+    "de": "hallo danke vielen dank grüße grüßen freundlichen leider liebe lieber geehrte geehrter herzliche herr frau gruß gruss grüsse",
     "fr": "bonjour merci cordialement salutations madame monsieur malheureusement bien bonne",
     "nl": "hoi hallo bedankt dank groet groeten vriendelijke helaas beste geachte",
     "es": "hola gracias saludos estimado estimada atentamente lamentablemente desafortunadamente cordial un saludo",
